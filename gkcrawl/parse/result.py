@@ -1,0 +1,84 @@
+"""The parser's output: one dataclass whose JSON form is `gkcrawl parse --json`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Bumped whenever a change to the parser can change any derived value; every derived
+# row in the archive carries it so a value can be traced to the code that produced it.
+PARSER_VERSION = "0.1.0"
+
+CellValue = int | float | None
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool | None
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass
+class SpamReport:
+    found: bool = False
+    strings: list[str] = field(default_factory=list)
+    # Where each removed string stood in the original text: {"string", "start", "end"}.
+    positions: list[dict[str, Any]] = field(default_factory=list)
+    spam_domains: list[str] = field(default_factory=list)
+    # The body's identity recovered from the document's own evidence, when spam overwrote it:
+    # {"region": ..., "agency": ..., "evidence": [{"kind": "postal_code", "value": "036000", "points_to": "山西省朔州市"}, ...]}
+    identity: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"found": self.found, "strings": list(self.strings)}
+        if self.positions:
+            out["positions"] = self.positions
+        if self.spam_domains:
+            out["spam_domains"] = self.spam_domains
+        if self.identity:
+            out["identity"] = self.identity
+        return out
+
+
+@dataclass
+class ParseResult:
+    template: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    uncertain: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    spam: SpamReport = field(default_factory=SpamReport)
+    text: str = ""
+    # Notes printed inside cells ("6撤", "34435.86万元"), kept beside the number.
+    cell_notes: dict[str, str] = field(default_factory=dict)
+    # Document-level flags such as "needs_ocr", "not_a_report", "traditional".
+    flags: list[str] = field(default_factory=list)
+    # The document kind read: "html", "text", "pdf", "docx", "doc".
+    kind: str | None = None
+    error: str | None = None
+    parser_version: str = PARSER_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "template": self.template,
+            "meta": self.meta,
+            "cells": self.cells,
+            "uncertain": sorted(self.uncertain),
+            "checks": [c.to_json() for c in self.checks],
+            "spam": self.spam.to_json(),
+            "text": self.text,
+        }
+        if self.cell_notes:
+            out["cell_notes"] = self.cell_notes
+        if self.flags:
+            out["flags"] = self.flags
+        if self.kind:
+            out["kind"] = self.kind
+        if self.error:
+            out["error"] = self.error
+        out["parser_version"] = self.parser_version
+        return out

@@ -1,13 +1,121 @@
 """Report parsing: bytes of one document in, one ParseResult out. Never imports Scrapy."""
 
+from __future__ import annotations
+
+import logging
+
 from .result import PARSER_VERSION, Check, ParseResult, SpamReport
 
-__all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document"]
+__all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells"]
+
+log = logging.getLogger(__name__)
+META_KEYS = ("title", "agency", "region", "year", "published", "archived", "index_no")
+
+
+def _empty_meta(title: str | None = None) -> dict:
+    meta = {key: None for key in META_KEYS}
+    meta["title"] = title
+    return meta
+
+
+def extract_cells(table_text: str, result: ParseResult) -> None:
+    """Template, cells, uncertain keys, notes and checks from the document's table text."""
+    from .checks import run_checks
+    from .normalize import normalize
+    from .resolve import outcome_rows, resolve
+    from .rows_text import locate_rows
+    from .template import detect_template
+
+    normalized = normalize(table_text)
+    template, why = detect_template(normalized)
+    result.template = template
+    if template is None:
+        result.checks.append(Check("requests_balance", None, f"no standard tables: {why}"))
+        return
+    rows = locate_rows(normalized, template)
+    resolution = resolve(template, rows)
+    result.cells = resolution.cells
+    result.uncertain = resolution.uncertain
+    result.cell_notes = resolution.notes
+    by_id = {r.spec.row_id: r for r in rows}
+    check_cells = dict(resolution.cells)
+    combined = by_id.get("requests.other")
+    if template == "2021" and combined is not None:
+        # A 2019-style single (六) row inside a 2021 table still counts in the column sums.
+        for index, key in enumerate(combined.spec.keys):
+            known, value = combined.cell(index)
+            if known:
+                check_cells[key] = value
+    result.checks.extend(run_checks(check_cells, resolution.uncertain, list(by_id), outcome_rows(by_id)))
+    result.checks.append(Check("template", True, why))
+    result.checks.extend(resolution.checks)
+
+
+def _spam_and_clean(doc, url: str | None, result: ParseResult) -> str:
+    """Spam removal then furniture removal; a failing helper degrades to the raw text."""
+    text = doc.text
+    try:
+        from .spam import find_spam
+
+        result.spam, text = find_spam(text, doc.html, url)
+    except Exception:  # the other helpers' modules must not take the parser down
+        log.debug("find_spam failed", exc_info=True)
+        result.flags.append("spam_check_failed")
+    try:
+        from .clean_text import clean_report_text
+
+        text = clean_report_text(doc.html, text)
+    except Exception:
+        log.debug("clean_report_text failed", exc_info=True)
+        result.flags.append("clean_text_failed")
+    return text
+
+
+def _meta(text: str, doc, url: str | None, spam: SpamReport) -> dict:
+    try:
+        from .meta import extract_meta
+
+        meta = extract_meta(text, doc.html, url, doc.title_hint, spam)
+    except Exception:
+        log.debug("extract_meta failed", exc_info=True)
+        return _empty_meta(doc.title_hint)
+    return {**_empty_meta(), **(meta or {})}
 
 
 def parse_document(data: bytes, filename: str = "", content_type: str | None = None,
                    url: str | None = None) -> ParseResult:
     """Parse one report document (HTML, text, PDF, DOCX, DOC) from its raw bytes.
 
-    Placeholder until the parser lands: returns an empty result."""
-    return ParseResult(error="parser not implemented yet")
+    Never raises: an unreadable document or an internal failure comes back as `error`
+    with template None."""
+    result = ParseResult(meta=_empty_meta())
+    try:
+        from .document import read_document
+        from .normalize import looks_traditional
+
+        doc = read_document(bytes(data or b""), filename or "", content_type)
+        result.kind = doc.kind
+        result.flags.extend(doc.flags)
+        if doc.error:
+            result.error = doc.error
+            return result
+        if "needs_ocr" in doc.flags:
+            result.error = None
+            result.meta = _empty_meta(doc.title_hint)
+            result.checks.append(Check("requests_balance", None, "no text layer: needs OCR"))
+            return result
+        if looks_traditional(doc.text):
+            result.flags.append("traditional")
+        clean = _spam_and_clean(doc, url, result)
+        result.text = clean
+        result.meta = _meta(clean, doc, url, result.spam)
+        table_text = doc.table_text
+        if result.spam.found and result.spam.strings:
+            for spam_string in result.spam.strings:
+                table_text = table_text.replace(spam_string, "")
+        extract_cells(table_text, result)
+    except Exception as exc:
+        log.debug("parse_document failed for %r", filename, exc_info=True)
+        return ParseResult(meta=result.meta or _empty_meta(), kind=result.kind, flags=result.flags,
+                           error=f"parser failure: {type(exc).__name__}: {str(exc)[:200]}")
+    return result

@@ -1,0 +1,5 @@
+"""`python -m gkcrawl` is the `gkcrawl` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,233 @@
+"""The archive's shape, declared once as data and applied idempotently by `ensure_db_shape`.
+
+Tables are created with explicit column types and foreign keys; a column added to the
+declaration later is added to existing databases with ALTER TABLE (never a silent
+`alter=True` on insert). Views are rebuilt on every call so a changed declaration wins.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    columns: list[tuple[str, str]]  # (name, SQL type and column constraints)
+    pk: tuple[str, ...]
+    foreign_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (column, table, column)
+    indexes: list[tuple[str, tuple[str, ...], bool]] = field(default_factory=list)  # (name, columns, unique)
+    without_rowid: bool = False
+
+
+# Headline totals copied from the cells onto each report row (derived, replaced by reparse)
+# so per-year charts and canned queries do not scan millions of cell rows.
+# column -> cell keys summed (None when every one of them is missing).
+TOTALS: dict[str, tuple[str, ...]] = {
+    "requests_new": ("requests.new.total",),
+    "requests_granted": ("requests.granted.total",),
+    "requests_partial": ("requests.partial.total",),
+    "requests_withheld": tuple(f"requests.withheld.{k}.total" for k in (
+        "state_secret", "law_prohibited", "three_security", "third_party", "internal_affairs", "process_info",
+        "enforcement_files", "inquiry")),
+    "requests_unable": tuple(f"requests.unable.{k}.total" for k in ("no_info", "needs_creation", "unclear")),
+    "requests_not_processed": tuple(f"requests.not_processed.{k}.total" for k in (
+        "petition", "repeated", "publications", "mass_repeated", "confirm")),
+    "requests_other": ("requests.other.total", "requests.other.no_supplement.total", "requests.other.no_fee.total",
+                       "requests.other.other.total"),
+    "requests_total": ("requests.total.total",),
+    "review_total": ("appeals.review.total",),
+    "litigation_direct_total": ("appeals.lit_direct.total",),
+    "litigation_after_review_total": ("appeals.lit_after_review.total",),
+}
+
+TABLES: dict[str, TableSpec] = {
+    "sites": TableSpec(
+        columns=[("host", "TEXT NOT NULL"), ("name", "TEXT"), ("first_crawl", "TEXT"),
+                 ("last_crawl", "TEXT"), ("captures", "INTEGER NOT NULL DEFAULT 0")],
+        pk=("host",)),
+    "captures": TableSpec(
+        columns=[("id", "INTEGER"), ("url", "TEXT NOT NULL"), ("final_url", "TEXT"), ("method", "TEXT"),
+                 ("status", "INTEGER"), ("fetched_at", "TEXT NOT NULL"), ("request_headers", "TEXT"),
+                 ("response_headers", "TEXT"), ("sha256", "TEXT"), ("size", "INTEGER"),
+                 ("content_type", "TEXT"), ("warc_file", "TEXT"), ("warc_offset", "INTEGER"),
+                 ("warc_record_id", "TEXT"), ("site", "TEXT"), ("referer", "TEXT"), ("error", "TEXT"),
+                 ("revisit", "INTEGER NOT NULL DEFAULT 0")],
+        pk=("id",),
+        foreign_keys=[("site", "sites", "host")],
+        indexes=[("idx_captures_url", ("url", "fetched_at"), False),
+                 ("idx_captures_site", ("site",), False),
+                 ("idx_captures_sha256", ("sha256",), False),
+                 ("idx_captures_warc_record_id", ("warc_record_id",), True)]),
+    "urls": TableSpec(
+        columns=[("url", "TEXT NOT NULL"), ("site", "TEXT"), ("first_seen", "TEXT"), ("last_seen", "TEXT"),
+                 ("last_status", "INTEGER"), ("gone_at", "TEXT")],
+        pk=("url",),
+        foreign_keys=[("site", "sites", "host")],
+        indexes=[("idx_urls_site", ("site",), False)]),
+    "reports": TableSpec(
+        columns=[("id", "INTEGER"), ("url", "TEXT NOT NULL"), ("version", "INTEGER NOT NULL"),
+                 ("title", "TEXT"), ("agency", "TEXT"), ("region", "TEXT"), ("year", "INTEGER"),
+                 ("template", "TEXT"), ("published", "TEXT"), ("archived", "TEXT"), ("index_no", "TEXT"),
+                 ("fetched_at", "TEXT NOT NULL"), ("sha256", "TEXT NOT NULL"), ("capture_id", "INTEGER"),
+                 ("site", "TEXT"), ("text", "TEXT"), ("kind", "TEXT"), ("flags", "TEXT"), ("error", "TEXT"),
+                 ("needs_ocr", "INTEGER NOT NULL DEFAULT 0"), ("spam_found", "INTEGER NOT NULL DEFAULT 0"),
+                 ("spam_identity", "TEXT"), ("cells_found", "INTEGER"), ("cells_uncertain", "INTEGER"),
+                 ("checks_failed", "INTEGER"), ("arithmetic", "TEXT"),
+                 *[(column, "NUMERIC") for column in TOTALS],
+                 ("meta", "TEXT"),
+                 ("gone_at", "TEXT"), ("parser_version", "TEXT"), ("parsed_at", "TEXT")],
+        pk=("id",),
+        foreign_keys=[("capture_id", "captures", "id"), ("site", "sites", "host")],
+        indexes=[("idx_reports_url_sha256", ("url", "sha256"), True),
+                 ("idx_reports_url_version", ("url", "version"), True),
+                 ("idx_reports_region", ("region",), False), ("idx_reports_year", ("year",), False),
+                 ("idx_reports_agency", ("agency",), False), ("idx_reports_template", ("template",), False),
+                 ("idx_reports_arithmetic", ("arithmetic",), False),
+                 ("idx_reports_capture", ("capture_id",), False), ("idx_reports_site", ("site",), False)]),
+    "report_cells": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("key", "TEXT NOT NULL"), ("value", "NUMERIC"),
+                 ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("part", "TEXT"),
+                 ("parser_version", "TEXT")],
+        pk=("report_id", "key"),
+        foreign_keys=[("report_id", "reports", "id")],
+        indexes=[("idx_report_cells_key", ("key",), False)],
+        without_rowid=True),
+    "checks": TableSpec(
+        columns=[("id", "INTEGER"), ("report_id", "INTEGER NOT NULL"), ("name", "TEXT NOT NULL"),
+                 ("ok", "INTEGER"), ("detail", "TEXT"), ("parser_version", "TEXT")],
+        pk=("id",),
+        foreign_keys=[("report_id", "reports", "id")],
+        indexes=[("idx_checks_report", ("report_id",), False), ("idx_checks_name_ok", ("name", "ok"), False)]),
+    "spam_findings": TableSpec(
+        columns=[("id", "INTEGER"), ("report_id", "INTEGER NOT NULL"), ("kind", "TEXT NOT NULL"),
+                 ("string", "TEXT"), ("start", "INTEGER"), ("end", "INTEGER"), ("domain", "TEXT"),
+                 ("evidence", "TEXT"), ("parser_version", "TEXT")],
+        pk=("id",),
+        foreign_keys=[("report_id", "reports", "id")],
+        indexes=[("idx_spam_findings_report", ("report_id",), False)]),
+    "cell_labels": TableSpec(
+        columns=[("key", "TEXT NOT NULL"), ("template", "TEXT NOT NULL"), ("section", "TEXT"),
+                 ("label", "TEXT")],
+        pk=("key", "template")),
+    "archive_info": TableSpec(
+        columns=[("name", "TEXT NOT NULL"), ("value", "TEXT")], pk=("name",)),
+}
+
+# Search: trigram FTS5 over the published text (3+ character terms, the table's search box)
+# and a per-character unicode61 index (see search_text.py) for 1-2 character words.
+FTS_COLUMNS = ["title", "agency", "region", "text"]
+CHARS_FTS_TABLE = "reports_chars_fts"
+CHARS_FTS_SQL = (f"CREATE VIRTUAL TABLE IF NOT EXISTS [{CHARS_FTS_TABLE}] "
+                 "USING fts5(chars, tokenize='unicode61')")
+
+APPLICANTS = ["natural", "commercial", "research", "nonprofit", "legal_services", "other_org", "total"]
+
+
+def _quote(name: str) -> str:
+    return "[" + name + "]"
+
+
+def create_table_sql(name: str, spec: TableSpec) -> str:
+    lines = [f"{_quote(col)} {sqltype}" for col, sqltype in spec.columns]
+    lines.append("PRIMARY KEY (" + ", ".join(_quote(c) for c in spec.pk) + ")")
+    for column, other_table, other_column in spec.foreign_keys:
+        lines.append(f"FOREIGN KEY ({_quote(column)}) REFERENCES {_quote(other_table)}({_quote(other_column)})")
+    tail = " WITHOUT ROWID" if spec.without_rowid else ""
+    return f"CREATE TABLE {_quote(name)} (\n   " + ",\n   ".join(lines) + "\n)" + tail
+
+
+@lru_cache(maxsize=1)
+def cell_label_rows() -> tuple[tuple[str, str, str, str], ...]:
+    """(key, template, section, label) for every cell of both national formats (cells.tsv)."""
+    text = resources.files("gkcrawl.data").joinpath("cells.tsv").read_text(encoding="utf-8")
+    reader = csv.DictReader(text.splitlines(), delimiter="\t")
+    return tuple((row["key"], row["template"], row["section"], row["label"]) for row in reader)
+
+
+def cell_keys(prefix: str) -> list[str]:
+    """Distinct cell keys under a part ("requests.", "appeals.", "active."), in template order."""
+    seen: dict[str, None] = {}
+    for key, _, _, _ in cell_label_rows():
+        if key.startswith(prefix):
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+def wide_column(key: str) -> str:
+    """Column name in a wide view: `requests.withheld.state_secret.natural` -> `withheld_state_secret__natural`."""
+    parts = key.split(".")[1:]
+    if parts[-1] in APPLICANTS or key.startswith("appeals."):
+        return "_".join(parts[:-1]) + "__" + parts[-1]
+    return "_".join(parts)
+
+
+def _wide_view_sql(prefix: str) -> str:
+    pivots = ",\n  ".join(f"max(CASE WHEN c.key = '{key}' THEN c.value END) AS [{wide_column(key)}]"
+                          for key in cell_keys(prefix))
+    return (
+        "SELECT r.id AS report_id, r.url, r.version, r.title, r.agency, r.region, r.year, r.template,\n  "
+        + pivots
+        + f"\nFROM reports r JOIN report_cells c ON c.report_id = r.id AND c.key LIKE '{prefix}%'"
+        "\nGROUP BY r.id")
+
+
+def view_sql() -> dict[str, str]:
+    """Every view, name -> SELECT."""
+    return {
+        "latest_reports": (
+            "SELECT r.* FROM reports r\n"
+            "WHERE r.version = (SELECT max(v.version) FROM reports v WHERE v.url = r.url)"),
+        "requests_wide": _wide_view_sql("requests."),
+        "appeals_wide": _wide_view_sql("appeals."),
+        "active_disclosure_wide": _wide_view_sql("active."),
+        "report_cells_labeled": (
+            "SELECT c.report_id, r.url, r.title, r.year, c.key, l.section, l.label, c.value, c.uncertain,\n"
+            "  c.note, c.parser_version\n"
+            "FROM report_cells c JOIN reports r ON r.id = c.report_id\n"
+            "LEFT JOIN cell_labels l ON l.key = c.key AND l.template = r.template"),
+    }
+
+
+def _existing_columns(db: sqlite_utils.Database, table: str) -> set[str]:
+    return {row[1] for row in db.execute(f"PRAGMA table_info({_quote(table)})").fetchall()}
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Create or complete every table, index, view and search index; safe to call on every open."""
+    existing = set(db.table_names())
+    with db.conn:
+        for name, spec in TABLES.items():
+            if name not in existing:
+                db.execute(create_table_sql(name, spec))
+            else:
+                have = _existing_columns(db, name)
+                for column, sqltype in spec.columns:
+                    if column not in have:
+                        # ALTER TABLE cannot add NOT NULL without a default: relax it for old rows.
+                        relaxed = sqltype.replace("NOT NULL", "") if "DEFAULT" not in sqltype else sqltype
+                        db.execute(f"ALTER TABLE {_quote(name)} ADD COLUMN {_quote(column)} {relaxed}")
+            for index_name, columns, unique in spec.indexes:
+                cols = ", ".join(_quote(c) for c in columns)
+                db.execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {_quote(index_name)} "
+                           f"ON {_quote(name)} ({cols})")
+        db.conn.executemany(
+            "INSERT OR REPLACE INTO cell_labels (key, template, section, label) VALUES (?, ?, ?, ?)",
+            cell_label_rows())
+        db.execute("INSERT OR REPLACE INTO archive_info (name, value) VALUES ('schema_version', ?)",
+                   [str(SCHEMA_VERSION)])
+        db.execute(CHARS_FTS_SQL)
+        current_views = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
+        for view_name, select in view_sql().items():
+            create = f"CREATE VIEW {_quote(view_name)} AS {select}"
+            if current_views.get(view_name) != create:
+                db.execute(f"DROP VIEW IF EXISTS {_quote(view_name)}")
+                db.execute(create)
+    if "reports_fts" not in existing:
+        db["reports"].enable_fts(FTS_COLUMNS, fts_version="FTS5", tokenize="trigram", create_triggers=True)

@@ -1,0 +1,60 @@
+"""A one-token-per-character form of Chinese text, so 1-2 character words are searchable.
+
+SQLite's trigram tokenizer cannot match terms shorter than three characters and
+unicode61 treats a run of Chinese characters as one token. Writing every CJK character
+as its own token (NFKC-normalized, traditional mapped to simplified) into a unicode61
+FTS5 table lets a phrase query such as `"复 议"` find 复议 anywhere, at any length.
+The published text is never replaced: this form lives only in the search index.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# CJK ideographs (basic, extension A, compatibility) plus CJK punctuation and full-width forms
+# that NFKC leaves alone; each becomes its own token.
+_CJK_CHAR = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff])")
+_SPACES = re.compile(r"\s+")
+# Kangxi radicals / CJK radicals supplement that PDF fonts emit instead of the ideograph.
+_RADICALS = str.maketrans({"\u2ea0": "民", "\u2ed8": "青", "\u2ec4": "西", "\u2ee2": "长"})
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """NFKC, radical repair and traditional->simplified: the form both index and query use."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text.translate(_RADICALS)))
+
+
+def spaced_chars(text: str) -> str:
+    """The index form: normalized text with a space around every CJK character."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", _CJK_CHAR.sub(r" \1 ", normalize(text))).strip()
+
+
+def phrase_query(user_query: str) -> str:
+    """An FTS5 query for the per-character index: each term becomes a quoted phrase.
+
+    `行政 复议` -> `"行 政" "复 议"` (both phrases must occur). Quotes in the input are
+    dropped, so no user text can inject FTS5 syntax.
+    """
+    phrases = []
+    for term in user_query.replace('"', " ").split():
+        spaced = spaced_chars(term)
+        if spaced:
+            phrases.append('"' + spaced + '"')
+    return " ".join(phrases)
+
+
+def needs_char_index(user_query: str) -> bool:
+    """True when a trigram index cannot answer: some term has fewer than three characters."""
+    terms = user_query.replace('"', " ").split()
+    return any(len(term) < 3 for term in terms)

@@ -1,0 +1,237 @@
+"""The only writer of the archive. Every call is one transaction, so a crash leaves a
+consistent database; every call is keyed, so repeating it changes nothing.
+
+Rows are written with plain SQL inside an explicit BEGIN IMMEDIATE ... COMMIT: the
+sqlite-utils insert helpers commit on their own and would split a report across
+transactions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from gkcrawl.parse.result import ParseResult
+
+from .models import Capture
+from .schema import CHARS_FTS_TABLE, TOTALS, ensure_db_shape
+from .search_text import spaced_chars
+
+GONE_STATUSES = {404, 410}
+
+
+def open_archive(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the archive: WAL, foreign keys on, schema ensured."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=30000")
+    db.execute("PRAGMA foreign_keys=ON")
+    ensure_db_shape(db)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[Any]:
+    """One write transaction: all of it lands, or none of it."""
+    conn = db.conn
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _host(url: str) -> str | None:
+    return urlsplit(url).netloc or None
+
+
+def _ensure_site(conn: Any, host: str | None, when: str, *, counts_capture: bool = False) -> None:
+    if not host:
+        return
+    conn.execute(
+        "INSERT INTO sites (host, first_crawl, last_crawl, captures) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(host) DO UPDATE SET "
+        "first_crawl = min(coalesce(first_crawl, excluded.first_crawl), excluded.first_crawl), "
+        "last_crawl = max(coalesce(last_crawl, excluded.last_crawl), excluded.last_crawl), "
+        "captures = captures + excluded.captures",
+        [host, when, when, 1 if counts_capture else 0])
+
+
+def record_capture(db: sqlite_utils.Database, capture: Capture) -> int:
+    """Store one HTTP response; returns its captures.id. The same WARC record twice is one row."""
+    site = capture.site or _host(capture.url)
+    with transaction(db) as conn:
+        if capture.warc_record_id:
+            row = conn.execute("SELECT id FROM captures WHERE warc_record_id = ?",
+                               [capture.warc_record_id]).fetchone()
+            if row:
+                return int(row[0])
+        _ensure_site(conn, site, capture.fetched_at, counts_capture=True)
+        cursor = conn.execute(
+            "INSERT INTO captures (url, final_url, method, status, fetched_at, request_headers, "
+            "response_headers, sha256, size, content_type, warc_file, warc_offset, warc_record_id, site, "
+            "referer, error, revisit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [capture.url, capture.final_url or capture.url, capture.method, capture.status, capture.fetched_at,
+             json.dumps(capture.request_headers or {}, ensure_ascii=False),
+             json.dumps(capture.response_headers or {}, ensure_ascii=False),
+             capture.sha256, capture.size, capture.content_type, capture.warc_file, capture.warc_offset,
+             capture.warc_record_id, site, capture.referer, capture.error, int(bool(capture.revisit))])
+        return int(cursor.lastrowid)
+
+
+def touch_url(db: sqlite_utils.Database, url: str, when: str, status: int) -> None:
+    """Keep first_seen / last_seen / last_status per URL; a 2xx clears an earlier gone_at."""
+    site = _host(url)
+    gone_at = when if status in GONE_STATUSES else None
+    with transaction(db) as conn:
+        _ensure_site(conn, site, when)
+        conn.execute(
+            "INSERT INTO urls (url, site, first_seen, last_seen, last_status, gone_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET "
+            "first_seen = min(first_seen, excluded.first_seen), "
+            "last_seen = max(last_seen, excluded.last_seen), "
+            "last_status = CASE WHEN excluded.last_seen >= last_seen THEN excluded.last_status ELSE last_status END, "
+            "gone_at = CASE WHEN excluded.last_status BETWEEN 200 AND 299 THEN NULL "
+            "               ELSE coalesce(gone_at, excluded.gone_at) END",
+            [url, site, when, when, status, gone_at])
+
+
+def mark_gone(db: sqlite_utils.Database, url: str, when: str) -> None:
+    """A report URL that now answers 404/410: every version of it keeps its rows, gains gone_at."""
+    site = _host(url)
+    with transaction(db) as conn:
+        _ensure_site(conn, site, when)
+        conn.execute(
+            "INSERT INTO urls (url, site, first_seen, last_seen, gone_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET gone_at = coalesce(gone_at, excluded.gone_at)",
+            [url, site, when, when, when])
+        conn.execute("UPDATE reports SET gone_at = ? WHERE url = ? AND gone_at IS NULL", [when, url])
+
+
+def _as_year(value: Any) -> int | None:
+    try:
+        return int(str(value).strip()[:4]) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _arithmetic(result: ParseResult) -> str:
+    if any(check.ok is False for check in result.checks):
+        return "failed"
+    if any(check.ok is True for check in result.checks):
+        return "ok"
+    return "unchecked"
+
+
+def _totals(cells: dict[str, Any]) -> dict[str, Any]:
+    """Headline sums per report; 2019's single 其他处理 row and 2021's three sub-rows both count."""
+    out: dict[str, Any] = {}
+    for column, keys in TOTALS.items():
+        values = [cells[k] for k in keys if isinstance(cells.get(k), (int, float))]
+        if column == "requests_other" and isinstance(cells.get("requests.other.total"), (int, float)):
+            values = [cells["requests.other.total"]]
+        out[column] = sum(values) if values else None
+    return out
+
+
+def derived_columns(result: ParseResult) -> dict[str, Any]:
+    """The report columns that come from the parser (replaced wholesale by reparse)."""
+    meta = result.meta or {}
+    return {
+        "title": meta.get("title"), "agency": meta.get("agency"), "region": meta.get("region"),
+        "year": _as_year(meta.get("year")), "template": result.template, "published": meta.get("published"),
+        "archived": meta.get("archived"), "index_no": meta.get("index_no"), "text": result.text,
+        "kind": result.kind, "flags": json.dumps(list(result.flags), ensure_ascii=False),
+        "error": result.error, "needs_ocr": int("needs_ocr" in result.flags),
+        "spam_found": int(bool(result.spam.found)),
+        "spam_identity": json.dumps(result.spam.identity, ensure_ascii=False) if result.spam.identity else None,
+        "cells_found": sum(value is not None for value in result.cells.values()),
+        "cells_uncertain": len(set(result.uncertain)),
+        "checks_failed": sum(check.ok is False for check in result.checks),
+        "arithmetic": _arithmetic(result),
+        **_totals(result.cells),
+        "meta": json.dumps(meta, ensure_ascii=False, default=str),
+        "parser_version": result.parser_version,
+    }
+
+
+def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
+    """(Re)write cells, checks, spam findings and the per-character index of one report."""
+    version = result.parser_version
+    for table in ("report_cells", "checks", "spam_findings"):
+        conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
+    uncertain = set(result.uncertain)
+    keys = list(result.cells) + sorted(uncertain - set(result.cells))
+    conn.executemany(
+        "INSERT INTO report_cells (report_id, key, value, uncertain, note, part, parser_version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(report_id, key, result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
+          key.split(".", 1)[0], version) for key in keys])
+    conn.executemany(
+        "INSERT INTO checks (report_id, name, ok, detail, parser_version) VALUES (?, ?, ?, ?, ?)",
+        [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail, version)
+         for check in result.checks])
+    spam = result.spam
+    findings = [(report_id, "string", pos.get("string"), pos.get("start"), pos.get("end"), None, None, version)
+                for pos in spam.positions]
+    positioned = {pos.get("string") for pos in spam.positions}
+    findings += [(report_id, "string", s, None, None, None, None, version)
+                 for s in spam.strings if s not in positioned]
+    findings += [(report_id, "domain", None, None, None, domain, None, version) for domain in spam.spam_domains]
+    if spam.identity:
+        label = " ".join(str(spam.identity.get(k) or "") for k in ("region", "agency")).strip()
+        findings.append((report_id, "identity", label or None, None, None, None,
+                         json.dumps(spam.identity.get("evidence", []), ensure_ascii=False), version))
+    conn.executemany(
+        "INSERT INTO spam_findings (report_id, kind, string, start, [end], domain, evidence, parser_version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", findings)
+    meta = result.meta or {}
+    chars = spaced_chars("\n".join(str(meta.get(k) or "") for k in ("title", "agency", "region"))
+                         + "\n" + (result.text or ""))
+    conn.execute(f"DELETE FROM {CHARS_FTS_TABLE} WHERE rowid = ?", [report_id])
+    conn.execute(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)", [report_id, chars])
+
+
+def record_report(db: sqlite_utils.Database, capture_id: int | None, result: ParseResult, *, url: str,
+                  fetched_at: str, sha256: str, site: str | None, parsed_at: str | None = None) -> tuple[int, bool]:
+    """Store a report version keyed by (url, sha256); returns (report_id, whether it is new).
+
+    A new hash for a known URL becomes version n+1; earlier versions stay untouched.
+    Re-recording a known (url, sha256) writes nothing except clearing a stale gone_at.
+    """
+    site = site or _host(url)
+    with transaction(db) as conn:
+        row = conn.execute("SELECT id, gone_at FROM reports WHERE url = ? AND sha256 = ?", [url, sha256]).fetchone()
+        if row:
+            if row[1] is not None:
+                conn.execute("UPDATE reports SET gone_at = NULL WHERE id = ?", [row[0]])
+            return int(row[0]), False
+        _ensure_site(conn, site, fetched_at)
+        version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM reports WHERE url = ?", [url]).fetchone()[0]
+        columns = {"url": url, "version": version, "fetched_at": fetched_at, "sha256": sha256,
+                   "capture_id": capture_id, "site": site, "parsed_at": parsed_at or _now_iso(),
+                   **derived_columns(result)}
+        names = ", ".join(f"[{name}]" for name in columns)
+        marks = ", ".join("?" for _ in columns)
+        cursor = conn.execute(f"INSERT INTO reports ({names}) VALUES ({marks})", list(columns.values()))
+        report_id = int(cursor.lastrowid)
+        write_derived_rows(conn, report_id, result)
+        return report_id, True

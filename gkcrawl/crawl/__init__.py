@@ -1,0 +1,1 @@
+"""The Scrapy crawler: one generic disclosure spider, discovery rules, WARC provenance."""

@@ -1,0 +1,24 @@
+"""What the spider hands the pipeline: one fetched document that may be a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DocumentItem:
+    """A report candidate exactly as fetched, with the discovery decision beside it."""
+
+    url: str
+    body: bytes = field(repr=False)
+    content_type: str | None
+    capture_id: int | None
+    fetched_at: str
+    sha256: str
+    site: str
+    # Discovery's judgement: "report" (title says so), "attachment" (file of a report notice).
+    role: str = "report"
+    title_hint: str = ""
+    link_text: str = ""
+    referer: str | None = None
+    notes: list[str] = field(default_factory=list)

@@ -1,0 +1,85 @@
+"""The store pipeline: a report candidate -> parse_document -> record_report.
+
+Discovery says a document is a report by its title; the parser says so by its tables.
+Either is enough (pre-2019 reports have no standard tables, `template` null), except
+that a document the parser flags `not_a_report` with no table is kept only as a capture.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from .archive_link import ArchiveLink
+from .items import DocumentItem
+
+logger = logging.getLogger(__name__)
+
+
+def is_report(item: DocumentItem, result: Any) -> bool:
+    """The decision to store a report row, from discovery's role and the parse."""
+    if result.template is not None:
+        return True
+    if "not_a_report" in (result.flags or []) and item.role != "report":
+        return False
+    return item.role in ("report", "attachment")
+
+
+def filename_of(url: str) -> str:
+    return unquote(PurePosixPath(urlsplit(url).path).name)
+
+
+class StoreReportPipeline:
+    """Parse each report candidate and store it as a report version (keyed by url, sha256)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "StoreReportPipeline":
+        return cls(crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, DocumentItem):
+            return item
+        from gkcrawl.archive.store import record_report
+        from gkcrawl.parse import ParseResult, parse_document
+
+        try:
+            # Parsing a PDF takes seconds: off the reactor thread, so downloads go on meanwhile.
+            # The archive connection stays on the reactor thread (sqlite connections are per thread).
+            result = await deferred_to_future(deferToThread(
+                parse_document, item.body, filename=filename_of(item.url), content_type=item.content_type,
+                url=item.url))
+        except Exception as exc:  # noqa: BLE001 - a parser crash is recorded, never fatal
+            logger.exception("parser failed on %s", item.url)
+            self.stats.inc_value("gkcrawl/parse_errors")
+            result = ParseResult(error=f"parser crashed: {type(exc).__name__}: {exc}")
+        if not is_report(item, result):
+            self.stats.inc_value("gkcrawl/not_reports")
+            return item
+        if item.capture_id is None:
+            self.stats.inc_value("gkcrawl/archive_errors")
+            logger.error("no capture row for %s: report not stored", item.url)
+            return item
+        db = ArchiveLink.for_crawler(self.crawler).db
+        try:
+            _, new_version = record_report(db, item.capture_id, result, url=item.url, fetched_at=item.fetched_at,
+                                           sha256=item.sha256, site=item.site)
+        except Exception:  # noqa: BLE001 - one bad row never stops the crawl
+            logger.exception("could not store the report %s", item.url)
+            self.stats.inc_value("gkcrawl/archive_errors")
+            return item
+        self.stats.inc_value("gkcrawl/reports_seen")
+        self.stats.inc_value(f"gkcrawl/site/{item.site}/reports")
+        if new_version:
+            self.stats.inc_value("gkcrawl/reports_new")
+            self.stats.inc_value(f"gkcrawl/site/{item.site}/reports_new")
+        return item

@@ -1,0 +1,75 @@
+"""Live progress on stderr every few seconds, and a per-site summary at the end.
+
+Replaces Scrapy's LogStats: one line a human can read while a crawl runs
+(pages, reports found, errors, rate), independent of the log level.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+
+def site_rows(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per-site counters out of the flat stats (`gkcrawl/site/HOST/KEY`)."""
+    sites: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        if key.startswith("gkcrawl/site/"):
+            host, _, counter = key[len("gkcrawl/site/"):].rpartition("/")
+            sites.setdefault(host, {})[counter] = int(value)
+    return sites
+
+
+def progress_line(stats: dict[str, Any], elapsed: float) -> str:
+    pages = int(stats.get("gkcrawl/pages", 0))
+    rate = pages / elapsed if elapsed > 0 else 0.0
+    return (f"gkcrawl: {pages} pages, {int(stats.get('gkcrawl/reports_seen', 0))} reports "
+            f"({int(stats.get('gkcrawl/reports_new', 0))} new), {int(stats.get('gkcrawl/errors', 0))} errors, "
+            f"{rate:.1f} pages/s")
+
+
+class ProgressExtension:
+    """Prints `progress_line` every GKCRAWL_PROGRESS_INTERVAL seconds and a final summary."""
+
+    def __init__(self, crawler: Crawler, interval: float, out: TextIO = sys.stderr) -> None:
+        self.crawler = crawler
+        self.interval = interval
+        self.out = out
+        self.started = time.monotonic()
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ProgressExtension":
+        interval = crawler.settings.getfloat("GKCRAWL_PROGRESS_INTERVAL", 3.0)
+        if interval <= 0:
+            raise NotConfigured("GKCRAWL_PROGRESS_INTERVAL must be > 0 to print progress")
+        extension = cls(crawler, interval)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self) -> None:
+        self.started = time.monotonic()
+        self.loop = task.LoopingCall(self.report)
+        self.loop.start(self.interval, now=False)
+
+    def report(self) -> None:
+        stats = self.crawler.stats.get_stats()
+        print(progress_line(stats, time.monotonic() - self.started), file=self.out, flush=True)
+
+    def spider_closed(self, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        stats = self.crawler.stats.get_stats()
+        self.crawler.stats.set_value("gkcrawl/elapsed_seconds", round(time.monotonic() - self.started, 3))
+        print(progress_line(stats, time.monotonic() - self.started) + f" - finished ({reason})",
+              file=self.out, flush=True)
+        for host, row in sorted(site_rows(stats).items()):
+            print(f"  {host}: {row.get('pages', 0)} pages, {row.get('reports', 0)} reports "
+                  f"({row.get('reports_new', 0)} new), {row.get('errors', 0)} errors", file=self.out, flush=True)

@@ -1,0 +1,76 @@
+"""Resumable crawls that survive SIGKILL: remember only what is finished.
+
+Scrapy's RFPDupeFilter writes a fingerprint when a request is *scheduled*; a crawl killed
+with requests in flight then never fetches them again and their reports are lost. This
+filter persists a report request's fingerprint only once its item has left the pipeline
+(the report is in the archive). Navigation pages are never persisted: a resumed crawl
+walks the section and list pages again (cheap, revalidated by the HTTP cache) and skips
+every report already stored.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.dupefilters import RFPDupeFilter, _read_fingerprints
+from scrapy.http import Request
+from scrapy.utils.job import job_dir
+
+COMPLETED_FILE = "completed.seen"
+LEAF_ROLES = {"report", "attachment"}
+
+
+class CompletedDupeFilter(RFPDupeFilter):
+    """In-memory dedup for this run; on disk, the fingerprints of stored reports only."""
+
+    def __init__(self, path: str | None = None, debug: bool = False, **kwargs: Any) -> None:
+        super().__init__(None, debug, **kwargs)
+        self.completed_file = None
+        self.completed_count = 0
+        if path:
+            self.completed_file = Path(path, COMPLETED_FILE).open("a+b")
+            self.completed_file.seek(0)
+            loaded = set(_read_fingerprints(self.completed_file.read()))
+            self.completed_count = len(loaded)
+            self._fingerprints.update(loaded)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "CompletedDupeFilter":
+        dupefilter = cls(job_dir(crawler.settings), crawler.settings.getbool("DUPEFILTER_DEBUG"),
+                         fingerprinter=crawler.request_fingerprinter)
+        crawler.signals.connect(dupefilter.item_scraped, signal=signals.item_scraped)
+        return dupefilter
+
+    def item_scraped(self, item: Any, response: Any, spider: Any = None) -> None:
+        request: Request | None = getattr(response, "request", None)
+        if request is None or request.meta.get("gk_role") not in LEAF_ROLES:
+            return
+        self.mark_completed(request)
+
+    def mark_completed(self, request: Request) -> None:
+        if self.completed_file is None:
+            return
+        fingerprint = self._fingerprint(request)
+        self.completed_file.write(len(fingerprint).to_bytes(2, "big") + fingerprint)
+        self.completed_file.flush()
+
+    def close(self, reason: str) -> None:
+        if self.completed_file is not None:
+            self.completed_file.close()
+
+
+def prepare_job_dir(path: Path) -> bool:
+    """Make a job dir usable after an unclean stop; True when it holds earlier progress.
+
+    A killed crawl leaves a request queue without its index (`active.json`, written only at
+    a clean close): that queue cannot be read back, so it is dropped; the completed set stays.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    queue = path / "requests.queue"
+    if queue.exists() and not (queue / "active.json").exists():
+        shutil.rmtree(queue)
+    return (path / COMPLETED_FILE).exists() or queue.exists()

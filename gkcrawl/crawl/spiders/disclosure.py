@@ -1,0 +1,322 @@
+"""The one generic spider: from a portal's home page to its annual reports.
+
+Every page gets a role from the link that led to it (start, section, column, report,
+attachment, other); discovery.py says what each link is, strategies.py adds the pages a
+CMS family hides in scripts (TRS page counts, Hanweb data proxy, JS-built lists). The
+spider stays on the start hosts (plus registry hints), caps query variants per path and
+counts its own depth so that walking a long list's pages never exhausts it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import FormRequest, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from gkcrawl.crawl import discovery, strategies
+from gkcrawl.crawl.archive_link import ArchiveLink
+from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
+from gkcrawl.crawl.discovery import LinkKind
+from gkcrawl.crawl.items import DocumentItem
+from gkcrawl.crawl.registry import entries_for, load_registry
+from gkcrawl.crawl.warc import iso_utc, sha256_hex, utc_now
+
+logger = logging.getLogger(__name__)
+
+NAV_ROLES = {"start", "section", "column"}
+PRIORITY = {"report": 30, "attachment": 30, "column": 20, "section": 10, "start": 10, "other": 0}
+MAX_LIST_PAGES = 300
+
+
+class DisclosureSpider(Spider):
+    """Find the 政府信息公开 section, its annual-report column, and every report in it."""
+
+    name = "disclosure"
+
+    def __init__(self, start_urls: list[str] | str | None = None, site: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(start_urls, str):
+            start_urls = [u for u in start_urls.split(",") if u.strip()]
+        self.start_urls = [u.strip() for u in (start_urls or [])]
+        self.site_name = site
+        self.allowed_hosts: set[str] = {urlsplit(u).netloc for u in self.start_urls}
+        self.js_hosts: set[str] = set()
+        self.js_enabled = False
+        self.depth_limit = 8
+        self.max_other_hops = 1
+        self.max_query_variants = 20
+        self.query_variants: dict[str, set[str]] = defaultdict(set)
+        self.recheck_known = True
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "DisclosureSpider":
+        spider: DisclosureSpider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.js_enabled = settings.getbool("GKCRAWL_JS")
+        spider.depth_limit = settings.getint("GKCRAWL_DEPTH_LIMIT", 8)
+        spider.max_query_variants = settings.getint("GKCRAWL_MAX_QUERY_VARIANTS", 20)
+        spider.recheck_known = settings.getbool("GKCRAWL_RECHECK_KNOWN", True)
+        registry = load_registry(settings.get("GKCRAWL_SITES_FILE") or None)
+        for entry in entries_for(registry, spider.start_urls, spider.site_name):
+            if not spider.start_urls or spider.site_name == entry.name:
+                spider.start_urls.extend(u for u in entry.start_urls if u not in spider.start_urls)
+            spider.allowed_hosts |= entry.hosts
+            if entry.needs_js:
+                spider.js_hosts |= entry.hosts
+        spider.allowed_hosts |= {urlsplit(u).netloc for u in spider.start_urls}
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.start_urls:
+            yield self._request(url, role="start", link_text="", depth=0, priority=PRIORITY["start"])
+        if self.recheck_known:
+            # Reports archived earlier: a re-crawl notices the ones removed (404/410) or moved (301).
+            for url in ArchiveLink.for_crawler(self.crawler).known_report_urls(self.allowed_hosts):
+                role = "attachment" if discovery.is_attachment_url(url) else "report"
+                yield self._request(url, role=role, link_text="", depth=0, priority=PRIORITY[role],
+                                    extra={"gk_known": True})
+
+    # -- requests -------------------------------------------------------------------------
+
+    def _request(self, url: str, *, role: str, link_text: str, depth: int, priority: int,
+                 extra: dict[str, Any] | None = None, callback: Any = None, **kwargs: Any) -> Request:
+        meta = {"gk_role": role, "gk_link_text": link_text[:200], "gk_depth": depth, **(extra or {})}
+        factory = kwargs.pop("factory", Request)
+        return factory(url, callback=callback or self.parse_page, errback=self.on_error, meta=meta,
+                       priority=priority, **kwargs)
+
+    def _allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return False
+        host = parts.netloc
+        if host in self.allowed_hosts:
+            return True
+        return any(host.endswith("." + h) for h in self.allowed_hosts if not h[0].isdigit())
+
+    def _within_query_cap(self, url: str) -> bool:
+        query = urlsplit(url).query
+        if not query:
+            return True
+        seen = self.query_variants[discovery.path_key(url)]
+        if query in seen:
+            return True
+        if len(seen) >= self.max_query_variants:
+            self.crawler.stats.inc_value("gkcrawl/query_variants_capped")
+            return False
+        seen.add(query)
+        return True
+
+    def _follow(self, response: Response, url: str, *, role: str, link_text: str, depth_step: int = 1,
+                extra: dict[str, Any] | None = None) -> Request | None:
+        url = discovery.canonical_url(url)
+        if not self._allowed(url) or not self._within_query_cap(url):
+            return None
+        depth = response.meta.get("gk_depth", 0) + depth_step
+        if depth > self.depth_limit:
+            self.crawler.stats.inc_value("gkcrawl/depth_limited")
+            return None
+        meta_extra = dict(extra or {})
+        if role == "column" and urlsplit(url).netloc in self.js_hosts and self.js_enabled:
+            meta_extra.update(self._browser_meta())
+        return self._request(url, role=role, link_text=link_text, depth=depth, priority=PRIORITY[role],
+                             extra=meta_extra, headers={"Referer": response.url})
+
+    def _next_list_page(self, response: Response, url: str, role: str) -> Request | None:
+        """A further page of a list: same depth, but a bounded chain (endless pagers are traps)."""
+        pages = response.meta.get("gk_list_pages", 0) + 1
+        if pages > MAX_LIST_PAGES:
+            self.crawler.stats.inc_value("gkcrawl/list_pages_capped")
+            return None
+        return self._follow(response, url, role=role, link_text="", depth_step=0, extra={"gk_list_pages": pages})
+
+    @staticmethod
+    def _browser_meta() -> dict[str, Any]:
+        from scrapy_playwright.page import PageMethod
+
+        return {"playwright": True, "gk_rendered": True,
+                "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]}
+
+    # -- callbacks ------------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[Any]:
+        """Any fetched page: yield the report it is (if any) and the links worth following."""
+        role = response.meta.get("gk_role", "other")
+        link_text = response.meta.get("gk_link_text", "")
+        if not isinstance(response, TextResponse) or role == "attachment" and discovery.is_attachment_url(response.url):
+            if role in ("report", "attachment"):
+                yield self._item(response, role="attachment", title=link_text)
+            return
+        text = response.text
+        titles = self._titles(response)
+        links = self._links(response, text)
+        report_links = sum(1 for t, u in links if discovery.classify_link(t, u) is LinkKind.REPORT)
+        is_report = self._is_report_page(role, link_text, titles, report_links) \
+            and not discovery.looks_like_list_url(response.url)
+        if role == "report" and not is_report:
+            role = "column"  # a "report" link that led to a list of reports (a year column)
+        if is_report:
+            yield self._item(response, role="report", title=next((t for t in titles if t), link_text))
+        yield from self._follow_links(response, role, links, is_report, titles)
+        if role in ("column", "section") and not is_report:
+            yield from self._strategy_requests(response, text, role)
+
+    @staticmethod
+    def _is_report_page(role: str, link_text: str, titles: list[str], report_links: int) -> bool:
+        """A report notice page: led to by a report title, or titled as one, and not a list."""
+        if role == "column" or report_links >= 3:
+            return False
+        if any(t and discovery.is_excluded_title(t) for t in titles[:2]):
+            return False
+        if role == "report":
+            return True
+        return any(discovery.is_report_title(t) for t in titles)
+
+    @staticmethod
+    def _titles(response: TextResponse) -> list[str]:
+        """The page's own title candidates, most specific first."""
+        found = [
+            response.xpath("//meta[@name='ArticleTitle']/@content").get(""),
+            " ".join(response.xpath("//h1//text()").getall()),
+            response.xpath("//title/text()").get(""),
+        ]
+        return [t.strip() for t in found]
+
+    @staticmethod
+    def _links(response: TextResponse, text: str) -> list[tuple[str, str]]:
+        links: list[tuple[str, str]] = []
+        for anchor in response.xpath("//a[@href] | //area[@href]"):
+            href = anchor.attrib.get("href", "").strip()
+            label = anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall())
+            links.append((label.strip(), urljoin(response.url, href)))
+        for src in response.xpath("//iframe/@src | //frame/@src").getall():
+            links.append(("", urljoin(response.url, src.strip())))
+        links.extend(strategies.cdata_links(text, response.url))
+        return links
+
+    def _follow_links(self, response: Response, role: str, links: list[tuple[str, str]], is_report: bool,
+                      titles: list[str]) -> Iterator[Request]:
+        hops = response.meta.get("gk_hops", 0)
+        usable = 0
+        for label, url in links:
+            kind = discovery.classify_link(label, url)
+            request: Request | None = None
+            if kind is LinkKind.ATTACHMENT:
+                if self._attachment_wanted(label, is_report, role):
+                    request = self._follow(response, url, role="attachment", link_text=label or titles[0])
+                    usable += 1
+            elif kind is LinkKind.REPORT:
+                request = self._follow(response, url, role="report", link_text=label)
+                usable += 1
+            elif kind is LinkKind.REPORT_COLUMN:
+                request = self._follow(response, url, role="column", link_text=label)
+                usable += int(_is_child_column(response.url, url))
+            elif kind is LinkKind.YEAR_COLUMN and role == "column":
+                request = self._follow(response, url, role="column", link_text=label)
+                usable += 1
+            elif kind is LinkKind.PAGINATION and role in ("column", "section"):
+                request = self._next_list_page(response, url, role)
+                usable += 1
+            elif kind is LinkKind.SECTION:
+                request = self._follow(response, url, role="section", link_text=label)
+            elif kind is LinkKind.OTHER and role in NAV_ROLES and hops < self.max_other_hops:
+                if not label and role == "column" and not url.endswith(discovery.ATTACHMENT_EXTENSIONS):
+                    request = self._follow(response, url, role="column", link_text=label)  # frames
+                else:
+                    request = self._follow(response, url, role="other", link_text=label,
+                                           extra={"gk_hops": hops + 1})
+            if request is not None:
+                yield request
+        if role == "column" and self._wants_browser(response, usable):
+            self.crawler.stats.inc_value("gkcrawl/browser_requests")
+            yield self._request(response.url, role="column", link_text=response.meta.get("gk_link_text", ""),
+                                depth=response.meta.get("gk_depth", 0), priority=PRIORITY["column"],
+                                extra=self._browser_meta(), dont_filter=True)
+
+    def _wants_browser(self, response: TextResponse, usable: int) -> bool:
+        if response.meta.get("gk_rendered") or not strategies.needs_browser(response.text, usable):
+            return False
+        if not self.js_enabled:
+            self.crawler.stats.inc_value("gkcrawl/js_needed_but_off")
+            logger.warning("%s lists its items with scripts; re-run with --js to render it", response.url)
+            return False
+        return True
+
+    @staticmethod
+    def _attachment_wanted(label: str, on_report_page: bool, role: str) -> bool:
+        if label and discovery.is_excluded_title(label):
+            return False
+        if discovery.is_report_title(label) or (role == "column" and discovery.looks_like_report_name(label)):
+            return True
+        return on_report_page
+
+    def _strategy_requests(self, response: TextResponse, text: str, role: str) -> Iterator[Request]:
+        for url in strategies.trs_page_urls(text, response.url)[:MAX_LIST_PAGES]:
+            request = self._next_list_page(response, url, role)
+            if request is not None:
+                yield request
+        proxy = strategies.find_hanweb_proxy(text, response.url)
+        if proxy is not None and self._allowed(proxy.url):
+            yield self._proxy_request(response, proxy, 0)
+
+    def _proxy_request(self, response: Response, proxy: strategies.HanwebProxy, batch: int) -> Request:
+        return self._request(proxy.batch_url(batch), role="column", link_text="",
+                             depth=response.meta.get("gk_depth", 0), priority=PRIORITY["column"],
+                             callback=self.parse_datastore, factory=FormRequest, formdata=proxy.params,
+                             extra={"gk_proxy": proxy, "gk_batch": batch, "gk_page_url": response.url})
+
+    def parse_datastore(self, response: Response) -> Iterator[Any]:
+        """A Hanweb `dataproxy.jsp` answer: its records are list items; ask for the next batch."""
+        proxy: strategies.HanwebProxy = response.meta["gk_proxy"]
+        batch: int = response.meta["gk_batch"]
+        text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        base = response.meta.get("gk_page_url", response.url)
+        links, total = strategies.parse_datastore(text, base)
+        yield from self._follow_links(response, "column", links, False, [""])
+        total = total or proxy.total_records
+        more = (batch + 1) * proxy.batch_size < total if total else strategies.record_count(text) >= proxy.batch_size
+        if more and batch + 1 < MAX_LIST_PAGES:
+            yield self._proxy_request(response, proxy, batch + 1)
+
+    def _item(self, response: Response, *, role: str, title: str) -> DocumentItem:
+        meta = response.meta
+        return DocumentItem(
+            url=response.url, body=response.body,
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1") or None,
+            capture_id=meta.get(META_CAPTURE_ID), fetched_at=meta.get(META_FETCHED_AT) or iso_utc(utc_now()),
+            sha256=meta.get(META_SHA256) or sha256_hex(response.body), site=urlsplit(response.url).netloc,
+            role=role, title_hint=title, link_text=meta.get("gk_link_text", ""),
+            referer=(response.request.headers.get("Referer") or b"").decode("latin-1") or None
+            if response.request else None)
+
+    def on_error(self, failure: Failure) -> None:
+        """A failed request: already captured with its reason; a vanished report is marked gone."""
+        request = failure.request  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value("gkcrawl/failed_requests")
+        if failure.check(HttpError):
+            response = failure.value.response
+            if response.status in (404, 410) and request.meta.get("gk_role") in ("report", "attachment"):
+                from gkcrawl.archive.store import mark_gone
+
+                when = request.meta.get(META_FETCHED_AT) or iso_utc(utc_now())
+                mark_gone(ArchiveLink.for_crawler(self.crawler).db, request.url, when)
+                self.crawler.stats.inc_value("gkcrawl/reports_gone")
+                logger.info("report gone (%s): %s", response.status, request.url)
+            return
+        logger.info("request failed %s: %s", request.url, failure.getErrorMessage())
+
+
+def _is_child_column(page_url: str, link_url: str) -> bool:
+    """A sub-column of this list (its own list content), not the site's navigation."""
+    page_dir = page_url.rsplit("/", 1)[0] + "/"
+    return link_url.startswith(page_dir) and discovery.path_key(link_url) != discovery.path_key(page_url) \
+        and "/" in link_url[len(page_dir):].rstrip("/")

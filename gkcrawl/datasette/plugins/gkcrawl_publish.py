@@ -1,0 +1,91 @@
+"""Datasette plugin for the gkcrawl archive: Chinese search of any length, provenance, snapshots.
+
+The `reports` table searches `reports_chars_fts` (one token per CJK character, see
+gkcrawl/archive/search_text.py). Datasette wraps the search box's text with the SQL
+function `escape_fts`; registering our own version last turns 复议 into the phrase
+"复 议", so one- and two-character words are found, and 復議 matches 复议.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from datasette import hookimpl
+
+from gkcrawl.archive.search_text import phrase_query
+
+PROVENANCE_SQL = """
+SELECT r.id, r.url, r.version, r.fetched_at, r.sha256, r.parser_version, r.parsed_at, r.gone_at, r.text,
+       r.title, r.capture_id, c.status, c.final_url, c.content_type, c.size, c.warc_file, c.warc_offset,
+       c.warc_record_id
+FROM reports r LEFT JOIN captures c ON c.id = r.capture_id
+WHERE r.id = :id
+"""
+VERSIONS_SQL = "SELECT id, version, fetched_at, sha256, gone_at FROM reports WHERE url = :url ORDER BY version"
+
+
+def escape_fts_per_character(query: str) -> str:
+    """The search box's text as per-character phrases; never raises on odd input."""
+    return phrase_query(query or "") or '""'
+
+
+@hookimpl(trylast=True)
+def prepare_connection(conn: Any) -> None:
+    # trylast: runs after Datasette's own prepare_connection, so this escape_fts wins.
+    conn.create_function("escape_fts", 1, escape_fts_per_character, deterministic=True)
+    conn.create_function("chars_phrase", 1, phrase_query, deterministic=True)
+
+
+def latest_snapshot(datasette: Any) -> dict[str, str] | None:
+    config = datasette.plugin_config("gkcrawl") or {}
+    folder = config.get("snapshots_dir")
+    if not folder or not Path(folder).is_dir():
+        return None
+    files = sorted(Path(folder).glob("gkcrawl-*.db"))
+    if not files:
+        return None
+    url = config.get("snapshots_url", "/snapshots/")
+    return {"name": files[-1].name, "url": url + files[-1].name, "sums_url": url + "SHA256SUMS",
+            "changes_url": url + "CHANGES"}
+
+
+@hookimpl
+def extra_template_vars(template: str, database: str | None, table: str | None, view_name: str, request: Any,
+                        datasette: Any) -> Any:
+    async def inner() -> dict[str, Any]:
+        found: dict[str, Any] = {"latest_snapshot": latest_snapshot(datasette)}
+        if view_name == "row" and table == "reports" and database and request is not None:
+            pk = request.url_vars.get("pks", "")
+            db = datasette.get_database(database)
+            rows = (await db.execute(PROVENANCE_SQL, {"id": pk})).rows
+            if rows:
+                provenance = dict(rows[0])
+                found["provenance"] = provenance
+                found["report_versions"] = [dict(r) for r in (await db.execute(
+                    VERSIONS_SQL, {"url": provenance["url"]})).rows]
+        return found
+
+    return inner
+
+
+READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """The publication is read-only: every request that could write is refused with 405."""
+
+    def wrap(app: Any) -> Any:
+        async def read_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and scope.get("method", "GET").upper() not in READ_METHODS:
+                await send({"type": "http.response.start", "status": 405,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                        (b"allow", b"GET, HEAD, OPTIONS")]})
+                await send({"type": "http.response.body", "body": b"This archive is read-only.\n"})
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap

@@ -1,0 +1,241 @@
+"""Raw bytes of one document -> Document: its kind, decoded text, and table text.
+
+Sniffs the kind from the bytes (never trusts the file name or HTTP type alone), decodes with
+the BOM, then the page's own <meta> charset, then content sniffing (UTF-8 when the bytes are
+clean UTF-8, else GB18030); an HTTP charset wins only when the bytes decode cleanly with it.
+Tables come out as text rows (see tables.py) so every format reaches the same row finder."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
+
+from .tables import Grid, html_to_text, render_grid
+
+log = logging.getLogger(__name__)
+ANTIWORD_TIMEOUT = 30
+_HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|table|div|p)[\s>/]", re.I)
+
+
+@dataclass
+class Document:
+    """One document as read: `text` for prose and meta, `table_text` for the row finder."""
+
+    kind: str  # html | text | pdf | docx | doc
+    text: str = ""
+    html: str | None = None
+    table_text: str = ""
+    tables: list[Grid] = field(default_factory=list)
+    title_hint: str | None = None
+    encoding: str | None = None
+    flags: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def sniff_kind(data: bytes, filename: str = "", content_type: str | None = None) -> str:
+    """pdf | docx | doc | html | text, from the bytes first."""
+    head = data[:2048].lstrip()
+    if data[:1024].find(b"%PDF") != -1:
+        return "pdf"
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if "word/document.xml" in archive.namelist():
+                    return "docx"
+        except (zipfile.BadZipFile, OSError, ValueError):
+            pass
+        return "docx" if filename.lower().endswith(".docx") else "text"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "doc"
+    if _HTML_SNIFF.search(head[:1024].lstrip(b"\xef\xbb\xbf")) or (content_type or "").lower().startswith("text/html"):
+        return "html"
+    if filename.lower().endswith((".htm", ".html", ".shtml")):
+        return "html"
+    return "text"
+
+
+def _clean_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode_bytes(data: bytes, content_type: str | None = None, is_html: bool = False) -> tuple[str, str]:
+    """(text, encoding): BOM, <meta>, clean UTF-8, the HTTP charset if clean, else GB18030."""
+    bom, bom_bytes = read_bom(data)
+    if bom:
+        return data[len(bom_bytes):].decode(bom, errors="replace"), bom
+    candidates: list[str] = []
+    if is_html:
+        declared = html_body_declared_encoding(data[:4096])
+        if declared:
+            candidates.append(resolve_encoding(declared) or declared)
+    candidates.append("utf-8")
+    header = http_content_type_encoding(content_type) if content_type else None
+    if header:
+        candidates.append(resolve_encoding(header) or header)
+    candidates.append("gb18030")
+    for encoding in candidates:
+        if encoding in ("gb2312", "gbk", "cp936"):
+            encoding = "gb18030"
+        text = _clean_decode(data, encoding)
+        if text is not None:
+            return text, encoding
+    return data.decode("gb18030", errors="replace"), "gb18030"
+
+
+def _html_title(html: str) -> str | None:
+    match = re.search(r"<title[^>]*>(.*?)</title>", html, re.I | re.S)
+    if not match:
+        return None
+    title = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1))).strip()
+    return title or None
+
+
+def read_html(data: bytes, content_type: str | None) -> Document:
+    html, encoding = decode_bytes(data, content_type, is_html=True)
+    text, table_count = html_to_text(html)
+    doc = Document("html", text=text, html=html, table_text=text, title_hint=_html_title(html), encoding=encoding)
+    if table_count:
+        doc.flags.append(f"html_tables:{table_count}")
+    return doc
+
+
+def read_text(data: bytes, content_type: str | None) -> Document:
+    text, encoding = decode_bytes(data, content_type)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    first = next((line.strip() for line in text.split("\n") if line.strip()), None)
+    title = first.split(":", 1)[1].strip() if first and first.startswith(("标题:", "标题：")) else first
+    return Document("text", text=text, table_text=text, title_hint=(title or None) and title[:120], encoding=encoding)
+
+
+_FOOTER = re.compile(r"^\s*[-—–]\s*\d+\s*[-—–]\s*$|^\s*第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?\s*$|^\s*\d+\s*/\s*\d+\s*$")
+
+
+def _strip_footers(text: str) -> str:
+    return "\n".join(line for line in text.split("\n") if not _FOOTER.match(line))
+
+
+def read_pdf(data: bytes) -> Document:
+    """Text layer and tables page by page; no text layer -> needs_ocr."""
+    import pdfplumber
+
+    for name in ("pdfminer", "pdfminer.pdffont", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfplumber"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    pages_text: list[str] = []
+    table_parts: list[str] = []
+    grids: list[Grid] = []
+    title = None
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        title = (pdf.metadata or {}).get("Title")
+        for page in pdf.pages:
+            page_text = page.extract_text() or ""
+            pages_text.append(_strip_footers(page_text))
+            tables = page.find_tables()
+            if not tables:
+                table_parts.append(_strip_footers(page_text))
+                continue
+            # Keep the prose around the tables so section headings still frame them.
+            cursor_top = 0.0
+            for table in sorted(tables, key=lambda t: t.bbox[1]):
+                above = page.crop((0, cursor_top, page.width, max(cursor_top, table.bbox[1]))).extract_text() \
+                    if table.bbox[1] > cursor_top else ""
+                table_parts.append(_strip_footers(above or ""))
+                grid = [[None if cell is None else str(cell).replace("\n", "") for cell in row]
+                        for row in table.extract()]
+                grids.append(grid)
+                table_parts.append(render_grid(grid))
+                cursor_top = table.bbox[3]
+            if cursor_top < page.height:
+                below = page.crop((0, cursor_top, page.width, page.height)).extract_text() or ""
+                table_parts.append(_strip_footers(below))
+    text = "\n".join(pages_text).strip()
+    doc = Document("pdf", text=text, table_text="\n".join(table_parts), tables=grids,
+                   title_hint=title if isinstance(title, str) and title.strip() else None)
+    if len(re.sub(r"\s", "", text)) < 20:
+        doc.flags.append("needs_ocr")
+    return doc
+
+
+def read_docx(data: bytes) -> Document:
+    """Paragraphs and tables in body order; merged cells (the same cell object) printed once."""
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    document = docx.Document(io.BytesIO(data))
+    text_parts: list[str] = []
+    table_parts: list[str] = []
+    grids: list[Grid] = []
+    for block in document.element.body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            line = Paragraph(block, document).text
+            text_parts.append(line)
+            table_parts.append(line)
+        elif tag == "tbl":
+            table = Table(block, document)
+            grid: Grid = []
+            seen: list = []  # the <w:tc> elements already printed (merged cells repeat them)
+            for row in table.rows:
+                cells: list[str | None] = []
+                for cell in row.cells:
+                    repeated = any(cell._tc is tc for tc in seen)
+                    cells.append(None if repeated else cell.text.strip())
+                    if not repeated:
+                        seen.append(cell._tc)
+                grid.append(cells)
+            grids.append(grid)
+            rendered = render_grid(grid)
+            table_parts.append(rendered)
+            text_parts.append(rendered.replace("\t", " "))
+    title = document.core_properties.title or None
+    return Document("docx", text="\n".join(text_parts), table_text="\n".join(table_parts), tables=grids,
+                    title_hint=title)
+
+
+def read_doc(data: bytes) -> Document:
+    """Old Word files through antiword (tables come out as '|' rows)."""
+    binary = shutil.which("antiword")
+    if binary is None:
+        return Document("doc", error="antiword is not installed: cannot read .doc files")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "report.doc"
+        path.write_bytes(data)
+        try:
+            done = subprocess.run([binary, "-m", "UTF-8.txt", "-w", "0", str(path)], capture_output=True,
+                                  timeout=ANTIWORD_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            return Document("doc", error=f"antiword timed out after {ANTIWORD_TIMEOUT}s")
+    if done.returncode != 0:
+        return Document("doc", error=f"antiword failed: {done.stderr.decode('utf-8', 'replace').strip()[:200]}")
+    text = done.stdout.decode("utf-8", errors="replace")
+    return Document("doc", text=text, table_text=text)
+
+
+def read_document(data: bytes, filename: str = "", content_type: str | None = None) -> Document:
+    """Read any supported document; failures come back as Document.error, never raised."""
+    kind = sniff_kind(data, filename, content_type)
+    try:
+        if kind == "pdf":
+            return read_pdf(data)
+        if kind == "docx":
+            return read_docx(data)
+        if kind == "doc":
+            return read_doc(data)
+        if kind == "html":
+            return read_html(data, content_type)
+        return read_text(data, content_type)
+    except Exception as exc:  # corrupt files of every kind: record, never crash the run
+        log.debug("cannot read %s document %r", kind, filename, exc_info=True)
+        return Document(kind, error=f"cannot read {kind} document: {type(exc).__name__}: {str(exc)[:200]}")

@@ -1,0 +1,351 @@
+"""Report metadata: title, agency, region, year, dates, index number.
+
+Everything comes from the document's own words (crawler header, page header lines, title,
+body sentences) and, when spam overwrote the body's name, from ``SpamReport.identity``.
+The agency is given in simplified characters with its city/county prefix; the title is kept
+as published.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import htmldate
+import opencc
+from lxml import html as lxml_html
+
+from gkcrawl.parse import regions
+from gkcrawl.parse.result import SpamReport
+from gkcrawl.parse.spam import collect_evidence, combine_evidence, remove_spam
+
+# Abbreviations expanded whatever the document spells (the official name is unambiguous).
+ALWAYS_EXPAND: dict[str, str] = {"管委会": "管理委员会"}
+# Expanded only when the document itself spells the full form with the same place prefix.
+EXPAND_IF_SPELLED: dict[str, str] = {
+    "城管执法局": "城市管理行政执法局",
+    "城管局": "城市管理局",
+    "发改委": "发展和改革委员会",
+    "人社局": "人力资源和社会保障局",
+    "住建局": "住房和城乡建设局",
+    "市监局": "市场监督管理局",
+    "卫健委": "卫生健康委员会",
+    "审批局": "行政审批局",
+    "政务中心": "政务服务中心",
+}
+AGENCY_SUFFIXES = ("人民政府", "管理委员会", "管委会", "委员会", "局", "厅", "委", "办公室", "中心",
+                   "院", "署", "办")
+_SUFFIX_RE = "|".join(AGENCY_SUFFIXES)
+_CJK = r"\u4e00-\u9fff"
+_DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
+_PUBLISHED_RES = (
+    re.compile(rf"(?:发布日期|发布时间|发文日期|公开日期|发布于)\s*[:：]?\s*{_DATE}"),
+    re.compile(rf"(?m)^\s*{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s+来源"),
+    re.compile(rf"(?<!统计)(?<!办理)(?<!申请)(?<!归档)(?<!更新)(?<!成文)时间\s*[:：]\s*{_DATE}"),
+)
+_ARCHIVED_RE = re.compile(rf"归档(?:时间|日期)\s*[:：]\s*{_DATE}")
+_INDEX_RE = re.compile(r"索\s*引\s*号\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z/\-－_]{3,60})")
+_YEAR_PERIOD_RE = re.compile(r"(?:统计期限|统计时限|统计期|统计时间|统计区间|数据统计)[^。]{0,20}?(\d{4})\s*年\s*1\s*月\s*1\s*日")
+_YEAR_REPORT_RE = re.compile(r"(\d{4})\s*年度?(?:政府信息公开|政务公开|信息公开)[^。，,]{0,12}报告")
+_YEAR_OPENING_RE = re.compile(r"(?:总体情况|概述)\s*\n?\s*(\d{4})\s*年[,，、]")
+_HEADER_TITLE_RE = re.compile(r"^\s*标\s*题\s*[:：]\s*(.+?)\s*$", re.MULTILINE)
+_URL_DATE_RE = re.compile(r"/t(20\d{2})(\d{2})(\d{2})_\d+")
+_META_DATE_NAMES = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "dc.date")
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> simplified characters (same length for the scripts reports use)."""
+    return _t2s().convert(text) if text else text
+
+
+def extract_meta(
+    text: str,
+    html: str | None,
+    url: str | None,
+    title_hint: str | None,
+    spam: SpamReport | None,
+) -> dict[str, Any]:
+    """Return {title, agency, region, year, published, archived, index_no}; a field the
+    document does not give is None."""
+    tree = _parse_html(html)
+    page_text = _page_text(tree)
+    # The page header (索引号, 发布日期) may be gone from a cleaned ``text``: read the page too.
+    simple = to_simplified(f"{remove_spam(page_text)}\n{text or ''}" if page_text else text or "")
+    title = find_title(text or "", tree, title_hint)
+    identity = spam.identity if spam and spam.identity else None
+    agency = find_agency(simple, to_simplified(title) if title else None, identity)
+    region = None
+    if agency:
+        region = regions.region_from_name(agency, hint=identity["region"] if identity else None)
+    if not region and identity:
+        region = identity.get("region")
+    if not region and (not title or "报告" in to_simplified(title)):
+        # No body named with its place: the codes the page prints (邮编, 区号, 索引号) decide.
+        region, _ = combine_evidence(collect_evidence(simple, url))
+    return {
+        "title": title,
+        "agency": agency,
+        "region": region,
+        "year": find_year(simple, to_simplified(title) if title else None),
+        "published": find_published(simple, tree, html, url),
+        "archived": _first_date(_ARCHIVED_RE, simple),
+        "index_no": find_index_no(simple),
+    }
+
+
+def _parse_html(html: str | None) -> Any:
+    if not html or not html.strip():
+        return None
+    try:
+        return lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError):
+        return None
+
+
+_BLOCK_TAGS = ("br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article")
+
+
+def _page_text(tree: Any) -> str:
+    """The page's visible text, one line per block element."""
+    if tree is None:
+        return ""
+    for node in tree.iter("script", "style", "noscript", "template"):
+        node.drop_tree()
+    for node in tree.iter(*_BLOCK_TAGS):
+        node.tail = "\n" + (node.tail or "")
+    for node in tree.iter("td", "th"):
+        node.tail = " " + (node.tail or "")
+    return tree.text_content()
+
+
+def _squeeze(line: str) -> str:
+    """Drop the spaces PDF extraction puts around digits (``2023 年`` -> ``2023年``)."""
+    return re.sub(r"(?<=\d)\s+(?=[年度])", "", line.strip())
+
+
+def _plausible_title(candidate: str | None, *, need_report: bool = True) -> bool:
+    """Mostly Chinese, long enough, not mojibake; a report's title when ``need_report``."""
+    if not candidate:
+        return False
+    cjk = len(re.findall(rf"[{_CJK}]", candidate))
+    if cjk < 6 or cjk / max(len(candidate), 1) <= 0.5:
+        return False
+    return "报告" in to_simplified(candidate) or not need_report
+
+
+def find_title(text: str, tree: Any, title_hint: str | None) -> str | None:
+    """The report's title: PDF/crawler hint, h1, <title>, 标题: header, first heading line."""
+    candidates: list[str] = []
+    if tree is not None:
+        candidates += [h.text_content() for h in tree.iter("h1", "h2")]
+        for node in tree.iter("title"):
+            candidates += _title_parts(node.text_content())
+    if title_hint:
+        candidates += _title_parts(title_hint) if tree is not None else [title_hint]
+    header = _HEADER_TITLE_RE.search(text[:2000])
+    if header:
+        candidates.append(header.group(1))
+    candidates += _heading_lines(text)
+    candidates = [re.sub(r"\s+", " ", _squeeze(c)) for c in candidates]
+    for need_report in (True, False):
+        for candidate in candidates:
+            if _plausible_title(candidate, need_report=need_report) and len(candidate) <= 80:
+                return candidate
+    return None
+
+
+def _title_parts(title: str) -> list[str]:
+    """A <title> is ``report title - site name``: each part, spam removed."""
+    return [remove_spam(part) for part in re.split(r"\s+[-|｜—]+\s+|\s*[_|｜]\s*|\s*-\s*(?=[^\d])", title)]
+
+
+def _heading_lines(text: str) -> list[str]:
+    """Short lines near the top that read like a report title; a title broken over two
+    lines (``洪泽区人民政府`` / ``2023 年…报告``) is joined."""
+    lines = [line.strip() for line in text.splitlines()[:20]]
+    found: list[str] = []
+    for number, line in enumerate(lines):
+        simple = to_simplified(line)
+        if not line or len(line) > 70 or "报告" not in simple or re.search(r"[，。；,;]", line):
+            continue
+        if simple.startswith(("本报告", "根据", "一、", "按照")):
+            continue
+        if re.match(r"\d{4}\s*年", line) and number and lines[number - 1] and len(lines[number - 1]) <= 30:
+            line = lines[number - 1] + line
+        found.append(line)
+    return found
+
+
+def find_year(simple: str, title: str | None) -> int | None:
+    """The reporting year: the title's year, else the statistics period, else the body."""
+    if title and "报告" in title:
+        match = re.search(r"(\d{4})\s*年", title)
+        if match:
+            return int(match.group(1))
+    patterns = (_YEAR_PERIOD_RE, _YEAR_REPORT_RE, _YEAR_OPENING_RE)
+    if title and "报告" not in title:
+        patterns = (_YEAR_PERIOD_RE,)  # a page that is no report names other reports' years
+    for pattern in patterns:
+        match = pattern.search(simple)
+        if match and 1990 < int(match.group(1)) < 2100:
+            return int(match.group(1))
+    return None
+
+
+def _iso(year: str, month: str, day: str) -> str | None:
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+def _first_date(pattern: re.Pattern[str], text: str) -> str | None:
+    for match in pattern.finditer(text):
+        found = _iso(*match.groups()[:3])
+        if found:
+            return found
+    return None
+
+
+def find_published(simple: str, tree: Any, html: str | None = None, url: str | None = None) -> str | None:
+    """The page's 发布日期: header lines, then the HTML's date metadata, then the TRS-style
+    URL date (``t20210305_80595.htm``), then htmldate on the markup (no extensive search:
+    body dates are statistics periods, not publication dates)."""
+    head = simple[:8000]
+    for pattern in _PUBLISHED_RES:
+        found = _first_date(pattern, head)
+        if found:
+            return found
+    if tree is not None:
+        for node in tree.iter("meta"):
+            name = (node.get("name") or node.get("property") or "").lower()
+            if name in _META_DATE_NAMES:
+                match = re.search(_DATE, node.get("content") or "")
+                if match and _iso(*match.groups()):
+                    return _iso(*match.groups())
+    match = _URL_DATE_RE.search(url or "")
+    if match and _iso(*match.groups()):
+        return _iso(*match.groups())
+    if html and tree is not None:
+        try:
+            found = htmldate.find_date(html, original_date=True, extensive_search=False)
+        except (ValueError, TypeError):
+            found = None
+        if found and re.fullmatch(r"\d{4}-\d{2}-\d{2}", found):
+            return found
+    return None
+
+
+def find_index_no(simple: str) -> str | None:
+    match = _INDEX_RE.search(simple[:5000])
+    return match.group(1) if match and re.search(r"\d", match.group(1)) else None
+
+
+# --- agency ---------------------------------------------------------------------------
+
+_PLACE_LEAD = rf"[{_CJK}]{{2,10}}?(?:省|市|县|区|州|盟|旗|实验区|新区)"
+_AGENCY_RE = re.compile(rf"(?:{_PLACE_LEAD})+[{_CJK}]{{0,14}}?(?:{_SUFFIX_RE})")
+_BY_RE = re.compile(rf"由([{_CJK}]{{4,40}}?)(?:政务公开领导小组办公室|政务公开领导小组|办公室)?(?:按照|根据|依据|编制|负责)")
+_OPENING_RE = re.compile(rf"\d{{4}}\s*年\s*[,，]\s*([{_CJK}]{{4,30}}?(?:{_SUFFIX_RE}))")
+
+
+def find_agency(simple: str, title: str | None, identity: dict[str, Any] | None) -> str | None:
+    """The reporting body's full name, simplified, with its place prefix."""
+    candidates: list[str] = []
+    if title:
+        subject = re.split(r"\s*(?:\d{4}\s*年|关于)", title)[0].strip()
+        if len(subject) >= 2:
+            candidates.append(subject)
+    if identity and identity.get("agency"):
+        candidates.append(identity["agency"])
+    for pattern in (_BY_RE, _OPENING_RE):
+        match = pattern.search(simple)
+        if match:
+            candidates.append(match.group(1))
+    for candidate in candidates:
+        agency = complete_agency(candidate, simple)
+        if agency:
+            return agency
+    if title and "报告" not in title:
+        return None  # not a report: the most named body is no reporting body
+    counts = Counter(m.group() for m in _AGENCY_RE.finditer(simple))
+    for name, _ in counts.most_common(5):
+        agency = complete_agency(name, simple)
+        if agency:
+            return agency
+    return None
+
+
+def _is_place(name: str) -> bool:
+    index = regions.load_regions()
+    return (name in index.special or name in index.cities or name in index.counties
+            or name in index.provinces)
+
+
+def complete_agency(candidate: str, simple: str) -> str | None:
+    """Give ``candidate`` its place prefix and full form from the document's own evidence;
+    None when it names no body (``我局``, a bare office without place)."""
+    name = to_simplified(candidate).strip(" ：:，,")
+    if _is_place(name):
+        name = _body_of_place(name, simple)
+    for short, full in ALWAYS_EXPAND.items():
+        if name.endswith(short):
+            name = name[: -len(short)] + full
+    name = _add_place_prefix(name, simple)
+    name = _expand_if_spelled(name, simple)
+    if not name.endswith(AGENCY_SUFFIXES):
+        return None
+    if name.startswith(("我", "本", "市", "县", "区")) and not regions.region_from_name(name):
+        return None
+    if not regions.region_from_name(name) and not _is_place(name[:3]):
+        return None
+    return name
+
+
+def _body_of_place(place: str, simple: str) -> str:
+    """A report titled by its place (``平潭综合实验区``) is the place's government."""
+    counts = Counter(re.findall(re.escape(place) + r"(管委会|管理委员会|人民政府)", simple))
+    if counts:
+        return place + counts.most_common(1)[0][0]
+    return place + ("管理委员会" if place in regions.load_regions().special else "人民政府")
+
+
+def _add_place_prefix(name: str, simple: str) -> str:
+    """``市城管执法局`` -> ``德阳市城管执法局``, ``洪泽区人民政府`` -> ``淮安市洪泽区人民政府``
+    when the document spells the longer name."""
+    core = name[1:] if name[:1] in "市县区" else name
+    longer = Counter(re.findall(rf"([{_CJK}]{{2,8}}?)(?={re.escape(core)})", simple))
+    best = None
+    for prefix, _ in longer.most_common():
+        for start in range(len(prefix)):
+            piece = prefix[start:]
+            if name[:1] in "市县区" and not piece.endswith(name[0]):
+                piece = piece + name[0] if (piece + name[0]) in regions.load_regions().cities else piece
+            if piece.rstrip("市县区") and (piece in regions.load_regions().cities or
+                                          (piece.endswith(("市", "州")) and regions.find_city(piece))):
+                candidate = piece + core if not core.startswith(piece) else core
+                if name[:1] in "市县区" or regions.region_from_name(candidate):
+                    best = candidate
+                    break
+        if best:
+            break
+    if best and (name[:1] in "市县区" or not regions.find_city(name)):
+        return best
+    return name
+
+
+def _expand_if_spelled(name: str, simple: str) -> str:
+    for short, full in EXPAND_IF_SPELLED.items():
+        if short in name and full not in name:
+            expanded = name.replace(short, full)
+            if expanded in simple:
+                return expanded
+    return name

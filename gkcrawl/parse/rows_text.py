@@ -1,0 +1,180 @@
+"""Find the template's rows in normalised text and cut out each row's printed values.
+
+Works on every layout once tables are rendered as text (grid rows become tab-separated
+lines, empty cells stay as empty fields): one cell per line, pipe rows, tab rows, and rows
+whose cells ran together. Labels are searched in template order inside their part of the
+report (二 / 三 / 四), so a label quoted in the prose elsewhere is never taken as a row."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .labels import LABELS, MARKERS, RowSpec, row_specs
+from .cellvalues import BLANK, is_run, parse_cell
+from .readings import RowResult, read_row
+
+SECTION_HEADINGS = {
+    "active": re.compile(r"二\s*[、.]\s*主\s*动\s*公\s*开\s*政\s*府\s*信\s*息\s*情\s*况"),
+    "requests": re.compile(r"三\s*[、.]\s*收\s*到\s*和\s*处\s*理\s*政\s*府\s*信\s*息\s*公\s*开\s*申\s*请\s*情\s*况"),
+    "appeals": re.compile(r"四\s*[、.]\s*政\s*府\s*信\s*息\s*公\s*开\s*行\s*政\s*(?:法\s*)?复\s*议"),
+    "end": re.compile(r"五\s*[、.]\s*(?:政\s*府\s*信\s*息\s*公\s*开\s*)?(?:工\s*作\s*)?存\s*在|五\s*[、.]\s*[^\n\d]{0,20}问\s*题"),
+}
+FALLBACKS = {
+    "active": re.compile(r"第\s*二\s*十\s*条\s*第\s*\(\s*一\s*\)\s*项"),
+    "requests": re.compile(r"本\s*列\s*数\s*据\s*的\s*勾\s*稽|申\s*请\s*人\s*情\s*况|本\s*年\s*新\s*收\s*政\s*府\s*信\s*息"),
+    "appeals": re.compile(r"行\s*政\s*复\s*议[\s|]*行\s*政\s*诉\s*讼"),
+}
+APPEALS_HEADER = re.compile(r"结\s*果\s*维\s*持|结\s*果\s*纠\s*正|其\s*他\s*结\s*果|尚\s*未\s*审\s*结|总\s*计|"
+                            r"未\s*经\s*复\s*议\s*直\s*接\s*起\s*诉|复\s*议\s*后\s*起\s*诉|行\s*政\s*诉\s*讼")
+_NUMBERISH = re.compile(r"[+\-]?\d")
+
+
+@dataclass
+class Sections:
+    """Character spans of parts 二, 三 and 四 in the normalised text."""
+
+    spans: dict[str, tuple[int, int]]
+
+
+def find_sections(text: str) -> Sections:
+    """Locate the three table parts; a part not found has no span."""
+    starts: dict[str, int] = {}
+    cursor = 0
+    for name in ("active", "requests", "appeals"):
+        match = SECTION_HEADINGS[name].search(text, cursor)
+        if not match:
+            match = FALLBACKS[name].search(text, cursor)
+        if match:
+            starts[name] = match.start() if name != "active" else match.start()
+            cursor = match.end()
+    end_match = SECTION_HEADINGS["end"].search(text, cursor)
+    end = end_match.start() if end_match else len(text)
+    spans: dict[str, tuple[int, int]] = {}
+    ordered = sorted(starts.items(), key=lambda kv: kv[1])
+    for index, (name, start) in enumerate(ordered):
+        stop = ordered[index + 1][1] if index + 1 < len(ordered) else end
+        if name == "appeals":
+            stop = end if end > start else len(text)
+        spans[name] = (start, stop)
+    return Sections(spans)
+
+
+def region_tokens(region: str) -> tuple[list[str], int]:
+    """The printed cells of one row's region, and how many non-numeric words it holds."""
+    tokens: list[str] = []
+    noise = 0
+    for line_no, line in enumerate(region.split("\n")):
+        if "\t" in line:
+            fields = line.split("\t")
+            if line_no == 0:
+                fields = fields[1:]  # the rest of the label's own cell
+            for field in fields:
+                field = field.strip().strip("|").strip()
+                if not field:
+                    tokens.append(BLANK)
+                elif parse_cell(field) is not None or is_run(field.replace(" ", "")):
+                    tokens.extend(field.split() if " " in field and parse_cell(field) is None else [field])
+                else:
+                    noise += len(field)
+            continue
+        for word in re.split(r"[\s|｜]+", line):
+            if not word:
+                continue
+            if parse_cell(word) is not None or is_run(word):
+                tokens.append(word)
+            elif _NUMBERISH.match(word):
+                tokens.append(word)
+            else:
+                noise += len(word)
+    return tokens, noise
+
+
+def _marker_starts(text: str, start: int, stop: int) -> list[int]:
+    return [m.start() for m in MARKERS.finditer(text, start, stop)]
+
+
+def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list[RowResult]:
+    """Read every row of the template found in `text` (normalised). Missing rows are absent."""
+    sections = find_sections(text)
+    specs = row_specs(template)
+    found: list[tuple[RowSpec, int, int]] = []
+    extra_patterns: dict[str, re.Pattern[str]] = {}
+    if template == "2021":
+        extra_patterns["requests.other"] = LABELS["requests.other"]
+    for section in ("active", "requests"):
+        if section not in sections.spans:
+            continue
+        start, stop = sections.spans[section]
+        cursor = start
+        for spec in specs:
+            if spec.section != section or spec.pattern is None:
+                continue
+            if spec.row_id == "requests.other.no_supplement" and "requests.other" in extra_patterns:
+                combined = extra_patterns["requests.other"].search(text, cursor, stop)
+                if combined:
+                    found.append((_combined_spec(), combined.start(), combined.end()))
+                    cursor = combined.end()
+            match = spec.pattern.search(text, cursor, stop)
+            if match:
+                found.append((spec, match.start(), match.end()))
+                cursor = match.end()
+    label_starts = sorted({s for _, s, _ in found})
+    if runs_mode is None:
+        runs_mode = detect_runs(text, sections)
+    results: list[RowResult] = []
+    for spec, start, end in found:
+        section_stop = sections.spans[spec.section][1]
+        stop = min([s for s in label_starts if s > start] + [section_stop])
+        markers = [m for m in _marker_starts(text, end, stop)]
+        if markers:
+            stop = min(stop, markers[0])
+        region = re.sub(r"\n[\t ]*$", "", text[end:stop])  # next row's empty label cells
+        region = re.sub(r"(?<!\.)\d\s*[.、]\s*$", "", region)  # the next label's '2.' prefix
+        tokens, noise = region_tokens(region)
+        if noise > 12:
+            continue  # prose, not a table row
+        results.append(read_row(spec, tokens, runs_mode, raw=region.strip()))
+    appeals = _appeals_row(text, sections, template, runs_mode)
+    if appeals is not None:
+        results.append(appeals)
+    return results
+
+
+def _combined_spec() -> RowSpec:
+    """The 2019-style single (六)其他处理 row printed inside a 2021 table."""
+    from .labels import APPLICANT_COLUMNS
+
+    keys = tuple(f"requests.other.{col}" for col in APPLICANT_COLUMNS)
+    return RowSpec("requests.other", "requests", keys, LABELS["requests.other"])
+
+
+def _appeals_row(text: str, sections: Sections, template: str, runs_mode: bool) -> RowResult | None:
+    if "appeals" not in sections.spans:
+        return None
+    start, stop = sections.spans["appeals"]
+    spec = next(s for s in row_specs(template) if s.row_id == "appeals")
+    last_header = None
+    for match in APPEALS_HEADER.finditer(text, start, stop):
+        last_header = match
+    if last_header is None:
+        return None
+    region = text[last_header.end():stop]
+    tokens, noise = region_tokens(region)
+    if noise > 12 or not tokens:
+        return None
+    return read_row(spec, tokens, runs_mode, raw=region.strip())
+
+
+def detect_runs(text: str, sections: Sections) -> bool:
+    """Cells ran together somewhere: a multi-digit token starting with 0 ('000000')."""
+    for start, stop in sections.spans.values():
+        for word in re.split(r"[\s|｜\t]+", text[start:stop]):
+            digits = re.match(r"\D*?(\d+)", word)
+            if digits is None:
+                continue
+            run = re.findall(r"\d+(?:\.\d+)?", word)
+            for piece in run:
+                if len(piece) > 1 and piece[0] == "0" and piece[1] != ".":
+                    return True
+    return False

@@ -1,0 +1,158 @@
+"""Publish the archive with Datasette 0.65, read-only: immutable database, SQL time limit,
+the project's metadata, templates and plugin, and the snapshots folder for download.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gkcrawl.archive.schema import cell_label_rows, wide_column
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+TEMPLATES_DIR = PACKAGE_DIR / "datasette" / "templates"
+PLUGINS_DIR = PACKAGE_DIR / "datasette" / "plugins"
+DEFAULT_METADATA = PACKAGE_DIR.parent / "metadata.yml"
+DATABASE_KEY = "gkcrawl"  # the database's name in metadata.yml
+WIDE_VIEWS = {"requests.": "requests_wide", "appeals.": "appeals_wide", "active.": "active_disclosure_wide"}
+SETTINGS = {"sql_time_limit_ms": "3000", "facet_time_limit_ms": "1500", "max_returned_rows": "1000",
+            "default_page_size": "50", "suggest_facets": "off", "allow_download": "on",
+            "default_cache_ttl": "60"}
+
+
+@dataclass
+class ServeOptions:
+    db_path: Path
+    host: str = "127.0.0.1"
+    port: int = 8001
+    metadata_path: Path = DEFAULT_METADATA
+    snapshots_dir: Path | None = None  # default: snapshots/ beside the database
+
+
+def checkpoint(db_path: Path) -> None:
+    """Fold the WAL into the main file: an immutable reader never looks at the WAL."""
+    conn = sqlite3.connect(db_path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def wide_view_labels() -> dict[str, dict[str, str]]:
+    """Chinese labels for every wide-view column, from cells.tsv (label; template; section)."""
+    labels: dict[str, dict[str, str]] = {}
+    for key, template, section, label in cell_label_rows():
+        view = next((v for prefix, v in WIDE_VIEWS.items() if key.startswith(prefix)), None)
+        if view:
+            column = wide_column(key)
+            labels.setdefault(view, {}).setdefault(column, f"{section} {label} ({template})")
+    return labels
+
+
+def build_metadata(options: ServeOptions, snapshots_dir: Path) -> dict[str, Any]:
+    """metadata.yml, addressed to this database's name, plus generated column labels and plugin config."""
+    metadata: dict[str, Any] = yaml.safe_load(options.metadata_path.read_text(encoding="utf-8")) or {}
+    databases = metadata.setdefault("databases", {})
+    db_meta = databases.pop(DATABASE_KEY, {})
+    databases[options.db_path.stem] = db_meta
+    tables = db_meta.setdefault("tables", {})
+    for view, columns in wide_view_labels().items():
+        described = tables.setdefault(view, {}).setdefault("columns", {})
+        for column, label in columns.items():
+            described.setdefault(column, label)
+    plugins = metadata.setdefault("plugins", {})
+    plugins.setdefault("gkcrawl", {}).update({"snapshots_dir": str(snapshots_dir), "snapshots_url": "/snapshots/"})
+    return metadata
+
+
+def datasette_command(options: ServeOptions, metadata_file: Path, snapshots_dir: Path) -> list[str]:
+    command = [sys.executable, "-m", "datasette", "serve", "-i", str(options.db_path),
+               "--metadata", str(metadata_file), "--template-dir", str(TEMPLATES_DIR),
+               "--plugins-dir", str(PLUGINS_DIR), "--static", f"snapshots:{snapshots_dir}",
+               "--host", options.host, "--port", str(options.port)]
+    for name, value in SETTINGS.items():
+        command += ["--setting", name, value]
+    return command
+
+
+def serve(options: ServeOptions) -> int:
+    """Run Datasette in the foreground until interrupted; returns its exit code."""
+    db_path = options.db_path.resolve()
+    options.db_path = db_path
+    checkpoint(db_path)
+    snapshots_dir = (options.snapshots_dir or db_path.parent / "snapshots").resolve()
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="gkcrawl-serve-") as work:
+        metadata_file = Path(work) / "metadata.json"
+        metadata_file.write_text(json.dumps(build_metadata(options, snapshots_dir), ensure_ascii=False),
+                                 encoding="utf-8")
+        process = subprocess.Popen(datasette_command(options, metadata_file, snapshots_dir))
+        print(f"Serving {db_path} read-only at http://{options.host}:{options.port}/", file=sys.stderr, flush=True)
+
+        def stop(signum: int, frame: Any) -> None:
+            process.terminate()
+
+        previous = signal.signal(signal.SIGTERM, stop)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.terminate()
+            return process.wait()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+@dataclass
+class RunningServer:
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_background(db_path: Path, *, port: int | None = None, timeout: float = 60.0) -> RunningServer:
+    """Start `gkcrawl serve` as a subprocess on 127.0.0.1 and wait until it answers (tests, benchmark)."""
+    import time
+    import urllib.request
+
+    port = port or free_port()
+    # A file, not a pipe: uvicorn's access log would fill an unread pipe and stall the server.
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([sys.executable, "-m", "gkcrawl", "serve", "--db", str(db_path), "--port", str(port)],
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError("gkcrawl serve exited: " + log.read().decode("utf-8", "replace")[-2000:])
+        try:
+            with urllib.request.urlopen(url + "/-/versions.json", timeout=2):
+                return RunningServer(url=url, process=process)
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"gkcrawl serve did not answer on {url} within {timeout} s")

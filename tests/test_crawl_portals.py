@@ -1,0 +1,125 @@
+"""End-to-end: `gkcrawl crawl` (a subprocess) on each test portal, exact report sets.
+
+Real Scrapy crawls over 127.0.0.1, a real SQLite archive, Debian chromium for the
+script-built lists. Each portal style's manifest (`EXPECTED`) says which URLs are reports;
+the archive must hold exactly those, and no distractor.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+
+from gkcrawl.demo import EXPECTED, start_portal
+
+pytestmark = pytest.mark.slow
+
+# The TRS portal once it exists; the demo portal until then.
+RECRAWL_STYLE = "trs" if "trs" in EXPECTED else "demo"
+FAST = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "GKCRAWL_PROGRESS_INTERVAL=30"]
+
+
+def crawl(urls: list[str], db: Path, *extra: str, timeout: float = 150) -> subprocess.CompletedProcess:
+    """Run `gkcrawl crawl` as its own process (a Twisted reactor cannot restart in-process)."""
+    argv = [sys.executable, "-m", "gkcrawl", "crawl", *urls, "--db", str(db), *FAST, *extra]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return done
+
+
+def absolute(portal_url: str, urls: object) -> set[str]:
+    return {u if u.startswith("http") else urljoin(portal_url, u) for u in urls}  # type: ignore[union-attr]
+
+
+def report_urls(db: Path) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        return {row[0] for row in conn.execute("select url from reports")}
+
+
+def rows(db: Path, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+STYLES = ["demo", "trs", "hanweb", "jsonly", "attachments", "gbk", "deep", "traps"]
+
+
+@pytest.mark.parametrize("style", [s for s in STYLES if s in EXPECTED])
+def test_portal_reports_are_found_exactly(style: str, tmp_path: Path) -> None:
+    manifest = EXPECTED[style]
+    with start_portal(style) as portal:
+        crawl([portal.url], tmp_path / "a.db")
+        expected = absolute(portal.url, manifest["reports"])
+        found = report_urls(tmp_path / "a.db")
+        distractors = absolute(portal.url, manifest.get("distractors", []))
+    assert found == expected, f"missing {sorted(expected - found)}; extra {sorted(found - expected)}"
+    assert not found & distractors
+
+
+def test_recrawl_of_unchanged_portal_costs_304s_and_adds_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with start_portal(RECRAWL_STYLE) as portal:
+        crawl([portal.url], db, "--no-js")
+        first = portal.stats.snapshot()
+        reports_before = rows(db, "select id, url, sha256 from reports order by id")
+        portal.stats.reset()
+        crawl([portal.url], db, "--no-js")
+        second = portal.stats.snapshot()
+    assert second["not_modified"] > 0
+    assert second["bytes_sent"] <= 0.05 * first["bytes_sent"], (first["bytes_sent"], second["bytes_sent"])
+    assert rows(db, "select id, url, sha256 from reports order by id") == reports_before
+    revisits = rows(db, "select count(*) from captures where revisit = 1 and status = 304")[0][0]
+    assert revisits >= len(reports_before)
+
+
+def test_changing_portal_new_version_gone_and_moved(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    manifest = EXPECTED["changing"]
+    with start_portal("changing") as portal:
+        crawl([portal.url], db, "--no-js")
+        gen1 = absolute(portal.url, manifest["reports"])
+        assert report_urls(db) == gen1
+        portal.set_generation(2)
+        crawl([portal.url], db, "--no-js")
+        changes = manifest["generation2"]
+        changed = absolute(portal.url, changes["changed"])
+        removed = absolute(portal.url, changes["removed"])
+        moved = {urljoin(portal.url, new) for new in dict(changes["moved"]).values()}
+    versions = dict(rows(db, "select url, max(version) from reports group by url"))
+    for url in changed:
+        assert versions[url] == 2
+    for url in gen1 - changed - removed:
+        assert versions[url] == 1, url
+    gone = {url for url, when in rows(db, "select url, gone_at from reports where gone_at is not null") if when}
+    assert gone == removed
+    assert moved <= set(versions)
+
+
+def test_kill_and_resume_stores_every_report_once(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    db, job = tmp_path / "a.db", tmp_path / "job"
+    with start_portal("large") as portal:
+        argv = [sys.executable, "-m", "gkcrawl", "crawl", portal.url, "--db", str(db), "--no-js",
+                "--job-dir", str(job), *FAST]
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            if db.exists() and rows(db, "select count(*) from reports")[0][0] >= 10:
+                break
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        partial = rows(db, "select count(*) from reports")[0][0]
+        crawl([portal.url], db, "--no-js", "--job-dir", str(job))
+        expected = absolute(portal.url, EXPECTED["large"]["reports"])
+    assert 0 < partial < len(expected)
+    assert report_urls(db) == expected
+    duplicates = rows(db, "select url, count(*) from reports group by url having count(*) > 1")
+    assert duplicates == []

@@ -1,0 +1,163 @@
+"""Discovery rules, CMS strategies, charset repair and fault naming: pure functions, offline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from gkcrawl.crawl import discovery, strategies
+from gkcrawl.crawl.discovery import LinkKind, classify_link
+from gkcrawl.crawl.faults import failure_reason
+from gkcrawl.crawl.middlewares import retry_after_seconds, true_charset
+from gkcrawl.crawl.registry import entries_for, load_registry
+
+BASE = "http://www.example.gov.cn/xxgk/nb/index.html"
+
+
+@pytest.mark.parametrize("text", [
+    "常德市行政审批服务局2020年度政府信息公开工作报告",
+    "海东市平安区政务服务中心 2019年政府信息公开工作制度报告",
+    "市城管执法局2020年政府信息公开工作年度报告",
+    "南通市行政審批局2019年政府信息公開工作年度報告",
+    "朔州市人民政府2020年政府信息公开年报",
+    "二〇一七年某县政府信息公开工作年度报告",
+])
+def test_report_titles_are_reports(text: str) -> None:
+    assert classify_link(text, "http://x.gov.cn/art/1.html") is LinkKind.REPORT
+
+
+@pytest.mark.parametrize("text", [
+    "某市2020年法治政府建设年度报告",
+    "关于做好2020年政府信息公开工作年度报告编制工作的通知",
+    "图解：某市2020年政府信息公开工作年度报告",
+    "2021年政府工作报告",
+    "某市2020年国民经济和社会发展统计公报",
+    "2020年政府网站工作年度报表",
+])
+def test_other_kinds_of_report_are_not_reports(text: str) -> None:
+    assert classify_link(text, "http://x.gov.cn/art/1.html") is not LinkKind.REPORT
+    assert not discovery.is_report_title(text)
+
+
+@pytest.mark.parametrize(("text", "url", "kind"), [
+    ("政府信息公开", "http://x.gov.cn/xxgk/", LinkKind.SECTION),
+    ("法定主动公开内容", "http://x.gov.cn/fdzdgknr/", LinkKind.SECTION),
+    ("政府信息公开年报", "http://x.gov.cn/xxgk/nb/", LinkKind.REPORT_COLUMN),
+    ("年度报告", "http://x.gov.cn/a/", LinkKind.REPORT_COLUMN),
+    ("更多", "http://x.gov.cn/xxgk/zfxxgknb/", LinkKind.REPORT_COLUMN),
+    ("2020年", "http://x.gov.cn/xxgk/nb/2020/", LinkKind.YEAR_COLUMN),
+    ("下一页", "http://x.gov.cn/xxgk/nb/index_1.html", LinkKind.PAGINATION),
+    ("3", "http://x.gov.cn/list?page=3", LinkKind.PAGINATION),
+    ("12", "http://x.gov.cn/calendar/2021/12/", LinkKind.OTHER),
+    ("附件", "http://x.gov.cn/a/report.pdf", LinkKind.ATTACHMENT),
+    ("下载", "http://x.gov.cn/module/download/downfile.jsp?filename=a.docx", LinkKind.ATTACHMENT),
+    ("首页", "javascript:void(0)", LinkKind.SKIP),
+    ("要闻动态", "http://x.gov.cn/news/", LinkKind.OTHER),
+])
+def test_link_kinds(text: str, url: str, kind: LinkKind) -> None:
+    assert classify_link(text, url) is kind
+
+
+def test_canonical_url_drops_session_ids_and_sorts_the_query() -> None:
+    assert discovery.canonical_url("http://X.gov.cn/a;jsessionid=AB12?b=2&sid=9&a=1#top") == "http://x.gov.cn/a?a=1&b=2"
+    assert discovery.canonical_url("http://x.gov.cn/a?b=1&a=2") == discovery.canonical_url("http://x.gov.cn/a?a=2&b=1")
+
+
+def test_trs_pagination_literal_and_variable() -> None:
+    page = '<script>createPageHTML(3, 0, "index", "html");</script>'
+    assert strategies.trs_page_urls(page, BASE) == [
+        "http://www.example.gov.cn/xxgk/nb/index.html",
+        "http://www.example.gov.cn/xxgk/nb/index_1.html",
+        "http://www.example.gov.cn/xxgk/nb/index_2.html"]
+    page = 'var countPage = 4;//共多少页\ncreatePageHTML(countPage, currentPage, "index", "shtml");'
+    assert strategies.trs_page_urls(page, BASE)[-1].endswith("/xxgk/nb/index_3.shtml")
+    assert strategies.trs_page_urls('createPageHTML(1, 0, "index", "html")', BASE) == []
+    assert strategies.trs_page_urls("<p>no script</p>", BASE) == []
+
+
+HANWEB_PAGE = """<div id="1234"><script type="text/xml"><datastore>
+<nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=3&path=/&columnid=1234&unitid=5678&webname=某市&permissiontype=0"></a>]]></nextgroup>
+<recordset><record><![CDATA[<li><a href="/art/2021/1/29/art_1234_1.html" title="某市2020年政府信息公开工作年度报告">某市2020年...</a></li>]]></record>
+</recordset></datastore></script>
+<script>$('#1234').jpage({perPage: 10, totalRecord: 42, proxyUrl:'/module/web/jpage/dataproxy.jsp'});</script></div>"""
+
+
+def test_hanweb_proxy_is_found_with_its_parameters() -> None:
+    proxy = strategies.find_hanweb_proxy(HANWEB_PAGE, BASE)
+    assert proxy is not None
+    assert proxy.url == "http://www.example.gov.cn/module/web/jpage/dataproxy.jsp"
+    assert proxy.params["columnid"] == "1234" and proxy.params["unitid"] == "5678"
+    assert "page" not in proxy.params
+    assert proxy.per_page == 10 and proxy.total_records == 42
+    assert proxy.batch_url(1).endswith("?startrecord=31&endrecord=60&perpage=10")
+    assert strategies.find_hanweb_proxy("<p>plain</p>", BASE) is None
+
+
+def test_cdata_records_yield_links_with_their_title() -> None:
+    links = strategies.cdata_links(HANWEB_PAGE, BASE)
+    assert ("某市2020年政府信息公开工作年度报告", "http://www.example.gov.cn/art/2021/1/29/art_1234_1.html") in links
+    xml = ("<datastore><totalrecord>2</totalrecord><recordset><record><![CDATA[<a href='/a.html'>A</a>]]></record>"
+           "<record><![CDATA[<a href='/b.html'>B</a>]]></record></recordset></datastore>")
+    found, total = strategies.parse_datastore(xml, BASE)
+    assert total == 2 and [u for _, u in found] == ["http://www.example.gov.cn/a.html", "http://www.example.gov.cn/b.html"]
+    assert strategies.record_count(xml) == 2
+
+
+def test_needs_browser_only_for_script_lists_without_links() -> None:
+    scripted = '<div id="list"></div><script src="/js/list.js"></script>'
+    assert strategies.needs_browser(scripted, usable_links=0)
+    assert not strategies.needs_browser(scripted, usable_links=3)
+    assert not strategies.needs_browser('<script src="https://hm.baidu.com/hm.js"></script>', usable_links=0)
+    assert not strategies.needs_browser("<ul></ul>", usable_links=0)
+
+
+def test_lying_http_charset_is_detected_and_truthful_one_left_alone() -> None:
+    gbk = '<meta charset="gbk"><p>政府信息公开工作年度报告</p>'.encode("gbk")
+    assert true_charset(gbk, b"text/html; charset=utf-8") == "gb18030"
+    utf8 = "<p>政府信息公开</p>".encode("utf-8")
+    assert true_charset(utf8, b"text/html; charset=utf-8") is None
+    assert true_charset(utf8, b"text/html; charset=gbk") in ("utf-8", None)
+    assert true_charset(gbk, None) is None
+
+
+def test_retry_after_number_and_date() -> None:
+    assert retry_after_seconds(b"3") == 3.0
+    now = datetime(2024, 1, 1, 0, 0, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds(b"Mon, 01 Jan 2024 00:00:05 GMT", now) == 5.0
+    assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
+
+
+def test_failure_reasons_name_the_fault() -> None:
+    from twisted.internet import error as net_error
+    from twisted.web._newclient import ResponseFailed
+    from twisted.python.failure import Failure
+
+    assert failure_reason(net_error.TimeoutError()).startswith("timeout")
+    assert failure_reason(net_error.DNSLookupError("no.such.host")).startswith("dns")
+    assert failure_reason(net_error.ConnectionRefusedError()).startswith("connection refused")
+    assert failure_reason(ResponseFailed([Failure(net_error.ConnectionLost())])).startswith("connection reset")
+
+    class _DataLoss(Exception):
+        pass
+
+    assert failure_reason(ResponseFailed([Failure(_DataLoss("short body"))])).startswith("truncated")
+
+
+def test_registry_has_the_seed_agencies_unverified() -> None:
+    registry = load_registry()
+    agencies = {entry.agency for entry in registry.values()}
+    assert {"常德市行政审批服务局", "朔州市人民政府", "南通市行政审批局", "德阳市城市管理行政执法局"} <= agencies
+    assert any("平安区" in a for a in agencies)
+    assert not any(entry.verified for entry in registry.values())
+    chosen = entries_for(registry, ["http://xzsp.changde.gov.cn/"], None)
+    assert [e.name for e in chosen] == ["changde-xzsp"]
+    with pytest.raises(KeyError):
+        entries_for(registry, [], "no-such-site")
+
+
+def test_report_titled_link_to_a_directory_is_a_year_column() -> None:
+    assert classify_link("2020年政府信息公开年报", "http://x.gov.cn/xxgk/nb/2020/") is LinkKind.REPORT_COLUMN
+    assert classify_link("2020年政府信息公开年报", "http://x.gov.cn/xxgk/nb/2020/index.html") is LinkKind.REPORT_COLUMN
+    assert classify_link("某市2020年政府信息公开工作年度报告", "http://x.gov.cn/nb/202101/t20210129_1.html") \
+        is LinkKind.REPORT

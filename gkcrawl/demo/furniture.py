@@ -70,7 +70,7 @@ def breadcrumb_html(crumbs: list[tuple[str, str]]) -> str:
 def footer_html(identity: Identity) -> str:
     return ('<div class="footer"><div class="w1200">'
             '<p><a href="/wzdt/index.html">网站地图</a> | <a href="/hdjl/index.html">联系我们</a>'
-            ' | <a href="/sm/index.html">使用帮助</a></p>'
+            ' | <a href="/sm/index.html">使用帮助</a> | <a href="/admin/login.html">网站管理</a></p>'
             f'<p>主办单位：{escape(identity.organizer)}　承办单位：{escape(identity.operator)}</p>'
             f'<p><a href="https://beian.miit.gov.cn/" target="_blank">{escape(identity.icp)}</a>　'
             f'<img src="/images/ga.png" alt="">{escape(identity.police_record)}　'

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable
 
-from . import style_demo
+from . import style_behaviour, style_demo, style_files, style_large, style_scripted, style_trs
 from .server import PortalServer, RunningPortal, Site
 from .sitebuild import BuildContext, Manifest
 
-# Longer than any crawler's test timeout, shorter than a test run: a stalled answer must end.
-DEFAULT_STALL_SECONDS = 20.0
+# Past the crawler's default DOWNLOAD_TIMEOUT (30 s); stop() releases a stalled answer at once.
+DEFAULT_STALL_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,16 @@ def _style(name: str, module: ModuleType, generations: int = 1) -> Style:
 
 _STYLES: dict[str, Style] = {style.name: style for style in (
     _style("demo", style_demo),
+    Style("trs", style_trs.build_trs, style_trs.manifest_trs),
+    Style("hanweb", style_scripted.build_hanweb, style_scripted.manifest_hanweb),
+    Style("jsonly", style_scripted.build_jsonly, style_scripted.manifest_jsonly),
+    _style("attachments", style_files),
+    Style("gbk", style_trs.build_gbk, style_trs.manifest_gbk),
+    Style("deep", style_trs.build_deep, style_trs.manifest_deep),
+    Style("changing", style_behaviour.build_changing, style_behaviour.manifest_changing, generations=2),
+    Style("traps", style_behaviour.build_traps, style_behaviour.manifest_traps),
+    Style("faults", style_behaviour.build_faults, style_behaviour.manifest_faults),
+    _style("large", style_large),
 )}
 
 STYLES: tuple[str, ...] = tuple(_STYLES)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime
 import email.utils
+import functools
 import hashlib
 import socket
 import struct
+import sys
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -46,7 +48,7 @@ class Page:
     cacheable: bool = True
     fault: str | None = None  # retry_after | stall | reset | truncate | oversize
 
-    @property
+    @functools.cached_property
     def etag(self) -> str:
         return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
 
@@ -104,9 +106,11 @@ class PortalStats:
         self.hits: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.methods: Counter[str] = Counter()
+        self.hosts: Counter[str] = Counter()
 
-    def record(self, method: str, path: str, status: int, body_bytes: int) -> None:
+    def record(self, method: str, path: str, status: int, body_bytes: int, host: str = "") -> None:
         with self._lock:
+            self.hosts[host] += 1
             self.requests += 1
             self.bytes_sent += body_bytes
             self.hits[path] += 1
@@ -120,11 +124,12 @@ class PortalStats:
             self.bytes_sent += count
 
     def snapshot(self) -> dict[str, object]:
-        """A consistent copy: requests, bytes_sent, not_modified, hits, statuses, methods."""
+        """A consistent copy: requests, bytes_sent, not_modified, hits, statuses, methods, hosts."""
         with self._lock:
             return {"requests": self.requests, "bytes_sent": self.bytes_sent,
                     "not_modified": self.not_modified, "hits": dict(self.hits),
-                    "statuses": dict(self.statuses), "methods": dict(self.methods)}
+                    "statuses": dict(self.statuses), "methods": dict(self.methods),
+                    "hosts": dict(self.hosts)}
 
     def reset(self) -> None:
         with self._lock:
@@ -132,6 +137,7 @@ class PortalStats:
             self.hits.clear()
             self.statuses.clear()
             self.methods.clear()
+            self.hosts.clear()
 
 
 class PortalServer(ThreadingHTTPServer):
@@ -151,6 +157,14 @@ class PortalServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self._fault_attempts: Counter[str] = Counter()
         self._fault_lock = threading.Lock()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Clients that hang up (a crawler giving up on a 30 MB body, a reset we caused) are
+        # part of the job; anything else is a bug worth the traceback.
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError, OSError)):
+            return
+        super().handle_error(request, client_address)
 
     def next_attempt(self, path: str) -> int:
         with self._fault_lock:
@@ -185,6 +199,9 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         return
+
+    def _record(self, path: str, status: int, body_bytes: int) -> None:
+        self.server.stats.record(self.command, path, status, body_bytes, self.headers.get("Host", ""))
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -223,8 +240,8 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
             self.send_response(304)
             self._cache_headers(page)
             self.send_header("Content-Length", "0")
+            self._record(request.path, 304, 0)
             self.end_headers()
-            self.server.stats.record(self.command, request.path, 304, 0)
             return
         self._send(page, send_body)
 
@@ -245,12 +262,11 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _send(self, page: Page, send_body: bool) -> None:
+        # Counted before the bytes go out, so a client that has its answer sees it counted.
+        self._record(urlsplit(self.path).path, page.status, len(page.body) if send_body else 0)
         self._start(page, len(page.body))
-        sent = 0
         if send_body:
             self.wfile.write(page.body)
-            sent = len(page.body)
-        self.server.stats.record(self.command, urlsplit(self.path).path, page.status, sent)
 
     def _perform_fault(self, page: Page, request: Request, send_body: bool) -> bool:
         """Misbehave as the page asks; True when the answer has been given (or refused)."""
@@ -264,7 +280,7 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
                 return True
             return False
         if fault == "reset":
-            self.server.stats.record(self.command, path, 0, 0)
+            self._record(path, 0, 0)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             self.connection.close()
@@ -274,7 +290,7 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
             half = page.body[: len(page.body) // 2] if send_body else b""
             self.wfile.write(half)
             self.wfile.flush()
-            self.server.stats.record(self.command, path, page.status, len(half))
+            self._record(path, page.status, len(half))
             self.close_connection = True
             return True
         if fault == "stall":
@@ -282,13 +298,13 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
             head = page.body[:512] if send_body else b""
             self.wfile.write(head)
             self.wfile.flush()
-            self.server.stats.record(self.command, path, page.status, len(head))
+            self._record(path, page.status, len(head))
             self.server.stopping.wait(self.server.stall_seconds)
             self.close_connection = True
             return True
         if fault == "oversize":
             self._start(page, OVERSIZE_BYTES)
-            self.server.stats.record(self.command, path, page.status, 0)
+            self._record(path, page.status, 0)
             if send_body:
                 chunk = (page.body * (65536 // max(len(page.body), 1) + 1))[:65536]
                 remaining = OVERSIZE_BYTES

@@ -7,6 +7,8 @@ with the Content-Type header it would send, lying or not) and get a `StaticSite`
 from __future__ import annotations
 
 import hashlib
+import struct
+import zlib
 from dataclasses import dataclass, field
 from html import escape
 
@@ -16,6 +18,16 @@ from .server import DynamicHandler, Page, StaticSite
 CSS = (b"body{font-family:\"Microsoft YaHei\",sans-serif;margin:0}.w1200{width:1200px;margin:0 auto}"
        b".nav ul{display:flex;list-style:none;background:#b10d12}.nav a{color:#fff;padding:0 20px}"
        b".list-box li{display:flex;justify-content:space-between}.footer{background:#eee;text-align:center}")
+
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+# A 1x1 transparent PNG for the logo and the 公网安备 badge, so browsers see no 404s.
+PIXEL_PNG = (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0))
+             + _png_chunk(b"IDAT", zlib.compress(b"\x00\x00\x00\x00\x00")) + _png_chunk(b"IEND", b""))
 
 
 @dataclass(frozen=True)
@@ -99,12 +111,16 @@ class SiteBuilder:
         self.pages["/index.html"] = self.pages["/"]
         self.raw("/robots.txt", robots_txt().encode("ascii"), "text/plain")
         self.raw("/images/common.css", CSS, "text/css")
+        for image in ("/images/logo.png", "/images/ga.png"):
+            self.raw(image, PIXEL_PNG, "image/png")
         self.column("/xwzx/index.html", "新闻中心", [("新闻中心", "/xwzx/index.html")],
                     self.simple_list(news_items))
         for path, name, text in (("/bsfw/index.html", "办事服务", "个人办事 · 法人办事 · 部门服务 · 便民查询"),
                                  ("/hdjl/index.html", "互动交流", "领导信箱 · 在线访谈 · 征集调查 · 常见问题"),
                                  ("/wzdt/index.html", "网站地图", "首页 · 政务公开 · 新闻中心 · 办事服务 · 互动交流"),
-                                 ("/sm/index.html", "使用帮助", "本网站信息仅供参考。")):
+                                 ("/sm/index.html", "使用帮助", "本网站信息仅供参考。"),
+                                 # robots.txt disallows /admin/: a polite crawler never asks for it.
+                                 ("/admin/login.html", "网站管理", "请输入用户名和密码。")):
             self.html(path, page_html(ident, name, [(name, path)], f"<h2>{name}</h2><p>{text}</p>"))
 
     def build(self) -> StaticSite:

@@ -94,7 +94,7 @@ def seed_body_html(text: str, layout: str) -> str:
 
 def _distractor_text(title: str) -> list[str]:
     if "法治政府" in title:
-        return [f"现将{title[:-6]}情况报告如下。", "一、2020年推进法治政府建设的主要举措和成效",
+        return ["现将2020年法治政府建设情况报告如下。", "一、2020年推进法治政府建设的主要举措和成效",
                 "二、存在的不足和原因", "三、2021年推进法治政府建设的主要安排"]
     if "图解" in title:
         return ["图解内容：主动公开政府信息、依申请公开办理、行政复议和行政诉讼情况一图读懂。"]
@@ -141,9 +141,9 @@ def build(context: BuildContext) -> StaticSite:
     by_column: dict[str, list[tuple[str, str, str]]] = {}
     for path, title, published in DISTRACTORS:
         column = path.rsplit("/", 2)[0]
+        column_names = {href.rsplit("/", 1)[0]: name for name, href in columns}
         crumbs = ([("新闻中心", "/xwzx/index.html")] if column.startswith("/xwzx")
-                  else [*CRUMBS_SECTION, (dict((h.rsplit("/", 1)[0], n) for n, h in columns).get(column, "栏目"),
-                                          f"{column}/index.html")])
+                  else [*CRUMBS_SECTION, (column_names[column], f"{column}/index.html")])
         news_article(builder, path, title, published, "示范市人民政府办公室", _distractor_text(title), crumbs)
         by_column.setdefault(column, []).append((title, path, published))
     for column in ("/xxgk/fgwj", "/xxgk/gzdt"):

@@ -11,6 +11,7 @@ the page's columnid/unitid/webid), as XML of CDATA `<record>`s and a `<totalreco
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from html import escape
 from urllib.parse import urlencode
@@ -98,8 +99,7 @@ def _hanweb_column_html() -> str:
 
 
 def _hanweb_portal() -> tuple[SiteBuilder, list[ReportEntry], set[str]]:
-    ident = identity_for(HANWEB_BODY, 14)
-    ident = type(ident)(**{**ident.__dict__, "section_path": "/col/col1229420/index.html"})
+    ident = dataclasses.replace(identity_for(HANWEB_BODY, 14), section_path="/col/col1229420/index.html")
     builder = SiteBuilder(ident)
     builder.common_pages('<h2><a href="/col/col1229420/index.html">政府信息公开</a></h2>', [])
     section = [("政府信息公开", "/col/col1229420/index.html")]

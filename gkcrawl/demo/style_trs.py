@@ -4,6 +4,8 @@ headers lie or are missing)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from .furniture import trs_pager_script
 from .server import StaticSite
 from .sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial, trs_doc_path
@@ -71,8 +73,7 @@ def _notices(builder: SiteBuilder, column_dir: str, body: str, crumbs: list[tupl
 
 def _portal(body: str, code: int, section: str, chain: list[tuple[str, str]], years: range,
             departments: int) -> tuple[SiteBuilder, list[ReportEntry], set[str]]:
-    ident = identity_for(body, code)
-    ident = type(ident)(**{**ident.__dict__, "section_path": f"{section}/index.html"})
+    ident = dataclasses.replace(identity_for(body, code), section_path=f"{section}/index.html")
     builder = SiteBuilder(ident)
     side = [("政府信息公开指南", f"{section}/zfxxgkzn/index.html"), ("通知公告", f"{section}/tzgg/index.html")]
     nb_dir = section + "".join(f"/{d}" for _, d in chain)
@@ -95,7 +96,7 @@ def _portal(body: str, code: int, section: str, chain: list[tuple[str, str]], ye
             next_name, next_dir = chain[depth + 1]
             builder.column(f"{current}/index.html", name, list(crumbs),
                            builder.simple_list([(next_name, f"./{next_dir}/index.html", ""),
-                                                ("机构信息", "./jgxx/index.html"), ("规划信息", "./ghxx/index.html")]),
+                                                ("机构信息", "./jgxx/index.html", ""), ("规划信息", "./ghxx/index.html", "")]),
                            side_links=side)
             for extra_dir, extra_name in (("jgxx", "机构信息"), ("ghxx", "规划信息")):
                 builder.column(f"{current}/{extra_dir}/index.html", extra_name,

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything gkcrawl needs on a fresh Debian machine, idempotently:
-# Debian packages (chromium, CJK fonts, antiword for legacy .doc) and a virtualenv in .venv.
+# Debian packages (chromium, CJK fonts, antiword and LibreOffice for legacy .doc) and a virtualenv in .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="chromium fonts-noto-cjk antiword"
+APT_PACKAGES="chromium fonts-noto-cjk antiword libreoffice-writer-nogui"
 missing=""
 for p in $APT_PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

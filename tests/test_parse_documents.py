@@ -109,3 +109,12 @@ def test_traditional_seed_flagged_and_text_kept() -> None:
     assert "traditional" in result.flags
     assert "總" in result.text or "開" in result.text
     assert result.cell_notes.get("requests.other.natural") == "6撤" or "requests.other.natural" in result.uncertain
+
+
+def test_meta_reads_header_lines_that_cleaning_strips() -> None:
+    """extract_meta gets the text after spam removal, not the cleaned text (发布日期, 索引号)."""
+    seed = Path(__file__).parent / "fixtures" / "seeds" / "004_9c54dd0711697be7.txt"
+    result = parse_document(seed.read_bytes(), filename=seed.name)
+    assert result.meta["published"] == "2021-01-29"
+    assert result.meta["index_no"] == "510600-2021-000510"
+    assert "510600-2021-000510" not in result.text  # the cleaned text still drops the header

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from scoring import score_dir, score_one
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).parents[1] / ".." / "shared" / "corpus" / "real"
+# Word 97 tables are read through LibreOffice; without it antiword loses merged rows.
+NEEDS_SOFFICE = frozenset() if shutil.which("soffice") or shutil.which("libreoffice") else frozenset({"var12_2019.doc"})
 
 
 @pytest.mark.parametrize("gold_dir, docs_dir", [
@@ -19,7 +22,7 @@ REAL = Path(__file__).parents[1] / ".." / "shared" / "corpus" / "real"
     (FIXTURES / "reports_gold", FIXTURES / "reports"),
 ], ids=["seeds", "reports"])
 def test_fixtures_score_perfectly(gold_dir: Path, docs_dir: Path) -> None:
-    score = score_dir(gold_dir, docs_dir)
+    score = score_dir(gold_dir, docs_dir, skip=NEEDS_SOFFICE)
     assert score.docs >= 5
     assert score.silent == 0, score.misses
     assert score.unflagged_guess == 0, score.misses

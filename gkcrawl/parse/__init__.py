@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from .result import PARSER_VERSION, Check, ParseResult, SpamReport
 
 __all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells"]
 
 log = logging.getLogger(__name__)
+_DIGIT = re.compile(r"\d")
 META_KEYS = ("title", "agency", "region", "year", "published", "archived", "index_no")
 
 
@@ -33,6 +35,12 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
         result.checks.append(Check("requests_balance", None, f"no standard tables: {why}"))
         return
     rows = locate_rows(normalized, template)
+    if not any(_DIGIT.search(row.raw) for row in rows):
+        # The template's words without one printed number (a news item quoting the format,
+        # a notice): no tables, so no template and no cells are invented.
+        result.template = None
+        result.checks.append(Check("requests_balance", None, f"no standard tables: template words without values ({why})"))
+        return
     resolution = resolve(template, rows)
     result.cells = resolution.cells
     result.uncertain = resolution.uncertain
@@ -51,8 +59,10 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
     result.checks.extend(resolution.checks)
 
 
-def _spam_and_clean(doc, url: str | None, result: ParseResult) -> str:
-    """Spam removal then furniture removal; a failing helper degrades to the raw text."""
+def _spam_and_clean(doc, url: str | None, result: ParseResult) -> tuple[str, str]:
+    """(full text after spam removal, cleaned report text); a failing helper degrades.
+
+    Meta needs the first: cleaning strips the 发布日期 / 索引号 / 归档时间 lines it reads."""
     text = doc.text
     try:
         from .spam import find_spam
@@ -61,6 +71,7 @@ def _spam_and_clean(doc, url: str | None, result: ParseResult) -> str:
     except Exception:  # the other helpers' modules must not take the parser down
         log.debug("find_spam failed", exc_info=True)
         result.flags.append("spam_check_failed")
+    despammed = text
     try:
         from .clean_text import clean_report_text
 
@@ -68,7 +79,7 @@ def _spam_and_clean(doc, url: str | None, result: ParseResult) -> str:
     except Exception:
         log.debug("clean_report_text failed", exc_info=True)
         result.flags.append("clean_text_failed")
-    return text
+    return despammed, text
 
 
 def _meta(text: str, doc, url: str | None, spam: SpamReport) -> dict:
@@ -106,9 +117,9 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
             return result
         if looks_traditional(doc.text):
             result.flags.append("traditional")
-        clean = _spam_and_clean(doc, url, result)
+        despammed, clean = _spam_and_clean(doc, url, result)
         result.text = clean
-        result.meta = _meta(clean, doc, url, result.spam)
+        result.meta = _meta(despammed, doc, url, result.spam)
         table_text = doc.table_text
         if result.spam.found and result.spam.strings:
             for spam_string in result.spam.strings:

@@ -23,6 +23,7 @@ from .tables import Grid, html_to_text, render_grid
 
 log = logging.getLogger(__name__)
 ANTIWORD_TIMEOUT = 30
+SOFFICE_TIMEOUT = 120
 _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|table|div|p)[\s>/]", re.I)
 
 
@@ -167,45 +168,98 @@ def read_pdf(data: bytes) -> Document:
     return doc
 
 
-def read_docx(data: bytes) -> Document:
-    """Paragraphs and tables in body order; merged cells (the same cell object) printed once."""
-    import docx
-    from docx.table import Table
+def _docx_grid(table) -> Grid:
+    """One table's rows; a merged cell (the same <w:tc> repeated) is printed once."""
+    grid: Grid = []
+    seen: list = []
+    for row in table.rows:
+        cells: list[str | None] = []
+        for cell in row.cells:
+            repeated = any(cell._tc is tc for tc in seen)
+            cells.append(None if repeated else cell.text.strip())
+            if not repeated:
+                seen.append(cell._tc)
+        grid.append(cells)
+    return grid
+
+
+def _docx_blocks(parent, document):
+    """('p', text) and ('tbl', grid) in reading order. A table holding other tables is a
+    layout table: its cells are walked instead, so only innermost tables become grids."""
+    from docx.table import Table, _Cell
     from docx.text.paragraph import Paragraph
+
+    for block in parent.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            yield "p", Paragraph(block, document).text
+        elif tag == "sdt":  # content controls wrap ordinary paragraphs and tables
+            content = next((c for c in block.iterchildren() if c.tag.endswith("}sdtContent")), None)
+            if content is not None:
+                yield from _docx_blocks(content, document)
+        elif tag == "tbl":
+            table = Table(block, document)
+            if not block.xpath(".//w:tc//w:tbl"):
+                yield "tbl", _docx_grid(table)
+                continue
+            for tr in block.iterchildren():
+                if not tr.tag.endswith("}tr"):
+                    continue
+                for tc in tr.iterchildren():
+                    if tc.tag.endswith("}tc"):
+                        yield from _docx_blocks(tc, _Cell(tc, table))
+
+
+def read_docx(data: bytes) -> Document:
+    """Paragraphs and tables in body order; merged cells printed once; nested tables read."""
+    import docx
 
     document = docx.Document(io.BytesIO(data))
     text_parts: list[str] = []
     table_parts: list[str] = []
     grids: list[Grid] = []
-    for block in document.element.body.iterchildren():
-        tag = block.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            line = Paragraph(block, document).text
-            text_parts.append(line)
-            table_parts.append(line)
-        elif tag == "tbl":
-            table = Table(block, document)
-            grid: Grid = []
-            seen: list = []  # the <w:tc> elements already printed (merged cells repeat them)
-            for row in table.rows:
-                cells: list[str | None] = []
-                for cell in row.cells:
-                    repeated = any(cell._tc is tc for tc in seen)
-                    cells.append(None if repeated else cell.text.strip())
-                    if not repeated:
-                        seen.append(cell._tc)
-                grid.append(cells)
-            grids.append(grid)
-            rendered = render_grid(grid)
-            table_parts.append(rendered)
-            text_parts.append(rendered.replace("\t", " "))
+    for kind, content in _docx_blocks(document.element.body, document):
+        if kind == "p":
+            text_parts.append(content)
+            table_parts.append(content)
+            continue
+        grids.append(content)
+        rendered = render_grid(content)
+        table_parts.append(rendered)
+        text_parts.append(rendered.replace("\t", " "))
     title = document.core_properties.title or None
     return Document("docx", text="\n".join(text_parts), table_text="\n".join(table_parts), tables=grids,
                     title_hint=title)
 
 
-def read_doc(data: bytes) -> Document:
-    """Old Word files through antiword (tables come out as '|' rows)."""
+# antiword prints merged-cell tables badly (rows lost, cells shifted): a .doc whose text shows
+# the template's tables is converted by LibreOffice, when installed, and read as DOCX.
+_DOC_TABLE_HINT = re.compile(r"第\s*二\s*十\s*条|本\s*年\s*新\s*收|申\s*请\s*人\s*情\s*况|行\s*政\s*复\s*议")
+
+
+def _doc_via_libreoffice(data: bytes) -> Document | None:
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    if binary is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "report.doc"
+        source.write_bytes(data)
+        try:
+            done = subprocess.run([binary, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
+                                   "--convert-to", "docx", "--outdir", tmp, str(source)],
+                                  capture_output=True, timeout=SOFFICE_TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            return None
+        produced = Path(tmp) / "report.docx"
+        if done.returncode != 0 or not produced.exists():
+            return None
+        doc = read_docx(produced.read_bytes())
+    doc.kind = "doc"
+    doc.flags.append("doc_via_libreoffice")
+    return doc
+
+
+def _antiword(data: bytes) -> Document:
     binary = shutil.which("antiword")
     if binary is None:
         return Document("doc", error="antiword is not installed: cannot read .doc files")
@@ -221,6 +275,18 @@ def read_doc(data: bytes) -> Document:
         return Document("doc", error=f"antiword failed: {done.stderr.decode('utf-8', 'replace').strip()[:200]}")
     text = done.stdout.decode("utf-8", errors="replace")
     return Document("doc", text=text, table_text=text)
+
+
+def read_doc(data: bytes) -> Document:
+    """Old Word files: antiword for the text; LibreOffice for the tables when it is there."""
+    doc = _antiword(data)
+    # A file antiword cannot read stays an error: LibreOffice would import its bytes as text.
+    if not doc.error and _DOC_TABLE_HINT.search(doc.text):
+        converted = _doc_via_libreoffice(data)
+        if converted is not None and converted.text.strip():
+            return converted
+        doc.flags.append("doc_tables_by_antiword")
+    return doc
 
 
 def read_document(data: bytes, filename: str = "", content_type: str | None = None) -> Document:

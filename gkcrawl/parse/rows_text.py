@@ -119,6 +119,7 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
             if match:
                 found.append((spec, match.start(), match.end()))
                 cursor = match.end()
+        found.extend(_out_of_order(text, specs, section, (start, stop), found))
     label_starts = sorted({s for _, s, _ in found})
     if runs_mode is None:
         runs_mode = detect_runs(text, sections)
@@ -139,6 +140,34 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
     if appeals is not None:
         results.append(appeals)
     return results
+
+
+def _out_of_order(text: str, specs: tuple[RowSpec, ...], section: str, span: tuple[int, int],
+                  found: list[tuple[RowSpec, int, int]]) -> list[tuple[RowSpec, int, int]]:
+    """Rows the in-order search missed because the document prints them earlier (a report
+    putting (四)无法提供 before (三)不予公开): searched in the whole part, never overlapping
+    a label already taken, and only when the label occurs there exactly once."""
+    taken = [(s, e) for _, s, e in found]
+    have = {spec.row_id for spec, _, _ in found}
+    extra: list[tuple[RowSpec, int, int]] = []
+    for spec in specs:
+        if spec.section != section or spec.pattern is None or spec.row_id in have:
+            continue
+        if spec.row_id == "requests.other" and any(r.startswith("requests.other.") for r in have):
+            continue
+        matches = [m for m in spec.pattern.finditer(text, *span)
+                   if _starts_cell(text, m.start()) and not any(m.start() < e and s < m.end() for s, e in taken)]
+        if len(matches) == 1:
+            extra.append((spec, matches[0].start(), matches[0].end()))
+            taken.append((matches[0].start(), matches[0].end()))
+    return extra
+
+
+def _starts_cell(text: str, pos: int) -> bool:
+    """A label that opens a line or a cell (a table row), not one quoted inside a sentence."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    before = MARKERS.sub("", text[line_start:pos])  # group labels may open the row's line
+    return not before.strip(" |｜") or before.rstrip(" ")[-1] in "\t|｜"
 
 
 def _combined_spec() -> RowSpec:

@@ -59,6 +59,8 @@ def test_portal_reports_are_found_exactly(style: str, tmp_path: Path) -> None:
         distractors = absolute(portal.url, manifest.get("distractors", []))
     assert found == expected, f"missing {sorted(expected - found)}; extra {sorted(found - expected)}"
     assert not found & distractors
+    # Every portal's robots.txt disallows /admin/ (the hanweb portal links there): never fetched.
+    assert rows(tmp_path / "a.db", "select url from captures where url like '%/admin/%'") == []
 
 
 def test_recrawl_of_unchanged_portal_costs_304s_and_adds_nothing(tmp_path: Path) -> None:
@@ -123,3 +125,36 @@ def test_kill_and_resume_stores_every_report_once(tmp_path: Path) -> None:
     assert report_urls(db) == expected
     duplicates = rows(db, "select url, count(*) from reports group by url having count(*) > 1")
     assert duplicates == []
+
+
+def test_traps_stay_bounded_on_the_start_host_and_polite(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    manifest = EXPECTED["traps"]
+    with start_portal("traps") as portal:
+        done = crawl([portal.url], db, "--no-js", "--user-agent-contact", "https://example.org/contact")
+        hits = portal.stats.snapshot()["hits"]
+        expected = absolute(portal.url, manifest["reports"])
+    assert report_urls(db) == expected  # session ids (;jsessionid=, ?sid=) dropped: each report once
+    for prefix in manifest["trap_prefixes"]:
+        assert sum(n for path, n in hits.items() if path.startswith(prefix)) <= 3, prefix
+    hosts = {row[0] for row in rows(db, "select distinct site from captures")}
+    assert hosts == {f"127.0.0.1:{portal.port}"}
+    agents = {row[0] for row in rows(db, "select json_extract(request_headers, '$.User-Agent') from captures")}
+    assert agents == {"gkcrawl/0.1.0 (+https://example.org/contact)"}
+    assert hits.get("/robots.txt") == 1
+    # Live progress and the per-site summary go to stderr.
+    assert "pages" in done.stderr and f"127.0.0.1:{portal.port}:" in done.stderr
+
+
+def test_a_registry_entry_alone_drives_the_crawl(tmp_path: Path) -> None:
+    sites = tmp_path / "sites.yaml"
+    with start_portal("trs") as portal:
+        sites.write_text(f"sites:\n  - name: local-trs\n    agency: 云山市人民政府\n    start_urls: ['{portal.url}']\n"
+                         f"    crawl_delay: 0.01\n    verified: false\n", encoding="utf-8")
+        crawl([], tmp_path / "a.db", "--site", "local-trs", "--no-js", "-s", f"GKCRAWL_SITES_FILE={sites}")
+        expected = absolute(portal.url, EXPECTED["trs"]["reports"])
+    assert report_urls(tmp_path / "a.db") == expected
+    unknown = subprocess.run([sys.executable, "-m", "gkcrawl", "crawl", "--site", "nope", "--db",
+                              str(tmp_path / "b.db"), "-s", f"GKCRAWL_SITES_FILE={sites}"],
+                             capture_output=True, text=True)
+    assert unknown.returncode != 0 and "no site named 'nope'" in unknown.stderr

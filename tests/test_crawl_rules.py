@@ -53,6 +53,7 @@ def test_other_kinds_of_report_are_not_reports(text: str) -> None:
     ("附件", "http://x.gov.cn/a/report.pdf", LinkKind.ATTACHMENT),
     ("下载", "http://x.gov.cn/module/download/downfile.jsp?filename=a.docx", LinkKind.ATTACHMENT),
     ("首页", "javascript:void(0)", LinkKind.SKIP),
+    ("站内搜索：年报", "http://x.gov.cn/search/index.html?searchword=%E5%B9%B4%E6%8A%A5&page=1", LinkKind.SKIP),
     ("要闻动态", "http://x.gov.cn/news/", LinkKind.OTHER),
 ])
 def test_link_kinds(text: str, url: str, kind: LinkKind) -> None:
@@ -161,3 +162,21 @@ def test_report_titled_link_to_a_directory_is_a_year_column() -> None:
     assert classify_link("2020年政府信息公开年报", "http://x.gov.cn/xxgk/nb/2020/index.html") is LinkKind.REPORT_COLUMN
     assert classify_link("某市2020年政府信息公开工作年度报告", "http://x.gov.cn/nb/202101/t20210129_1.html") \
         is LinkKind.REPORT
+
+
+def test_scrapy_download_errors_are_named() -> None:
+    from scrapy.exceptions import (CannotResolveHostError, DownloadFailedError, DownloadTimeoutError,
+                                   ResponseDataLossError)
+
+    assert failure_reason(DownloadTimeoutError("took longer than 3.0 seconds")).startswith("timeout:")
+    assert failure_reason(CannotResolveHostError("x.invalid")).startswith("dns:")
+    assert failure_reason(ResponseDataLossError()).startswith("truncated:")
+    lost = DownloadFailedError("[<Failure twisted.internet.error.ConnectionLost: lost>]")
+    assert failure_reason(lost).startswith("connection reset:")
+    assert failure_reason(ValueError("odd")).startswith("error:")
+
+
+@pytest.mark.parametrize("text", ["大川市审计局2021年政府信息公开工作年度报告", "某市统计局2020年政府信息公开工作年度报告"])
+def test_agency_names_never_exclude_a_report(text: str) -> None:
+    assert discovery.is_report_title(text)
+    assert not discovery.is_report_title(text.replace("政府信息公开工作年度报告", "审计工作报告"))

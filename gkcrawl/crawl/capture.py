@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.utils.response import response_status_message
 
@@ -107,9 +108,12 @@ class WarcCaptureMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: BaseException) -> None:
+        if isinstance(exception, IgnoreRequest):
+            return None  # refused before any exchange (robots.txt, offsite): nothing was fetched
         reason = failure_reason(exception)
         fetched = self.clock()
         self.stats.inc_value("gkcrawl/errors")
+        self.stats.inc_value(f"gkcrawl/site/{urlsplit(request.url).netloc}/errors")
         self.stats.inc_value(f"gkcrawl/error_reason/{reason.split(':', 1)[0]}")
         capture = self._capture(request, url=request.url, status=None, fetched=fetched, response_headers={},
                                 sha256=None, size=None, content_type=None, warc=None, error=reason, revisit=False)

@@ -58,17 +58,22 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
     for url in urls:
         if not url.startswith(("http://", "https://")):
             raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="URLS")
-    if site and site not in load_registry():
-        raise click.BadParameter(f"no site named {site!r} in the registry", param_hint="--site")
     extra: dict[str, str] = {}
     for pair in setting_pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
         extra[name.strip()] = value
+    sites_file = Path(extra["GKCRAWL_SITES_FILE"]) if extra.get("GKCRAWL_SITES_FILE") else None
+    try:
+        registry = load_registry(sites_file)
+    except (OSError, ValueError, TypeError) as error:
+        raise click.ClickException(f"cannot read the site registry: {error}") from error
+    if site and site not in registry:
+        raise click.BadParameter(f"no site named {site!r} in the registry", param_hint="--site")
     options = CrawlOptions(warc_dir=warc_dir, job_dir=job_dir, site=site, max_pages=max_pages, depth=depth,
                            js=js, log_level=log_level, contact_url=contact_url, download_timeout=download_timeout,
-                           extra_settings=extra)
+                           sites_file=sites_file, extra_settings=extra)
     summary = run_crawl(list(urls), db_path, options)
     if summary_json:
         out = {k: v for k, v in summary.__dict__.items() if k != "stats"}

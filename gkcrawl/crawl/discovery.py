@@ -25,11 +25,12 @@ _REPORT_PATTERNS = [
     re.compile(r"政务公开.{0,6}(?:年度报告|年报)"),
     re.compile(r"公开年报"),
 ]
-# Titles that look like a report but are another kind of document.
-_NOT_REPORT = re.compile(
-    "法治政府|依法行政|政府工作报告|解读|图解|问答|通知|编制|报送|格式|模板|预算|决算|统计公报|国民经济"
-    "|征求意见|考核|评估|第三方|审计|述职|履职|工作总结|工作要点|环境信息|企业信息|社会责任"
-    "|网站工作年度报表|政府网站|年度报表|培训|会议|督查|检查|发布会"
+# Titles that look like a report but are another kind of document. Words that also occur in
+# agency names (审计局, 统计局) are only looked for after the year: "大川市审计局2021年…".
+_NOT_REPORT_ANYWHERE = re.compile("法治政府|依法行政|政府工作报告|解读|图解|问答|通知|征求意见|发布会")
+_NOT_REPORT_AFTER_YEAR = re.compile(
+    "编制|报送|格式|模板|预算|决算|统计公报|国民经济|考核|评估|第三方|审计|述职|履职|工作总结|工作要点"
+    "|环境信息|企业信息|社会责任|网站工作年度报表|年度报表|培训|会议|督查|检查"
 )
 _SECTION_WORDS = ("政府信息公开", "信息公开", "政务公开", "法定主动公开", "主动公开", "公开目录", "信息公开目录")
 _SECTION_URL = re.compile(r"/(?:xxgk|zwgk|zfxxgk|gkml|xxgkml|zwxxgk|gk|public|opengov)(?:/|_|\.|$)", re.I)
@@ -66,7 +67,11 @@ def has_year(text: str) -> bool:
 
 def is_excluded_title(text: str) -> bool:
     """True for titles of other document kinds (法治政府建设年度报告, 解读, 通知 ...)."""
-    return _NOT_REPORT.search(fold_title(text)) is not None
+    folded = fold_title(text)
+    if _NOT_REPORT_ANYWHERE.search(folded):
+        return True
+    year = re.search(_YEAR, folded)
+    return _NOT_REPORT_AFTER_YEAR.search(folded[year.start():] if year else folded) is not None
 
 
 def looks_like_report_name(text: str) -> bool:
@@ -97,6 +102,17 @@ def looks_like_list_url(url: str) -> bool:
     return _LIST_URL.search(urlsplit(url).path or "/") is not None
 
 
+_SEARCH_PATH = re.compile(r"/(?:search|jsearch|s|so|was5/web/search|jrobot)(?:/|\.|$)", re.I)
+_SEARCH_PARAMS = {"searchword", "keyword", "keywords", "q", "query", "wd", "sword"}
+
+
+def is_search_url(url: str) -> bool:
+    parts = urlsplit(url)
+    if _SEARCH_PATH.search(parts.path):
+        return True
+    return any(k.lower() in _SEARCH_PARAMS for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
 def is_column_url(url: str) -> bool:
     return _COLUMN_URL.search(url) is not None
 
@@ -118,6 +134,8 @@ def classify_link(text: str, url: str) -> LinkKind:
     if not lowered or lowered.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
         return LinkKind.SKIP
     folded = fold_title(text)
+    if is_search_url(url):
+        return LinkKind.SKIP  # site search: endless result pages, nothing a list does not link
     if is_attachment_url(url):
         return LinkKind.ATTACHMENT
     if is_report_title(folded):

@@ -17,10 +17,23 @@ _KINDS: list[tuple[tuple[type[BaseException], ...], str]] = [
 ]
 
 
+# Scrapy >= 2.14 wraps transport errors in its own exceptions.
+_SCRAPY_KINDS = {"DownloadTimeoutError": "timeout", "CannotResolveHostError": "dns",
+                 "DownloadConnectionRefusedError": "connection refused", "ResponseDataLossError": "truncated",
+                 "DownloadCancelledError": "maxsize"}
+
+
 def failure_reason(exception: BaseException) -> str:
     """`kind: detail` for a download exception."""
     detail = str(exception).strip() or type(exception).__name__
     name = type(exception).__name__
+    if name in _SCRAPY_KINDS:
+        return f"{_SCRAPY_KINDS[name]}: {detail}"
+    if name == "DownloadFailedError" and ("ConnectionLost" in detail or "ConnectionDone" in detail
+                                          or "reset" in detail.lower()):
+        return f"connection reset: {detail}"
+    if "larger than download max size" in detail:
+        return f"maxsize: {detail}"
     if name == "_DataLoss" or "DataLoss" in detail or "data loss" in detail.lower():
         return f"truncated: {detail}"
     if isinstance(exception, (ResponseFailed, ResponseNeverReceived)):

@@ -12,9 +12,11 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_to_future
-from twisted.internet.threads import deferToThread
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from .archive_link import ArchiveLink
 from .items import DocumentItem
@@ -22,10 +24,16 @@ from .items import DocumentItem
 logger = logging.getLogger(__name__)
 
 
+# A notice page ("现将…予以公布", 附件：….pdf) says little; its attachment is the report.
+NOTICE_MAX_TEXT = 600
+
+
 def is_report(item: DocumentItem, result: Any) -> bool:
     """The decision to store a report row, from discovery's role and the parse."""
     if result.template is not None:
         return True
+    if "links_report_attachment" in item.notes and len((result.text or "").strip()) < NOTICE_MAX_TEXT:
+        return False
     if "not_a_report" in (result.flags or []) and item.role != "report":
         return False
     return item.role in ("report", "attachment")
@@ -41,10 +49,16 @@ class StoreReportPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
+        # One parser thread: documents are parsed off the reactor thread, one at a time, so the
+        # parser's own caches never see two callers at once.
+        self.parse_pool = ThreadPool(minthreads=1, maxthreads=1, name="gkcrawl-parse")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "StoreReportPipeline":
-        return cls(crawler)
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.parse_pool.start, signal=signals.spider_opened)
+        crawler.signals.connect(pipeline.parse_pool.stop, signal=signals.spider_closed)
+        return pipeline
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, DocumentItem):
@@ -55,8 +69,10 @@ class StoreReportPipeline:
         try:
             # Parsing a PDF takes seconds: off the reactor thread, so downloads go on meanwhile.
             # The archive connection stays on the reactor thread (sqlite connections are per thread).
-            result = await deferred_to_future(deferToThread(
-                parse_document, item.body, filename=filename_of(item.url), content_type=item.content_type,
+            from twisted.internet import reactor
+
+            result = await deferred_to_future(deferToThreadPool(
+                reactor, self.parse_pool, parse_document, item.body, filename=filename_of(item.url), content_type=item.content_type,
                 url=item.url))
         except Exception as exc:  # noqa: BLE001 - a parser crash is recorded, never fatal
             logger.exception("parser failed on %s", item.url)

@@ -75,7 +75,9 @@ def build_settings(db_path: Path, options: CrawlOptions) -> Settings:
         "GKCRAWL_WARC_DIR": str(options.warc_dir or base / "warc"),
         "HTTPCACHE_DIR": str((options.cache_dir or base / "httpcache").resolve()),
         "GKCRAWL_DEPTH_LIMIT": options.depth,
-        "DEPTH_LIMIT": 0,  # the spider counts depth itself: a list's pages are not deeper
+        # The spider counts depth itself (a list's further pages are not deeper); Scrapy's own
+        # limit stays as a backstop against an endless chain the spider failed to see.
+        "DEPTH_LIMIT": options.depth + 100,
         "CLOSESPIDER_PAGECOUNT": options.max_pages,
         "GKCRAWL_JS": options.js,
         "LOG_LEVEL": options.log_level.upper(),

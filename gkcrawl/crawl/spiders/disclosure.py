@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 NAV_ROLES = {"start", "section", "column"}
 PRIORITY = {"report": 30, "attachment": 30, "column": 20, "section": 10, "start": 10, "other": 0}
 MAX_LIST_PAGES = 300
+NOTE_LINKS_ATTACHMENT = "links_report_attachment"
 
 
 class DisclosureSpider(Spider):
@@ -165,7 +166,10 @@ class DisclosureSpider(Spider):
         if role == "report" and not is_report:
             role = "column"  # a "report" link that led to a list of reports (a year column)
         if is_report:
-            yield self._item(response, role="report", title=next((t for t in titles if t), link_text))
+            item = self._item(response, role="report", title=next((t for t in titles if t), link_text))
+            if any(discovery.is_attachment_url(u) and self._attachment_wanted(t, True, role) for t, u in links):
+                item.notes.append(NOTE_LINKS_ATTACHMENT)  # maybe a short notice whose file is the report
+            yield item
         yield from self._follow_links(response, role, links, is_report, titles)
         if role in ("column", "section") and not is_report:
             yield from self._strategy_requests(response, text, role)

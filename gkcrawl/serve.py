@@ -64,6 +64,9 @@ def build_metadata(options: ServeOptions, snapshots_dir: Path) -> dict[str, Any]
     databases = metadata.setdefault("databases", {})
     db_meta = databases.pop(DATABASE_KEY, {})
     databases[options.db_path.stem] = db_meta
+    if options.db_path.stem != DATABASE_KEY and "description_html" in metadata:
+        metadata["description_html"] = metadata["description_html"].replace(
+            f"/{DATABASE_KEY}/", f"/{options.db_path.stem}/")
     tables = db_meta.setdefault("tables", {})
     for view, columns in wide_view_labels().items():
         described = tables.setdefault(view, {}).setdefault("columns", {})

@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHART = "#g.mark=bar&g.x_column=year&g.x_type=ordinal&g.y_column=applications&g.y_type=quantitative"
+CHARTS = {"applications": "/gkcrawl/applications_per_year" + CHART,
+          "outcomes": "/gkcrawl/outcomes_per_year" + CHART + "&g.color_column=outcome"}
 
 
 @pytest.fixture(scope="module")
@@ -131,11 +133,19 @@ def test_canned_query_lists_late_reports(site: tuple[RunningServer, dict[str, in
     shot(page, "canned-late")
 
 
-def test_chart_of_applications_per_year_renders(site: tuple[RunningServer, dict[str, int]], page: Any) -> None:
+@pytest.mark.parametrize("chart_name", sorted(CHARTS))
+def test_chart_renders(site: tuple[RunningServer, dict[str, int]], page: Any, chart_name: str) -> None:
     server, _ = site
-    page.goto(server.url + "/gkcrawl/applications_per_year" + CHART)
-    chart = page.locator(".datasette-vega svg, .datasette-vega canvas").first
+    page.goto(server.url + CHARTS[chart_name])
+    assert page.locator("form.datasette-vega").is_visible()  # the charting options
+    chart = page.locator(".vega-embed canvas, .vega-embed svg").first
     chart.wait_for(state="visible")
+    # Vega draws asynchronously: wait until the chart has its size and painted pixels.
+    page.wait_for_function(
+        "() => { const c = document.querySelector('.vega-embed canvas'); if (!c) return false;"
+        " const r = c.getBoundingClientRect(); if (r.width < 100 || r.height < 100) return false;"
+        " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;"
+        " for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n > 1000; }")
     box = chart.bounding_box()
     assert box and box["width"] > 100 and box["height"] > 100
-    shot(page, "chart-applications")
+    shot(page, f"chart-{chart_name}")

@@ -56,7 +56,7 @@ def test_metadata_states_title_license_and_canned_queries(served: tuple[RunningS
     queries = metadata["databases"]["gkcrawl"]["queries"]
     assert {"failing_arithmetic", "applications_per_year", "applications_by_region", "outcome_shares",
             "appeals_and_lawsuits", "changed_after_publication", "published_late", "spam_injected",
-            "short_word_search"} <= set(queries)
+            "short_word_search", "outcomes_per_year"} <= set(queries)
     columns = metadata["databases"]["gkcrawl"]["tables"]["requests_wide"]["columns"]
     assert "自然人" in columns["new__natural"]
 
@@ -105,6 +105,12 @@ def test_canned_queries_answer(served: tuple[RunningServer, dict[str, int]]) -> 
     assert per_year and all(row["applications"] >= 0 for row in per_year)
     shares = fetch_json(server, "/gkcrawl/outcome_shares.json?_shape=array")
     assert shares and 0 <= shares[0]["granted_pct"] <= 100
+    outcomes = fetch_json(server, "/gkcrawl/outcomes_per_year.json?_shape=array")
+    assert len(outcomes) == 6 * len(per_year)
+    assert sum(row["applications"] or 0 for row in outcomes) == sum(
+        row["requests_total"] for row in fetch_json(
+            server, "/gkcrawl.json?_shape=array&sql=" + q("select coalesce(sum(requests_total), 0) as requests_total "
+                                                          "from latest_reports where year is not null")))
     short = fetch_json(server, f"/gkcrawl/short_word_search.json?_shape=array&q={q('复议')}")
     assert named["traditional"] in {row["id"] for row in short}
 

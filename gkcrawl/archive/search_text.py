@@ -53,8 +53,3 @@ def phrase_query(user_query: str) -> str:
             phrases.append('"' + spaced + '"')
     return " ".join(phrases)
 
-
-def needs_char_index(user_query: str) -> bool:
-    """True when a trigram index cannot answer: some term has fewer than three characters."""
-    terms = user_query.replace('"', " ").split()
-    return any(len(term) < 3 for term in terms)

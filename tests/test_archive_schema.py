@@ -1,0 +1,56 @@
+"""Schema as data: idempotent, completes older databases, wide views line up with cells.tsv."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from gkcrawl.archive.samples import sample_result
+from gkcrawl.archive.schema import TABLES, cell_keys, create_table_sql, wide_column
+from gkcrawl.archive.search_text import phrase_query, spaced_chars
+from gkcrawl.archive.store import open_archive, record_report
+
+
+def test_an_older_database_gains_missing_columns_without_losing_rows(tmp_path: Path) -> None:
+    path = tmp_path / "gkcrawl.db"
+    conn = sqlite3.connect(path)
+    spec = TABLES["urls"]
+    old_sql = create_table_sql("urls", spec).replace(",\n   [gone_at] TEXT", "")
+    assert "gone_at" not in old_sql
+    conn.execute(old_sql)
+    conn.execute("INSERT INTO urls (url, first_seen) VALUES ('http://a.gov.cn/', '2020-01-01')")
+    conn.commit()
+    conn.close()
+    db = open_archive(path)
+    assert "gone_at" in {c.name for c in db["urls"].columns}
+    assert db["urls"].get("http://a.gov.cn/")["first_seen"] == "2020-01-01"
+    types = {c.name: c.type for c in db["reports"].columns}
+    assert types["year"] == "INTEGER" and types["text"] == "TEXT"
+    assert {c.name: c.type for c in db["report_cells"].columns}["value"] == "NUMERIC"
+
+
+def test_wide_views_have_one_column_per_cell_key(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "g.db")
+    for prefix, view in (("requests.", "requests_wide"), ("appeals.", "appeals_wide"),
+                         ("active.", "active_disclosure_wide")):
+        columns = [c.name for c in db[view].columns]
+        expected = [wide_column(k) for k in cell_keys(prefix)]
+        assert columns[8:] == expected and len(set(expected)) == len(expected)
+    assert len(cell_keys("appeals.")) == 15
+    result = sample_result(5, template="2019")
+    report_id, _ = record_report(db, None, result, url="http://a.gov.cn/r", fetched_at="2024", sha256="1", site=None)
+    appeals = next(db.query("select * from appeals_wide where report_id = ?", [report_id]))
+    assert appeals["review__total"] == result.cells["appeals.review.total"]
+    assert appeals["review__total"] == sum(appeals[f"review__{k}"] for k in ("upheld", "corrected", "other", "pending"))
+    active = next(db.query("select * from active_disclosure_wide where report_id = ?", [report_id]))
+    assert active["a20_1_regulations_new_made"] == result.cells["active.a20_1.regulations.new_made"]
+    assert active["a20_1_regulations_issued"] is None  # a 2021-format cell on a 2019 report
+    row = db["reports"].get(report_id)
+    assert row["requests_new"] == result.cells["requests.new.total"]
+    assert row["requests_other"] == result.cells["requests.other.total"]
+
+
+def test_search_text_forms() -> None:
+    assert spaced_chars("行政復議ＡＢＣ 2023年") == "行 政 复 议 ABC 2023 年"
+    assert phrase_query('复议 "行政') == '"复 议" "行 政"'
+    assert phrase_query('"') == ""

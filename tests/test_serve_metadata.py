@@ -1,0 +1,57 @@
+"""The serve command's pieces without a server: metadata merge, Datasette arguments, plugin functions."""
+
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+from pathlib import Path
+
+import yaml
+
+from gkcrawl.serve import DEFAULT_METADATA, PLUGINS_DIR, ServeOptions, build_metadata, datasette_command
+
+
+def load_plugin():
+    spec = importlib.util.spec_from_file_location("gkcrawl_publish", PLUGINS_DIR / "gkcrawl_publish.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_metadata_follows_the_database_name_and_labels_wide_views(tmp_path: Path) -> None:
+    options = ServeOptions(db_path=tmp_path / "gkcrawl-2025-01-01.db")
+    metadata = build_metadata(options, tmp_path / "snapshots")
+    assert list(metadata["databases"]) == ["gkcrawl-2025-01-01"]
+    assert "/gkcrawl-2025-01-01/applications_per_year" in metadata["description_html"]
+    columns = metadata["databases"]["gkcrawl-2025-01-01"]["tables"]["appeals_wide"]["columns"]
+    assert "行政复议" in columns["review__upheld"] and "结果维持" in columns["review__upheld"]
+    assert metadata["plugins"]["gkcrawl"]["snapshots_dir"] == str(tmp_path / "snapshots")
+
+
+def test_every_table_and_view_in_the_schema_is_described() -> None:
+    from gkcrawl.archive.schema import TABLES, view_sql
+
+    tables = yaml.safe_load(DEFAULT_METADATA.read_text(encoding="utf-8"))["databases"]["gkcrawl"]["tables"]
+    for name in [*TABLES, *view_sql()]:
+        assert tables[name].get("description") or tables[name].get("hidden"), name
+
+
+def test_datasette_runs_immutable_with_a_time_limit(tmp_path: Path) -> None:
+    options = ServeOptions(db_path=tmp_path / "gkcrawl.db", port=9999)
+    command = datasette_command(options, tmp_path / "m.json", tmp_path / "snapshots")
+    assert command[command.index("-i") + 1] == str(tmp_path / "gkcrawl.db")
+    settings = {command[i + 1]: command[i + 2] for i, arg in enumerate(command) if arg == "--setting"}
+    assert settings["sql_time_limit_ms"] == "3000" and settings["allow_download"] == "on"
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+
+
+def test_search_box_text_becomes_per_character_phrases() -> None:
+    plugin = load_plugin()
+    conn = sqlite3.connect(":memory:")
+    plugin.prepare_connection(conn)
+    assert conn.execute("select escape_fts('行政 復議')").fetchone()[0] == '"行 政" "复 议"'
+    assert conn.execute("select escape_fts('\"')").fetchone()[0] == '""'
+    conn.execute("create virtual table t using fts5(chars)")
+    conn.execute("insert into t values ('发 生 行 政 复 议 两 起')")
+    assert conn.execute("select count(*) from t where t match escape_fts('复议')").fetchone()[0] == 1
+    assert conn.execute("select count(*) from t where t match escape_fts('\"')").fetchone()[0] == 0

@@ -83,7 +83,7 @@ def test_report_shows_provenance_and_script_as_text(site: tuple[RunningServer, d
     server, named = site
     page.goto(f"{server.url}/gkcrawl/reports/{named['script']}")
     provenance = page.locator(".gk-provenance")
-    assert provenance.is_visible()
+    provenance.wait_for(state="visible")
     seen = provenance.inner_text()
     assert "crawl-20240201-00000.warc.gz" in seen and "2024-02-01T08:00:00Z" in seen
     assert re.search(r"[0-9a-f]{64}", seen)
@@ -137,7 +137,8 @@ def test_canned_query_lists_late_reports(site: tuple[RunningServer, dict[str, in
 def test_chart_renders(site: tuple[RunningServer, dict[str, int]], page: Any, chart_name: str) -> None:
     server, _ = site
     page.goto(server.url + CHARTS[chart_name])
-    assert page.locator("form.datasette-vega").is_visible()  # the charting options
+    # datasette-vega builds its form from a script after load: wait for it, then assert.
+    page.locator("form.datasette-vega").wait_for(state="visible", timeout=20000)
     chart = page.locator(".vega-embed canvas, .vega-embed svg").first
     chart.wait_for(state="visible")
     # Vega draws asynchronously: wait until the chart has its size and painted pixels.

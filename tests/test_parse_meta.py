@@ -168,3 +168,11 @@ def test_fixture_meta_through_parse_document(gold_path: Path) -> None:
     result = parse_document((FIXTURES / "reports" / gold["doc"]).read_bytes(), gold["doc"])
     assert_gold(result.meta, gold["meta"])
     assert result.template == gold["meta"]["template"]
+
+
+def test_agency_of_a_place_missing_from_region_data_is_kept_from_the_title() -> None:
+    text = "示范市数据资源管理局2021年政府信息公开工作年度报告\n本年度报告由示范市数据资源管理局编制。"
+    meta = extract_meta(text, None, None, "示范市数据资源管理局2021年政府信息公开工作年度报告", None)
+    assert meta["agency"] == "示范市数据资源管理局"
+    assert meta["region"] is None
+    assert meta["year"] == 2021

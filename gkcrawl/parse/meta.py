@@ -276,6 +276,12 @@ def find_agency(simple: str, title: str | None, identity: dict[str, Any] | None)
             return agency
     if title and "报告" not in title:
         return None  # not a report: the most named body is no reporting body
+    if candidates and title:
+        # A title naming a body of a place the region data does not know (a new district,
+        # a renamed town) still names the reporting body: keep it as printed, simplified.
+        subject = to_simplified(candidates[0]).strip(" ：:，,")
+        if subject.endswith(AGENCY_SUFFIXES) and re.match(_PLACE_LEAD, subject):
+            return subject
     counts = Counter(m.group() for m in _AGENCY_RE.finditer(simple))
     for name, _ in counts.most_common(5):
         agency = complete_agency(name, simple)

@@ -107,3 +107,10 @@ def test_broken_html_falls_back_to_line_rules() -> None:
     text = "某某县人民政府2020年政府信息公开工作年度报告\n一、总体情况\n责任编辑：张三"
     assert clean_report_text("<<<not html", text) == "某某县人民政府2020年政府信息公开工作年度报告\n一、总体情况\n"
     assert clean_report_text(None, "") == ""
+
+
+def test_header_table_rows_rendered_by_trafilatura_are_furniture() -> None:
+    assert is_furniture("| 索引号： | 651819625/2021-00012 | 信息来源： | 朔州市人民政府办公室 |")
+    assert is_furniture("| 发布日期： | 2021-01-28 | 文号： | |")
+    assert is_furniture("| 名称： | 朔州市人民政府2020年政府信息公开工作年度报告 | | |")
+    assert not is_furniture("| 行政许可 | 3 | 0 | 110 |")

@@ -30,7 +30,7 @@ FURNITURE_LINE_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     r"分享到|微信\s*微博|扫一扫|QQ空间",
     r"^\s*(?:索\s*引\s*号|发布日期|发布时间|发文日期|信息来源|来\s*源|文\s*号|公开形式|公开方式|"
     r"公开范围|相关附件|附件下载|归档时间|已归档|发布机构|主题分类|体裁分类|成文日期|有效性|"
-    r"栏\s*目|标\s*题|原文链接|本地目录|当前位置|您的位置|所在位置)\s*[:：]?",
+    r"栏\s*目|标\s*题|名\s*称|原文链接|本地目录|当前位置|您的位置|所在位置)\s*[:：]?",
     r"^\s*已归档\s*$",
     r"^\s*\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:来源.*)?$",
     r"^\s*页面链接与图片详见",
@@ -87,7 +87,8 @@ def _visible(text: str) -> str:
 
 def is_furniture(line: str) -> bool:
     """True for a portal furniture line (short and matching a rule)."""
-    stripped = line.strip()
+    # trafilatura prints a page's header table as "| 索引号： | … |" rows: read the first cell.
+    stripped = line.strip().lstrip("|").strip()
     if not stripped or len(stripped) > MAX_FURNITURE_LINE:
         return False
     return any(pattern.search(stripped) for pattern in FURNITURE_LINE_RES)

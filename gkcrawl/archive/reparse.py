@@ -29,7 +29,7 @@ Parser = Callable[..., ParseResult]
 class ReparseStats:
     reports: int = 0
     reparsed: int = 0
-    changed: int = 0  # reports whose cells or checks differ from before
+    changed: int = 0  # reports whose cells, checks, meta or text differ from before
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -55,12 +55,19 @@ def read_response(warc_path: Path, offset: int) -> tuple[bytes, str | None]:
     raise ArchivedBytesError(f"no WARC record at {warc_path}@{offset}")
 
 
-def _fingerprint(db: sqlite_utils.Database, report_id: int) -> tuple[list[tuple], list[tuple]]:
+# Derived report columns whose change counts as a changed report (not the stamps).
+_FINGERPRINT_COLUMNS = ("title", "agency", "region", "year", "template", "published", "archived",
+                        "index_no", "text", "error")
+
+
+def _fingerprint(db: sqlite_utils.Database, report_id: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
     cells = db.execute("SELECT key, value, uncertain FROM report_cells WHERE report_id = ? ORDER BY key",
                        [report_id]).fetchall()
     checks = db.execute("SELECT name, ok, detail FROM checks WHERE report_id = ? ORDER BY name",
                         [report_id]).fetchall()
-    return cells, checks
+    columns = ", ".join(f"[{name}]" for name in _FINGERPRINT_COLUMNS)
+    derived = db.execute(f"SELECT {columns} FROM reports WHERE id = ?", [report_id]).fetchall()
+    return cells, checks, derived
 
 
 def reparse_archive(db: sqlite_utils.Database, warc_root: Path, *, parse: Parser = parse_document,

@@ -180,3 +180,105 @@ def test_scrapy_download_errors_are_named() -> None:
 def test_agency_names_never_exclude_a_report(text: str) -> None:
     assert discovery.is_report_title(text)
     assert not discovery.is_report_title(text.replace("政府信息公开工作年度报告", "审计工作报告"))
+
+
+# -- patterns of the `wild` portal ------------------------------------------------------------
+
+@pytest.mark.parametrize(("page", "last"), [
+    ("<div id='page_div'></div><script>createPageHTML('page_div', 5, 1, 'index', 'html', 88);</script>",
+     "/xxgk/nb/index_4.html"),
+    ('<script>createPageHTML(5, 0, "index", "shtml");</script>', "/xxgk/nb/index_4.shtml"),
+    ("<script>createPageHTML('page_div',3,0,'index','shtml',30)</script>", "/xxgk/nb/index_2.shtml"),
+])
+def test_trs_pagination_other_signatures(page: str, last: str) -> None:
+    urls = strategies.trs_page_urls(page, BASE)
+    assert urls[0].endswith("/xxgk/nb/index." + last.rsplit(".", 1)[1]) and urls[-1].endswith(last)
+    assert len(urls) == int(last.rsplit("_", 1)[1].split(".")[0]) + 1
+
+
+def test_trs_pager_definition_alone_announces_nothing() -> None:
+    assert strategies.trs_page_urls("function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){}",
+                                    BASE) == []
+
+
+@pytest.mark.parametrize(("href", "onclick", "target"), [
+    ("javascript:void(0);", "window.open('./202201/t20220115_1.shtml')", "./202201/t20220115_1.shtml"),
+    ("javascript:openUrl('../../art/2021/1/5/art_1243_9.html')", "", "../../art/2021/1/5/art_1243_9.html"),
+    ("#", "location.href='/xxgk/nb/a.html';return false;", "/xxgk/nb/a.html"),
+    ("javascript:void(0)", "", None),
+    ("javascript:doZoom(18)", "", None),
+    ("javascript:window.print()", "", None),
+    ("/a.html", "", None),
+])
+def test_scripted_links_give_their_target(href: str, onclick: str, target: str | None) -> None:
+    assert discovery.script_link_target(href, onclick) == target
+
+
+@pytest.mark.parametrize(("title", "needs"), [
+    ("鹤川区青石镇2023年度政务公开工作年度报告", True),
+    ("某镇2021年政务公开年报", True),
+    ("2021年度政府信息公开工作年度报告", False),
+    ("某局2022年政府信息公开年报", False),
+    ("政府信息公开工作年度报告（2020年）", False),
+    ("某县2017年政务公开工作年度报告", False),   # free-form years: no tables to ask for
+])
+def test_open_affairs_reports_need_the_template_tables(title: str, needs: bool) -> None:
+    assert discovery.needs_template(title) is needs
+
+
+@pytest.mark.parametrize("text", [
+    "2021年度政府信息公开工作年度报告", "某局2022年政府信息公开年报", "政府信息公开工作年度报告（2020年）",
+    "某镇2023年度政务公开工作年度报告",
+])
+def test_title_variants_are_reports(text: str) -> None:
+    assert classify_link(text, "http://x.gov.cn/site/c105/202201/t20220115_1.shtml") is LinkKind.REPORT
+
+
+@pytest.mark.parametrize("text", [
+    "2021年法治政府建设年度报告", "2022年度统计年报", "某局2021年部门决算", "某区2021年度企业年报公示",
+    "2021年政府工作报告", "2021年政府信息公开工作要点", "统计年报",
+])
+def test_wild_distractors_are_neither_reports_nor_columns(text: str) -> None:
+    assert classify_link(text, "http://x.gov.cn/art/2022/1/1/art_1_1.html") not in (LinkKind.REPORT,
+                                                                                     LinkKind.REPORT_COLUMN)
+
+
+@pytest.mark.parametrize(("text", "url", "kind"), [
+    ("部门年报", "http://x.gov.cn/col/col1242/index.html", LinkKind.REPORT_COLUMN),
+    ("乡镇年报", "http://x.gov.cn/col/col1243/index.html", LinkKind.REPORT_COLUMN),
+    ("政府信息公开", "http://x.gov.cn/site/c100/index.shtml", LinkKind.SECTION),  # an image's alt text
+    ("2", "http://x.gov.cn/col/col1242/index.jhtml?pageNo=2", LinkKind.PAGINATION),
+    ("下一页", "http://x.gov.cn/col/col1243/list.html?page=2", LinkKind.PAGINATION),
+    ("附件1.pdf", "http://x.gov.cn/u/cms/2022/%E9%99%84%E4%BB%B61.pdf", LinkKind.ATTACHMENT),
+    ("附件", "http://x.gov.cn/u/cms/2022/P020220301385711.wps", LinkKind.ATTACHMENT),
+])
+def test_wild_link_kinds(text: str, url: str, kind: LinkKind) -> None:
+    assert classify_link(text, url) is kind
+
+
+def test_spider_links_honour_base_scripts_and_image_alt() -> None:
+    from scrapy.http import HtmlResponse
+
+    from gkcrawl.crawl.spiders.disclosure import DisclosureSpider
+
+    page = ('<html><head><base href="/"></head><body>'
+            '<a href="site/c105/202201/t1.shtml" title="某区2021年政府信息公开工作年度报告">某区2021年政府信息公开工作年…</a>'
+            '<a href="/site/c100/index.shtml"><img src="/i.png" alt="政府信息公开"></a>'
+            "<a href=\"javascript:void(0);\" onclick=\"window.open('./202201/t2.shtml')\">某镇2022年政务公开工作年度报告</a>"
+            '<a href="javascript:void(0)">无障碍</a><iframe src="list.html"></iframe></body></html>')
+    response = HtmlResponse("http://x.gov.cn/site/c105/index_1.shtml", body=page.encode(), encoding="utf-8")
+    links = DisclosureSpider._links(response, page)
+    assert ("某区2021年政府信息公开工作年度报告", "http://x.gov.cn/site/c105/202201/t1.shtml") in links
+    assert ("政府信息公开", "http://x.gov.cn/site/c100/index.shtml") in links
+    assert ("某镇2022年政务公开工作年度报告", "http://x.gov.cn/202201/t2.shtml") in links  # relative to <base>
+    assert ("", "http://x.gov.cn/list.html") in links
+    assert not any(url.startswith("javascript:") and "无障碍" != label for label, url in links)
+
+
+def test_content_disposition_names_the_file() -> None:
+    from gkcrawl.crawl.pipelines import filename_of
+
+    assert filename_of("http://x/d.jsp?id=1", "attachment; filename*=UTF-8''%E9%99%84%E4%BB%B61.pdf") == "附件1.pdf"
+    assert filename_of("http://x/d.jsp?id=1", 'attachment; filename="report.docx"') == "report.docx"
+    assert filename_of("http://x/u/%E9%99%84%E4%BB%B61.pdf", None) == "附件1.pdf"
+    assert filename_of("http://x/u/a.pdf", "inline") == "a.pdf"

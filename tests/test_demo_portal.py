@@ -59,7 +59,7 @@ def text_of(body: bytes, encoding: str = "utf-8") -> str:
 
 def test_every_style_is_listed_and_has_reports() -> None:
     assert set(STYLES) == {"demo", "trs", "hanweb", "jsonly", "attachments", "gbk", "deep", "changing",
-                           "traps", "faults", "large"}
+                           "traps", "faults", "large", "wild"}
     for style in STYLES:
         assert EXPECTED[style]["reports"], style
         assert not EXPECTED[style]["reports"] & EXPECTED[style]["distractors"], style
@@ -395,17 +395,46 @@ def test_attachments_are_real_pdf_docx_and_doc() -> None:
         assert "政府信息公开工作年度报告" in done.stdout.decode("utf-8")
 
 
-def test_large_portal_has_5000_pages_and_hundreds_of_reports() -> None:
+def test_large_portal_has_120_bodies_5000_pages_and_thousands_of_reports() -> None:
     manifest = EXPECTED["large"]
-    assert manifest["pages"] >= 5000 and len(manifest["reports"]) >= 300
+    assert manifest["pages"] >= 7000 and len(manifest["reports"]) >= 3000 and manifest["units"] == 120
+    pdfs = {path for path in manifest["reports"] if path.endswith(".pdf")}
+    assert 20 <= len(pdfs) <= 100
     with start_portal("large") as portal:
         _, _, section = fetch(url(portal, "/xxgk/index.html"))
-        units = re.findall(r'href="(/bm/\d{3}/index\.html)"', section.decode())
-        assert len(units) == 60
-        _, _, news = fetch(url(portal, "/bm/007/gzdt/index_3.html"))
-        assert 'createPageHTML(4, 3, "index", "html")' in news.decode()
-        first = fetch(url(portal, sorted(manifest["reports"])[0]))[2]
-        assert first == fetch(url(portal, sorted(manifest["reports"])[0]))[2]
+        units = re.findall(r'href="(/(?:bm|qx|xz)/\d{3}/xxgk/index\.html)"', section.decode())
+        assert len(units) == len(set(units)) == 120
+        for kind, count in (("bm", 30), ("qx", 10), ("xz", 80)):
+            assert sum(1 for unit in units if unit.startswith(f"/{kind}/")) == count
+        # A district's year column carries its departments' reports too, paginated by createPageHTML.
+        status, _, year_page = fetch(url(portal, "/qx/004/xxgk/nb/2021n/index_1.html"))
+        assert status == 200 and 'createPageHTML(2, 1, "index", "html")' in year_page.decode()
+        # Odd bodies list all years in one paginated 年报 column with a 编制通知 inside.
+        _, _, flat = fetch(url(portal, "/bm/002/xxgk/nb/index_1.html"))
+        assert 'createPageHTML(' in flat.decode() and "年度报告" in flat.decode()
+        first = sorted(manifest["reports"])[0]
+        assert fetch(url(portal, first))[2] == fetch(url(portal, first))[2]
+        status, headers, pdf = fetch(url(portal, sorted(pdfs)[0]))
+        assert status == 200 and pdf.startswith(b"%PDF") and headers["Content-Type"] == "application/pdf"
+        report_page = next(path for path in sorted(manifest["reports"])
+                            if path.rsplit("/", 1)[0] == sorted(pdfs)[0].rsplit("/", 1)[0] and path.endswith(".html"))
+        assert "附件：" in fetch(url(portal, report_page))[2].decode()
+        assert fetch(url(portal, "/bm/999/xxgk/index.html"))[0] == 404
+
+
+def test_large_portal_smaller_size_keeps_its_shape() -> None:
+    from gkcrawl.demo.style_large import LargePortal
+
+    small = LargePortal(units=12)
+    assert {unit.kind for unit in small.units} == {"department", "district", "town"}
+    assert small.reports < LargePortal().reports and small.distractors < LargePortal().distractors
+    assert not small.reports & small.distractors
+    with pytest.raises(ValueError, match="units must be"):
+        LargePortal(units=0)
+    with small.start() as portal:
+        assert fetch(url(portal, sorted(small.reports)[-1]))[0] == 200
+        _, _, section = fetch(url(portal, "/xxgk/index.html"))
+        assert len(re.findall(r'href="/(?:bm|qx|xz)/\d{3}/xxgk/index\.html"', section.decode())) == 12
 
 
 def test_module_cli_serves_until_stopped() -> None:

@@ -30,8 +30,16 @@ _REPORT_PATTERNS = [
 _NOT_REPORT_ANYWHERE = re.compile("法治政府|依法行政|政府工作报告|解读|图解|问答|通知|征求意见|发布会")
 _NOT_REPORT_AFTER_YEAR = re.compile(
     "编制|报送|格式|模板|预算|决算|统计公报|国民经济|考核|评估|第三方|审计|述职|履职|工作总结|工作要点"
-    "|环境信息|企业信息|社会责任|网站工作年度报表|年度报表|培训|会议|督查|检查"
+    "|环境信息|企业信息|社会责任|网站工作年度报表|年度报表|培训|会议|督查|检查|统计年报|年报公示|企业年报"
 )
+# 政务公开 reports of 2019 on are the OGI report only when they carry the template's tables.
+_OGI_WORDS = re.compile("信息公开")
+_OPEN_AFFAIRS_REPORT = re.compile(r"政务公开.{0,6}(?:年度报告|年报)")
+# Script links: window.open('...'), openUrl("..."), location.href='...'.
+_SCRIPT_CALL = re.compile(r"""(?:open\w*|go\w*|show\w*|view\w*|location(?:\.href)?|href)\s*(?:\(|=)\s*['"]([^'"]+)['"]""",
+                          re.I)
+_LINKISH = re.compile(r"^(?:https?://|/|\./|\.\./)|\.(?:s?html?|jhtml|jsp|aspx?|php|pdf|docx?|wps|xlsx?|ofd)(?:[?#]|$)",
+                      re.I)
 _SECTION_WORDS = ("政府信息公开", "信息公开", "政务公开", "法定主动公开", "主动公开", "公开目录", "信息公开目录")
 _SECTION_URL = re.compile(r"/(?:xxgk|zwgk|zfxxgk|gkml|xxgkml|zwxxgk|gk|public|opengov)(?:/|_|\.|$)", re.I)
 _COLUMN_WORDS = ("年报", "年度报告", "信息公开年报", "政府信息公开年报", "政府信息公开工作年度报告")
@@ -83,6 +91,29 @@ def looks_like_report_name(text: str) -> bool:
 def is_report_title(text: str) -> bool:
     """`XX2020年政府信息公开工作年度报告` and its variants; not other kinds of report."""
     return looks_like_report_name(text) and has_year(text)
+
+
+def needs_template(title: str) -> bool:
+    """A 政务公开 (not 信息公开) annual report of 2019 on: a report only if it has the tables.
+
+    Since 2019 the OGI report follows the national template; a 政务公开工作年度报告 without its
+    tables is a work summary (TEMPLATE.md), with them it is the OGI report under another name."""
+    folded = fold_title(title)
+    year = title_year(folded)
+    return bool(_OPEN_AFFAIRS_REPORT.search(folded)) and not _OGI_WORDS.search(folded) \
+        and year is not None and year >= 2019
+
+
+def script_link_target(href: str, onclick: str = "") -> str | None:
+    """The address a scripted link opens: `javascript:openUrl('a.html')`, `onclick="window.open('..')"`.
+
+    None when the link runs no navigation (`javascript:void(0)` with no onclick target)."""
+    for code in (href if href.strip().lower().startswith("javascript:") else "", onclick or ""):
+        for target in _SCRIPT_CALL.findall(code):
+            target = target.strip()
+            if _LINKISH.search(target) and not target.lower().startswith("javascript:"):
+                return target
+    return None
 
 
 def is_attachment_url(url: str) -> bool:

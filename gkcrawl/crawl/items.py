@@ -22,3 +22,5 @@ class DocumentItem:
     link_text: str = ""
     referer: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The server's file name for an attachment (`filename*=UTF-8''附件1.pdf`), when it sent one.
+    content_disposition: str | None = None

@@ -8,6 +8,7 @@ that a document the parser flags `not_a_report` with no table is kept only as a 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -18,6 +19,7 @@ from scrapy.utils.defer import deferred_to_future
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
+from . import discovery
 from .archive_link import ArchiveLink
 from .items import DocumentItem
 
@@ -36,11 +38,31 @@ def is_report(item: DocumentItem, result: Any) -> bool:
         return False
     if "not_a_report" in (result.flags or []) and item.role != "report":
         return False
+    if not result.error and discovery.needs_template(item.link_text or item.title_hint):
+        return False  # a 政务公开 work summary: the OGI report under that name has the tables
     return item.role in ("report", "attachment")
 
 
-def filename_of(url: str) -> str:
+def filename_of(url: str, content_disposition: str | None = None) -> str:
+    """The document's file name: the server's Content-Disposition first, else the URL's last part."""
+    if content_disposition:
+        name = disposition_filename(content_disposition)
+        if name:
+            return name
     return unquote(PurePosixPath(urlsplit(url).path).name)
+
+
+def disposition_filename(header: str) -> str | None:
+    """`attachment; filename*=UTF-8''%E9%99%84.pdf` or `filename="a.pdf"` -> the name (RFC 6266)."""
+    extended = re.search(r"filename\*\s*=\s*([\w-]+)'[^']*'([^;]+)", header, re.I)
+    if extended:
+        charset = extended.group(1).lower().replace("gb2312", "gb18030").replace("gbk", "gb18030")
+        try:
+            return PurePosixPath(unquote(extended.group(2).strip().strip('"'), encoding=charset)).name or None
+        except LookupError:
+            return None
+    plain = re.search(r"filename\s*=\s*\"?([^\";]+)", header, re.I)
+    return PurePosixPath(unquote(plain.group(1).strip())).name or None if plain else None
 
 
 class StoreReportPipeline:
@@ -72,7 +94,8 @@ class StoreReportPipeline:
             from twisted.internet import reactor
 
             result = await deferred_to_future(deferToThreadPool(
-                reactor, self.parse_pool, parse_document, item.body, filename=filename_of(item.url), content_type=item.content_type,
+                reactor, self.parse_pool, parse_document, item.body,
+                filename=filename_of(item.url, item.content_disposition), content_type=item.content_type,
                 url=item.url))
         except Exception as exc:  # noqa: BLE001 - a parser crash is recorded, never fatal
             logger.exception("parser failed on %s", item.url)

@@ -3,7 +3,8 @@
 Scrapy's RFPDupeFilter writes a fingerprint when a request is *scheduled*; a crawl killed
 with requests in flight then never fetches them again and their reports are lost. This
 filter persists a report request's fingerprint only once its item has left the pipeline
-(the report is in the archive). Navigation pages are never persisted: a resumed crawl
+(the report is in the archive) and, for a page that links report files, never (its files
+may still be unfetched). Navigation pages are never persisted: a resumed crawl
 walks the section and list pages again (cheap, revalidated by the HTTP cache) and skips
 every report already stored.
 """
@@ -22,6 +23,7 @@ from scrapy.utils.job import job_dir
 
 COMPLETED_FILE = "completed.seen"
 LEAF_ROLES = {"report", "attachment"}
+LINKS_ATTACHMENT = "links_report_attachment"  # DocumentItem note: the page links report files
 
 
 class CompletedDupeFilter(RFPDupeFilter):
@@ -48,6 +50,9 @@ class CompletedDupeFilter(RFPDupeFilter):
     def item_scraped(self, item: Any, response: Any, spider: Any = None) -> None:
         request: Request | None = getattr(response, "request", None)
         if request is None or request.meta.get("gk_role") not in LEAF_ROLES:
+            return
+        if LINKS_ATTACHMENT in getattr(item, "notes", ()):
+            # Its files may not be fetched yet: a resumed crawl must read the page again to find them.
             return
         self.mark_completed(request)
 

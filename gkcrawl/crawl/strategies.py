@@ -12,8 +12,9 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
-_TRS_CALL = re.compile(
-    r"createPageHTML\(\s*['\"]?(\w+)['\"]?\s*,\s*['\"]?(\w+)['\"]?\s*,\s*['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]")
+# The call, not the function's definition (`function createPageHTML(_nPageCount, ...)`).
+_TRS_CALL = re.compile(r"(?<!function )createPageHTML\(([^()]*)\)")
+_TRS_EXT = re.compile(r"^[sj]?html?$|^jsp$|^aspx?$", re.I)
 _JS_NUMBER_VAR = r"\b{name}\s*=\s*['\"]?(\d+)"
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _PROXY_URL = re.compile(r"""[^\s'"<>()]*dataproxy\.jsp[^\s'"<>()]*""", re.I)
@@ -25,17 +26,22 @@ _ANALYTICS = re.compile(r"(?:hm\.baidu|google-analytics|googletagmanager|cnzz|51
 def trs_page_urls(page_text: str, page_url: str) -> list[str]:
     """Pages announced by TRS's `createPageHTML(total, current, "index", "html")`.
 
+    Also the 海云 form `createPageHTML('page_div', total, current, 'index', 'shtml', records)`.
     Page 0 is `index.html`, page n is `index_n.html`, all beside the current page.
     The count may be a literal or a variable (`var countPage = 5`)."""
-    match = _TRS_CALL.search(page_text)
-    if not match:
-        return []
-    total_token, _, stem, ext = match.groups()
-    total = _resolve_int(total_token, page_text)
-    if total is None or total <= 1:
-        return []
-    total = min(total, 500)  # a page count is never this large on a report column
-    return [urljoin(page_url, f"{stem}.{ext}" if n == 0 else f"{stem}_{n}.{ext}") for n in range(total)]
+    for match in _TRS_CALL.finditer(page_text):
+        args = [a.strip().strip("'\"") for a in match.group(1).split(",")]
+        # The page name and its extension are the first quoted pair "index", "shtml".
+        at = next((i for i in range(2, len(args) - 1) if _TRS_EXT.match(args[i + 1]) and args[i]), None)
+        if at is None:
+            continue
+        total = _resolve_int(args[at - 2], page_text)
+        stem, ext = args[at], args[at + 1]
+        if total is None or total <= 1 or not re.fullmatch(r"[\w.-]+", stem):
+            return []
+        total = min(total, 500)  # a page count is never this large on a report column
+        return [urljoin(page_url, f"{stem}.{ext}" if n == 0 else f"{stem}_{n}.{ext}") for n in range(total)]
+    return []
 
 
 def _resolve_int(token: str, page_text: str) -> int | None:

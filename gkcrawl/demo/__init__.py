@@ -15,7 +15,8 @@ Every manifest has "reports" and "distractors" (sets of URL paths); some styles 
 - traps: "trap_prefixes", "foreign_hosts" (never to be fetched; stats.hosts shows Host headers)
 - faults: "faults" (path -> retry_after|broken_html|stall|reset|truncate|oversize|server_error),
   "failing" (the fault paths that never yield a report; the others land)
-- large: "pages" (how many pages the portal has)
+- large: "pages" (how many pages the portal serves), "units" (how many bodies it holds)
+- wild: "notices", "wps" (the .wps attachment path), "chinese_name" (the percent-encoded PDF path)
 Every portal links /admin/login.html, which robots.txt disallows.
 """
 

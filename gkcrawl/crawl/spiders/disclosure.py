@@ -19,6 +19,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import FormRequest, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from gkcrawl.crawl import discovery, strategies
@@ -27,6 +28,7 @@ from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
 from gkcrawl.crawl.discovery import LinkKind
 from gkcrawl.crawl.items import DocumentItem
 from gkcrawl.crawl.registry import entries_for, load_registry
+from gkcrawl.crawl.resume import LINKS_ATTACHMENT
 from gkcrawl.crawl.warc import iso_utc, sha256_hex, utc_now
 
 logger = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ logger = logging.getLogger(__name__)
 NAV_ROLES = {"start", "section", "column"}
 PRIORITY = {"report": 30, "attachment": 30, "column": 20, "section": 10, "start": 10, "other": 0}
 MAX_LIST_PAGES = 300
-NOTE_LINKS_ATTACHMENT = "links_report_attachment"
+NOTE_LINKS_ATTACHMENT = LINKS_ATTACHMENT
 
 
 class DisclosureSpider(Spider):
@@ -197,14 +199,23 @@ class DisclosureSpider(Spider):
 
     @staticmethod
     def _links(response: TextResponse, text: str) -> list[tuple[str, str]]:
+        """(label, absolute URL) of every link: `<base href>` honoured, scripted links opened,
+        an image link named by its alt text, frames and CDATA records included."""
+        base = get_base_url(response)
         links: list[tuple[str, str]] = []
-        for anchor in response.xpath("//a[@href] | //area[@href]"):
+        for anchor in response.xpath("//a[@href or @onclick] | //area[@href]"):
             href = anchor.attrib.get("href", "").strip()
-            label = anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall())
-            links.append((label.strip(), urljoin(response.url, href)))
+            target = discovery.script_link_target(href, anchor.attrib.get("onclick", ""))
+            if target is not None:
+                href = target
+            elif not href:
+                continue
+            label = (anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall()).strip()
+                     or " ".join(anchor.xpath(".//img/@alt").getall()) or anchor.attrib.get("alt", ""))
+            links.append((label.strip(), urljoin(base, href)))
         for src in response.xpath("//iframe/@src | //frame/@src").getall():
-            links.append(("", urljoin(response.url, src.strip())))
-        links.extend(strategies.cdata_links(text, response.url))
+            links.append(("", urljoin(base, src.strip())))
+        links.extend(strategies.cdata_links(text, base))
         return links
 
     def _follow_links(self, response: Response, role: str, links: list[tuple[str, str]], is_report: bool,
@@ -299,6 +310,7 @@ class DisclosureSpider(Spider):
             capture_id=meta.get(META_CAPTURE_ID), fetched_at=meta.get(META_FETCHED_AT) or iso_utc(utc_now()),
             sha256=meta.get(META_SHA256) or sha256_hex(response.body), site=urlsplit(response.url).netloc,
             role=role, title_hint=title, link_text=meta.get("gk_link_text", ""),
+            content_disposition=(response.headers.get("Content-Disposition") or b"").decode("latin-1") or None,
             referer=(response.request.headers.get("Referer") or b"").decode("latin-1") or None
             if response.request else None)
 

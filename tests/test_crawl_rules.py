@@ -282,3 +282,18 @@ def test_content_disposition_names_the_file() -> None:
     assert filename_of("http://x/d.jsp?id=1", 'attachment; filename="report.docx"') == "report.docx"
     assert filename_of("http://x/u/%E9%99%84%E4%BB%B61.pdf", None) == "附件1.pdf"
     assert filename_of("http://x/u/a.pdf", "inline") == "a.pdf"
+
+
+def test_hosts_stay_within_the_start_site() -> None:
+    from gkcrawl.crawl.spiders.disclosure import host_allowed
+
+    allowed = {"www.example.gov.cn", "127.0.0.1:8000"}
+    assert host_allowed("www.example.gov.cn", allowed)
+    assert host_allowed("xxgk.example.gov.cn", allowed)  # sibling disclosure host of the same site
+    assert host_allowed("example.gov.cn", allowed)
+    assert host_allowed("127.0.0.1:8000", allowed)
+    assert not host_allowed("127.0.0.2:8000", allowed)
+    assert not host_allowed("127.0.0.1:9000", allowed)
+    assert not host_allowed("www.other.gov.cn", allowed)
+    assert not host_allowed("example.gov.cn.evil.com", allowed)
+    assert not host_allowed("gov.cn", allowed)

@@ -39,6 +39,24 @@ MAX_LIST_PAGES = 300
 NOTE_LINKS_ATTACHMENT = LINKS_ATTACHMENT
 
 
+def host_allowed(host: str, allowed_hosts: set[str]) -> bool:
+    """True for an allowed host or one of its subdomains. A `www.` host stands for its whole
+    site: portals keep the disclosure platform on a sibling host (www.x.gov.cn -> xxgk.x.gov.cn)."""
+    host = host.lower()
+    for allowed in allowed_hosts:
+        allowed = allowed.lower()
+        if host == allowed:
+            return True
+        if not allowed or allowed[0].isdigit() or allowed.startswith("["):
+            continue  # an IP address has no subdomains
+        site = allowed.split(":")[0]
+        site = site[4:] if site.startswith("www.") else site
+        name = host.split(":")[0]
+        if name == site or name.endswith("." + site):
+            return True
+    return False
+
+
 class DisclosureSpider(Spider):
     """Find the 政府信息公开 section, its annual-report column, and every report in it."""
 
@@ -101,10 +119,7 @@ class DisclosureSpider(Spider):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             return False
-        host = parts.netloc
-        if host in self.allowed_hosts:
-            return True
-        return any(host.endswith("." + h) for h in self.allowed_hosts if not h[0].isdigit())
+        return host_allowed(parts.netloc, self.allowed_hosts)
 
     def _within_query_cap(self, url: str) -> bool:
         query = urlsplit(url).query

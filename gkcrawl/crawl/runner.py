@@ -7,6 +7,9 @@ demo run `gkcrawl crawl` as a subprocess.
 from __future__ import annotations
 
 import logging
+import shutil
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,7 @@ class CrawlOptions:
 
     warc_dir: Path | None = None          # default: warc/ beside the database
     job_dir: Path | None = None           # JOBDIR: resume a stopped crawl
-    cache_dir: Path | None = None         # default: httpcache/ beside the database
+    cache_dir: Path | None = None         # default: httpcache/<db name>/ beside the database
     site: str | None = None               # a registry entry's name
     max_pages: int = 0                    # 0: no cap
     depth: int = 8
@@ -64,6 +67,29 @@ def user_agent(contact_url: str) -> str:
     return f"gkcrawl/{__version__} (+{contact_url})"
 
 
+def archive_cache_dir(db_path: Path, cache_dir: Path | None = None) -> Path:
+    """The conditional-request cache of this archive, and only this one.
+
+    A 304 is only evidence when the archive holds the response it confirms: a cache shared
+    between archives, or left behind by a deleted database, would make a fresh archive
+    record revisits of bytes it never stored. So the default cache is per database, and a
+    database with no captures yet starts with an empty cache."""
+    cache = (cache_dir or db_path.parent / "httpcache" / db_path.stem).resolve()
+    if cache.exists() and not _has_captures(db_path):
+        shutil.rmtree(cache)
+    return cache
+
+
+def _has_captures(db_path: Path) -> bool:
+    if not db_path.exists():
+        return False
+    try:
+        with closing(sqlite3.connect(db_path)) as conn:
+            return conn.execute("SELECT 1 FROM captures LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
 def build_settings(db_path: Path, options: CrawlOptions) -> Settings:
     """Scrapy settings for one crawl: the module defaults plus this run's choices."""
     settings = Settings()
@@ -73,7 +99,7 @@ def build_settings(db_path: Path, options: CrawlOptions) -> Settings:
     overrides: dict[str, Any] = {
         "GKCRAWL_DB_PATH": str(db_path),
         "GKCRAWL_WARC_DIR": str(options.warc_dir or base / "warc"),
-        "HTTPCACHE_DIR": str((options.cache_dir or base / "httpcache").resolve()),
+        "HTTPCACHE_DIR": str(archive_cache_dir(db_path, options.cache_dir)),
         "GKCRAWL_DEPTH_LIMIT": options.depth,
         # The spider counts depth itself (a list's further pages are not deeper); Scrapy's own
         # limit stays as a backstop against an endless chain the spider failed to see.

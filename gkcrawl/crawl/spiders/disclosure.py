@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 NAV_ROLES = {"start", "section", "column"}
 PRIORITY = {"report": 30, "attachment": 30, "column": 20, "section": 10, "start": 10, "other": 0}
 MAX_LIST_PAGES = 300
+# Text outside links that a report page has and a list page lacks (the shortest real
+# reports run to several thousand characters).
+MIN_REPORT_PROSE_CHARS = 1500
 NOTE_LINKS_ATTACHMENT = LINKS_ATTACHMENT
 
 
@@ -182,6 +185,8 @@ class DisclosureSpider(Spider):
             and not discovery.looks_like_list_url(response.url)
         if role == "report" and not is_report:
             role = "column"  # a "report" link that led to a list of reports (a year column)
+        elif role == "column" and not is_report and self._is_report_behind_column_link(response, titles, report_links):
+            is_report = True  # a link labelled only "2020年度" in a 年报 list led to the report itself
         if is_report:
             item = self._item(response, role="report", title=next((t for t in titles if t), link_text))
             if any(discovery.is_attachment_url(u) and self._attachment_wanted(t, True, role) for t, u in links):
@@ -201,6 +206,21 @@ class DisclosureSpider(Spider):
         if role == "report":
             return True
         return any(discovery.is_report_title(t) for t in titles)
+
+    @staticmethod
+    def _is_report_behind_column_link(response: TextResponse, titles: list[str], report_links: int) -> bool:
+        """A page reached as a column that is a report: its own heading is a report title and
+        most of its text is prose, not links (a list page is mostly links)."""
+        if report_links >= 3 or discovery.looks_like_list_url(response.url):
+            return False
+        headings = [t for t in titles[:2] if t]
+        if not any(discovery.is_report_title(t) for t in headings):
+            return False
+        if any(discovery.is_excluded_title(t) for t in headings):
+            return False
+        prose = response.xpath("//body//text()[not(ancestor::a) and not(ancestor::script)"
+                               " and not(ancestor::style)]").getall()
+        return sum(len(t.strip()) for t in prose) >= MIN_REPORT_PROSE_CHARS
 
     @staticmethod
     def _titles(response: TextResponse) -> list[str]:

@@ -176,3 +176,66 @@ def test_agency_of_a_place_missing_from_region_data_is_kept_from_the_title() -> 
     assert meta["agency"] == "示范市数据资源管理局"
     assert meta["region"] is None
     assert meta["year"] == 2021
+
+
+# --- round 2: county, town and department names; years and dates as printed ------------
+
+@pytest.mark.parametrize("text, agency", [
+    ("安吉县2021年政府信息公开工作年度报告\n本报告根据条例编制。", "安吉县人民政府"),
+    ("递铺街道办事处2021年政府信息公开工作年度报告\n本报告由安吉县递铺街道办事处编制。", "安吉县递铺街道办事处"),
+    ("新华街道办事处2021年政府信息公开工作年度报告\n本报告由新华街道办事处编制。", "新华街道办事处"),
+    ("天子湖镇人民政府2021年政府信息公开工作年度报告\n本报告由安吉县天子湖镇人民政府编制。", "安吉县天子湖镇人民政府"),
+    ("湖州市生态环境局安吉分局2021年政府信息公开工作年度报告\n正文", "湖州市生态环境局安吉分局"),
+    ("市财政局2021年政府信息公开工作年度报告\n本报告由宁安市财政局编制。", "宁安市财政局"),
+    ("德清經濟技術開發區管理委員會2021年政府信息公開工作年度報告\n正文", "德清经济技术开发区管理委员会"),
+])
+def test_agency_variants(text: str, agency: str) -> None:
+    assert meta_of(text)["agency"] == agency
+
+
+def test_agency_without_place_is_kept_as_printed_never_invented() -> None:
+    text = ("市财政局2021年政府信息公开工作年度报告\n本报告由市财政局编制。"
+            "根据宁安市人民政府办公室的通知要求，现将情况报告如下。")
+    assert meta_of(text)["agency"] == "市财政局"  # not 宁安市人民政府, not a guessed 宁安市财政局
+
+
+@pytest.mark.parametrize("title, year", [
+    ("宁安市财政局二〇二一年度政府信息公开工作年度报告", 2021),
+    ("宁安市财政局二○二○年政府信息公开工作年度报告", 2020),
+    ("宁安市财政局政府信息公开工作年度报告(2020年)", 2020),
+    ("宁安市财政局2021年度政府信息公开工作报告", 2021),
+])
+def test_year_from_title_forms(title: str, year: int) -> None:
+    assert find_year(title, title) == year
+
+
+def test_year_from_body_period_when_title_has_none() -> None:
+    text = ("宁安市财政局政府信息公开工作年度报告\n发布时间：2022-01-28\n"
+            "本年度报告中所列数据的统计期限自2021年1月1日起至2021年12月31日止。")
+    meta = meta_of(text)
+    assert meta["year"] == 2021 and meta["published"] == "2022-01-28"
+
+
+@pytest.mark.parametrize("header, published", [
+    ("发布时间：2022-01-28", "2022-01-28"), ("2022年1月28日", "2022-01-28"), ("日期：2022/01/28", "2022-01-28"),
+    ("[2022-01-28]", "2022-01-28"), ("【2022-01-28】", "2022-01-28"), ("2022-01-28 来源：本站", "2022-01-28"),
+    ("统计日期：2021/12/31", None), ("成文日期：2022-01-10", None),
+])
+def test_published_header_forms(header: str, published: str | None) -> None:
+    text = f"宁安市财政局2021年政府信息公开工作年度报告\n{header}\n一、总体情况\n2021年，我局认真落实要求。"
+    assert meta_of(text)["published"] == published
+
+
+def test_signature_date_when_page_gives_none() -> None:
+    body = ("宁安市财政局2021年政府信息公开工作年度报告\n一、总体情况\n统计期限自2021年1月1日起至2021年12月31日止。\n"
+            "六、其他需要报告的事项\n无。\n宁安市财政局\n{}\n")
+    assert meta_of(body.format("2022年1月20日"))["published"] == "2022-01-20"
+    assert meta_of(body.format("二〇二二年一月二十日"))["published"] == "2022-01-20"
+    # A header date wins over the signature.
+    headed = body.replace("报告\n一、", "报告\n发布日期：2022-01-28\n一、", 1).format("2022年1月20日")
+    assert meta_of(headed)["published"] == "2022-01-28"
+    # The statistics period is never a publication date.
+    assert meta_of(body.format("以上为本年度报告内容。"))["published"] is None
+    # A bare date not under the signing body (a link list, a footer) is no signature.
+    unsigned = body.replace("宁安市财政局\n{}", "相关链接\n{}")
+    assert meta_of(unsigned.format("2022年1月20日"))["published"] is None

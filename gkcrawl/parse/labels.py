@@ -43,6 +43,11 @@ def _p(*alternatives: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{alt})" for alt in alternatives))
 
 
+def _year_word(year: str, rest: str) -> str:
+    """``本年新收`` also printed ``本年度新收``; ``上年结转`` as ``上年度结转``."""
+    return loose(year) + r"\s*(?:度\s*)?" + loose(rest)
+
+
 _ORD = r"(?:(?<![\d.])\d\s*[.、．]\s*)?"  # "2." or "2、" before a sub-row label
 _PAREN = r"(?:\(\s*[一二三四五六七八九十]\s*\)\s*)?"
 
@@ -55,12 +60,15 @@ LABELS: dict[str, re.Pattern[str]] = {
     "active.a20_6.coercion": _p(loose("行政强制")),
     "active.a20_8.fees": _p(loose("行政事业性收费")),
     "active.a20_9.procurement": _p(loose("政府集中采购")),
-    "requests.new": _p(r"(?:一\s*[、.]\s*)?" + loose("本年新收政府信息公开申请数量"), loose("本年新收") + r"[^\d\n|]{0,12}"),
-    "requests.carried_in": _p(r"(?:二\s*[、.]\s*)?" + loose("上年结转政府信息公开申请数量"), loose("上年结转") + r"[^\d\n|]{0,12}"),
+    "requests.new": _p(r"(?:一\s*[、.]\s*)?" + _year_word("本年", "新收政府信息公开申请数量"),
+                       _year_word("本年", "新收") + r"[^\d\n|]{0,12}"),
+    "requests.carried_in": _p(r"(?:二\s*[、.]\s*)?" + _year_word("上年", "结转政府信息公开申请数量"),
+                              _year_word("上年", "结转") + r"[^\d\n|]{0,12}"),
     "requests.granted": _p(_PAREN + loose("予以公开")),
     "requests.partial": _p(_PAREN + loose("部分公开") + r"(?:\s*\([^)]{0,30}\))?"),
     "requests.withheld.state_secret": _p(_ORD + loose("属于国家秘密")),
-    "requests.withheld.law_prohibited": _p(_ORD + loose("其他法律行政") + r"\s*(?:法\s*规\s*)?(?:禁\s*)?" + loose("止公开")),
+    "requests.withheld.law_prohibited": _p(_ORD + loose("其他法律") + r"\s*(?:行\s*政\s*)?(?:法\s*规\s*)?(?:禁\s*)?"
+                                           + loose("止公开")),
     "requests.withheld.three_security": _p(_ORD + loose("危及") + r"\s*\S?\s*" + loose("三安全一稳定") + r"\s*[”\"]?"),
     "requests.withheld.third_party": _p(_ORD + loose("保护第三方合法权益")),
     "requests.withheld.internal_affairs": _p(_ORD + loose("属于三类内部事务信息")),
@@ -75,12 +83,12 @@ LABELS: dict[str, re.Pattern[str]] = {
     "requests.not_processed.publications": _p(_ORD + loose("要求提供公开出版物")),
     "requests.not_processed.mass_repeated": _p(_ORD + loose("无正当理由大量反复申请")),
     "requests.not_processed.confirm": _p(_ORD + loose("要求行政机关确认或重新出具已获取信息")),
-    "requests.other": _p(_PAREN + loose("其他处理")),
+    "requests.other": _p(_PAREN + loose("其他处理"), r"\(\s*六\s*\)\s*" + loose("其他") + r"(?!\s*[法结对])"),
     "requests.other.no_supplement": _p(_ORD + loose("申请人无正当理由逾期不补正") + r"[^\d|\n]{0,30}?" + loose("公开申请")),
     "requests.other.no_fee": _p(_ORD + loose("申请人逾期未按收费通知要求缴纳费用") + r"[^\d|\n]{0,30}?" + loose("公开申请")),
     "requests.other.other": _p(r"\d\s*[.、．]\s*" + loose("其他") + r"(?!\s*[法处结对])"),
-    "requests.total": _p(r"\(\s*七\s*\)\s*" + loose("总计")),
-    "requests.carried_out": _p(r"(?:四\s*[、.]\s*)?" + loose("结转下年度继续办理")),
+    "requests.total": _p(r"(?:\(\s*七\s*\)|七\s*[、.])\s*(?:" + loose("总计") + "|" + loose("合计") + ")"),
+    "requests.carried_out": _p(r"(?:四\s*[、.]\s*)?" + loose("结转下") + r"\s*(?:一\s*)?" + loose("年度继续办理")),
 }
 
 # Headings that end the previous row's values but hold none themselves.

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import date
 from functools import lru_cache
 from typing import Any
 
-import htmldate
 import opencc
 from lxml import html as lxml_html
 
 from gkcrawl.parse import regions
+from gkcrawl.parse.dates import ARCHIVED_RE, CN_YEAR_RE, cn_year, find_published, first_date
 from gkcrawl.parse.result import SpamReport
 from gkcrawl.parse.spam import collect_evidence, combine_evidence, remove_spam
 
@@ -37,23 +36,14 @@ EXPAND_IF_SPELLED: dict[str, str] = {
     "政务中心": "政务服务中心",
 }
 AGENCY_SUFFIXES = ("人民政府", "管理委员会", "管委会", "委员会", "局", "厅", "委", "办公室", "中心",
-                   "院", "署", "办")
+                   "院", "署", "办事处", "办")
 _SUFFIX_RE = "|".join(AGENCY_SUFFIXES)
 _CJK = r"\u4e00-\u9fff"
-_DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
-_PUBLISHED_RES = (
-    re.compile(rf"(?:发布日期|发布时间|发文日期|公开日期|发布于)\s*[:：]?\s*{_DATE}"),
-    re.compile(rf"(?m)^\s*{_DATE}(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s+来源"),
-    re.compile(rf"(?<!统计)(?<!办理)(?<!申请)(?<!归档)(?<!更新)(?<!成文)时间\s*[:：]\s*{_DATE}"),
-)
-_ARCHIVED_RE = re.compile(rf"归档(?:时间|日期)\s*[:：]\s*{_DATE}")
 _INDEX_RE = re.compile(r"索\s*引\s*号\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z/\-－_]{3,60})")
 _YEAR_PERIOD_RE = re.compile(r"(?:统计期限|统计时限|统计期|统计时间|统计区间|数据统计)[^。]{0,20}?(\d{4})\s*年\s*1\s*月\s*1\s*日")
 _YEAR_REPORT_RE = re.compile(r"(\d{4})\s*年度?(?:政府信息公开|政务公开|信息公开)[^。，,]{0,12}报告")
 _YEAR_OPENING_RE = re.compile(r"(?:总体情况|概述)\s*\n?\s*(\d{4})\s*年[,，、]")
 _HEADER_TITLE_RE = re.compile(r"^\s*标\s*题\s*[:：]\s*(.+?)\s*$", re.MULTILINE)
-_URL_DATE_RE = re.compile(r"/t(20\d{2})(\d{2})(\d{2})_\d+")
-_META_DATE_NAMES = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "dc.date")
 
 
 @lru_cache(maxsize=1)
@@ -95,8 +85,8 @@ def extract_meta(
         "agency": agency,
         "region": region,
         "year": find_year(simple, to_simplified(title) if title else None),
-        "published": find_published(simple, tree, html, url),
-        "archived": _first_date(_ARCHIVED_RE, simple),
+        "published": find_published(simple, tree, html, url, body_text=to_simplified(text or "")),
+        "archived": first_date(ARCHIVED_RE, simple),
         "index_no": find_index_no(simple),
     }
 
@@ -190,6 +180,9 @@ def find_year(simple: str, title: str | None) -> int | None:
         match = re.search(r"(\d{4})\s*年", title)
         if match:
             return int(match.group(1))
+        match = CN_YEAR_RE.search(title)  # 二〇二一年度
+        if match and 1990 < cn_year(match.group(1)) < 2100:
+            return cn_year(match.group(1))
     patterns = (_YEAR_PERIOD_RE, _YEAR_REPORT_RE, _YEAR_OPENING_RE)
     if title and "报告" not in title:
         patterns = (_YEAR_PERIOD_RE,)  # a page that is no report names other reports' years
@@ -197,50 +190,6 @@ def find_year(simple: str, title: str | None) -> int | None:
         match = pattern.search(simple)
         if match and 1990 < int(match.group(1)) < 2100:
             return int(match.group(1))
-    return None
-
-
-def _iso(year: str, month: str, day: str) -> str | None:
-    try:
-        return date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
-        return None
-
-
-def _first_date(pattern: re.Pattern[str], text: str) -> str | None:
-    for match in pattern.finditer(text):
-        found = _iso(*match.groups()[:3])
-        if found:
-            return found
-    return None
-
-
-def find_published(simple: str, tree: Any, html: str | None = None, url: str | None = None) -> str | None:
-    """The page's 发布日期: header lines, then the HTML's date metadata, then the TRS-style
-    URL date (``t20210305_80595.htm``), then htmldate on the markup (no extensive search:
-    body dates are statistics periods, not publication dates)."""
-    head = simple[:8000]
-    for pattern in _PUBLISHED_RES:
-        found = _first_date(pattern, head)
-        if found:
-            return found
-    if tree is not None:
-        for node in tree.iter("meta"):
-            name = (node.get("name") or node.get("property") or "").lower()
-            if name in _META_DATE_NAMES:
-                match = re.search(_DATE, node.get("content") or "")
-                if match and _iso(*match.groups()):
-                    return _iso(*match.groups())
-    match = _URL_DATE_RE.search(url or "")
-    if match and _iso(*match.groups()):
-        return _iso(*match.groups())
-    if html and tree is not None:
-        try:
-            found = htmldate.find_date(html, original_date=True, extensive_search=False)
-        except (ValueError, TypeError):
-            found = None
-        if found and re.fullmatch(r"\d{4}-\d{2}-\d{2}", found):
-            return found
     return None
 
 
@@ -252,6 +201,7 @@ def find_index_no(simple: str) -> str | None:
 # --- agency ---------------------------------------------------------------------------
 
 _PLACE_LEAD = rf"[{_CJK}]{{2,10}}?(?:省|市|县|区|州|盟|旗|实验区|新区)"
+_TOWN_LEAD = rf"[{_CJK}]{{2,8}}?(?:镇|乡|街道)"
 _AGENCY_RE = re.compile(rf"(?:{_PLACE_LEAD})+[{_CJK}]{{0,14}}?(?:{_SUFFIX_RE})")
 _BY_RE = re.compile(rf"由([{_CJK}]{{4,40}}?)(?:政务公开领导小组办公室|政务公开领导小组|办公室)?(?:按照|根据|依据|编制|负责)")
 _OPENING_RE = re.compile(rf"\d{{4}}\s*年\s*[,，]\s*([{_CJK}]{{4,30}}?(?:{_SUFFIX_RE}))")
@@ -276,18 +226,21 @@ def find_agency(simple: str, title: str | None, identity: dict[str, Any] | None)
             return agency
     if title and "报告" not in title:
         return None  # not a report: the most named body is no reporting body
+    printed = None
     if candidates and title:
         # A title naming a body of a place the region data does not know (a new district,
-        # a renamed town) still names the reporting body: keep it as printed, simplified.
+        # a town, a street office) still names the reporting body: keep it as printed.
         subject = to_simplified(candidates[0]).strip(" ：:，,")
-        if subject.endswith(AGENCY_SUFFIXES) and re.match(_PLACE_LEAD, subject):
+        if subject.endswith(AGENCY_SUFFIXES) and (re.match(_PLACE_LEAD, subject) or re.match(_TOWN_LEAD, subject)):
             return subject
+        if subject.endswith(AGENCY_SUFFIXES) and re.fullmatch(rf"[{_CJK}]{{2,30}}", subject):
+            printed = subject  # ``县发展和改革局``: the document never names its place
     counts = Counter(m.group() for m in _AGENCY_RE.finditer(simple))
     for name, _ in counts.most_common(5):
         agency = complete_agency(name, simple)
-        if agency:
+        if agency and (printed is None or agency.endswith(printed.lstrip("市县区"))):
             return agency
-    return None
+    return printed
 
 
 def _is_place(name: str) -> bool:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .labels import LABELS, MARKERS, RowSpec, row_specs
-from .cellvalues import BLANK, is_run, parse_cell
+from .cellvalues import BLANK, BLANK_MARKS, is_run, parse_cell
 from .readings import RowResult, read_row
 
 SECTION_HEADINGS = {
@@ -22,10 +22,10 @@ SECTION_HEADINGS = {
 }
 FALLBACKS = {
     "active": re.compile(r"第\s*二\s*十\s*条\s*第\s*\(\s*一\s*\)\s*项"),
-    "requests": re.compile(r"本\s*列\s*数\s*据\s*的\s*勾\s*稽|申\s*请\s*人\s*情\s*况|本\s*年\s*新\s*收\s*政\s*府\s*信\s*息"),
+    "requests": re.compile(r"本\s*列\s*数\s*据\s*的\s*勾\s*稽|申\s*请\s*人\s*情\s*况|本\s*年\s*(?:度\s*)?新\s*收\s*政\s*府\s*信\s*息"),
     "appeals": re.compile(r"行\s*政\s*复\s*议[\s|]*行\s*政\s*诉\s*讼"),
 }
-APPEALS_HEADER = re.compile(r"结\s*果\s*维\s*持|结\s*果\s*纠\s*正|其\s*他\s*结\s*果|尚\s*未\s*审\s*结|总\s*计|"
+APPEALS_HEADER = re.compile(r"结\s*果\s*维\s*持|结\s*果\s*纠\s*正|其\s*他\s*结\s*果|尚\s*未\s*审\s*结|总\s*计|合\s*计|"
                             r"未\s*经\s*复\s*议\s*直\s*接\s*起\s*诉|复\s*议\s*后\s*起\s*诉|行\s*政\s*诉\s*讼")
 _NUMBERISH = re.compile(r"[+\-]?\d")
 
@@ -183,6 +183,9 @@ def _appeals_row(text: str, sections: Sections, template: str, runs_mode: bool) 
         return None
     start, stop = sections.spans["appeals"]
     spec = next(s for s in row_specs(template) if s.row_id == "appeals")
+    paired = _appeals_pairs(text[start:stop])
+    if paired is not None:
+        return read_row(spec, paired, runs_mode, raw=text[start:stop].strip())
     last_header = None
     for match in APPEALS_HEADER.finditer(text, start, stop):
         last_header = match
@@ -192,7 +195,34 @@ def _appeals_row(text: str, sections: Sections, template: str, runs_mode: bool) 
     tokens, noise = region_tokens(region)
     if noise > 12 or not tokens:
         return None
+    if noise and len([t for t in tokens if t != BLANK]) < spec.width:
+        # Words among too few values (an unknown header such as 合计 between pairs): which
+        # cell a value belongs to is unknown, so none is placed.
+        return RowResult(spec, [], "none", raw=region.strip())
     return read_row(spec, tokens, runs_mode, raw=region.strip())
+
+
+RESULT_NAMES = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+_RESULT_NAME = re.compile("|".join(r"\s*".join(name) for name in RESULT_NAMES + ("合计",)))
+
+
+def _appeals_pairs(region: str) -> list[str] | None:
+    """Part 四 printed as name/value pairs (``结果维持 1 结果纠正 2 …``, fifteen of them):
+    the values in order, or None unless every one of the fifteen names holds one value."""
+    words = re.split(r"[\s|｜]+", _RESULT_NAME.sub(lambda m: " " + re.sub(r"\s", "", m.group()).replace("合计", "总计") + " ",
+                                                  region))
+    names: list[str] = []
+    values: list[str] = []
+    for index, word in enumerate(words):
+        if word in RESULT_NAMES:
+            following = words[index + 1] if index + 1 < len(words) else ""
+            if not following or following in RESULT_NAMES or (parse_cell(following) is None and following not in BLANK_MARKS):
+                return None
+            names.append(word)
+            values.append(following or BLANK)
+    if names != list(RESULT_NAMES) * 3:
+        return None
+    return [BLANK if value in BLANK_MARKS else value for value in values]
 
 
 def detect_runs(text: str, sections: Sections) -> bool:

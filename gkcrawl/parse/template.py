@@ -17,11 +17,29 @@ MARKERS_2019 = [re.compile(p) for p in (
     r"其\s*他\s*对\s*外\s*管\s*理\s*服\s*务\s*事\s*项",
 )]
 TABLE_EVIDENCE = [re.compile(p) for p in (
-    r"本\s*年\s*新\s*收\s*政\s*府\s*信\s*息\s*公\s*开\s*申\s*请", r"结\s*转\s*下\s*年\s*度\s*继\s*续\s*办\s*理",
-    r"第\s*二\s*十\s*条\s*第\s*\(\s*[一五六八]\s*\)\s*项", r"上\s*年\s*结\s*转\s*政\s*府\s*信\s*息",
+    r"本\s*年\s*(?:度\s*)?新\s*收\s*政\s*府\s*信\s*息\s*公\s*开\s*申\s*请",
+    r"结\s*转\s*下\s*(?:一\s*)?年\s*度\s*继\s*续\s*办\s*理",
+    r"第\s*二\s*十\s*条\s*第\s*\(\s*[一五六八]\s*\)\s*项", r"上\s*年\s*(?:度\s*)?结\s*转\s*政\s*府\s*信\s*息",
 )]
 NOTICE_2021 = re.compile(r"国\s*办\s*公\s*开\s*办\s*函\s*[\[(]?\s*2021\s*[\])]?\s*30")
 NOTICE_2019 = re.compile(r"国\s*办\s*公\s*开\s*办\s*函\s*[\[(]?\s*2019\s*[\])]?\s*60")
+
+
+def _table_scope(text: str) -> str | None:
+    """Parts 二 and 三 (the tables) when their headings are found: prose in part 一 that
+    quotes the other format's words ("不再统计本年新制作数量…") must not decide."""
+    from .rows_text import find_sections
+
+    spans = find_sections(text).spans
+    if "active" not in spans:
+        return None
+    start = spans["active"][0]
+    stop = spans["requests"][1] if "requests" in spans else spans["active"][1]
+    return text[start:stop]
+
+
+def _scores(text: str) -> tuple[int, int]:
+    return (sum(1 for p in MARKERS_2021 if p.search(text)), sum(1 for p in MARKERS_2019 if p.search(text)))
 
 
 def detect_template(text: str) -> tuple[str | None, str]:
@@ -29,8 +47,13 @@ def detect_template(text: str) -> tuple[str | None, str]:
     evidence = sum(1 for p in TABLE_EVIDENCE if p.search(text))
     if evidence < 2:
         return None, f"no standard tables ({evidence} table markers)"
-    score_2021 = sum(1 for p in MARKERS_2021 if p.search(text))
-    score_2019 = sum(1 for p in MARKERS_2019 if p.search(text))
+    scope = _table_scope(text)
+    if scope is not None:
+        in_2021, in_2019 = _scores(scope)
+        if in_2021 != in_2019:
+            winner = "2021" if in_2021 > in_2019 else "2019"
+            return winner, f"in the tables: 2021 markers {in_2021}, 2019 markers {in_2019}"
+    score_2021, score_2019 = _scores(text)
     if score_2021 > score_2019:
         return "2021", f"2021 markers {score_2021} > 2019 markers {score_2019}"
     if score_2019 > score_2021:

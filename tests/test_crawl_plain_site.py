@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 FAST = ["--no-js", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "GKCRAWL_PROGRESS_INTERVAL=30"]
 YEARS = (2020, 2021, 2022)
+OFFSITE_PATH = "/xxgk/ndbg/2019.html"
 
 
 def _page(title: str, body: str) -> str:
@@ -46,17 +47,32 @@ def build_site(root: Path) -> set[str]:
         (root / "xxgk" / "ndbg" / f"{year}.html").write_text(_page(f"{year}年度", heading + paragraphs),
                                                              encoding="utf-8")
         items.append(f'<li><a href="{year}.html">{year}年度</a><span>{year + 1}-01-20</span></li>')
+    items.append(f'<li><a href="{OFFSITE_PATH}">2019年度政府信息公开工作年度报告</a></li>')
     (root / "xxgk" / "ndbg" / "index.html").write_text(_page("信息公开年度报告", "<ul>" + "".join(items) + "</ul>"),
                                                        encoding="utf-8")
     return {f"/xxgk/ndbg/{year}.html" for year in YEARS}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, plus one list entry that redirects off the site (a hijacked link)."""
+
+    def do_GET(self) -> None:
+        if self.path == OFFSITE_PATH:
+            self.send_response(301)
+            self.send_header("Location", f"http://127.0.0.2:{self.server.server_address[1]}/bet365.html")
+            self.end_headers()
+            return
+        super().do_GET()
+
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 @pytest.fixture(scope="module")
 def plain_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, set[str]]]:
     root = tmp_path_factory.mktemp("plain-site")
     reports = build_site(root)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -86,6 +102,9 @@ def test_reports_behind_year_only_links_are_archived(plain_site: tuple[str, set[
     assert found == reports
     years = {y for (y,) in rows(db, "select year from reports")}
     assert years == set(YEARS)
+    # The list entry that redirects to another host is recorded, and the other host never fetched.
+    assert rows(db, "select status from captures where url like '%/2019.html'") == [(301,)]
+    assert rows(db, "select count(*) from captures where url like 'http://127.0.0.2%'") == [(0,)]
 
 
 def test_two_archives_in_one_folder_keep_their_own_bytes(plain_site: tuple[str, set[str]], tmp_path: Path) -> None:

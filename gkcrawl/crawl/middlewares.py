@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import urlsplit
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
@@ -114,3 +115,34 @@ class RetryAfterMiddleware:
 
         await deferred_to_future(deferLater(reactor, wait, lambda: None))
         return response
+
+
+class ConfinementMiddleware:
+    """Drop any request for a host outside the crawl's sites, redirects included.
+
+    The spider filters the links it follows; a redirect (301 to another domain, a hijacked
+    page's jump to a spam site) is scheduled by Scrapy itself and passes through here."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "ConfinementMiddleware":
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        from scrapy.exceptions import IgnoreRequest
+
+        from .spiders.disclosure import host_allowed
+
+        spider = self.crawler.spider
+        allowed = getattr(spider, "allowed_hosts", None)
+        if not allowed or request.url.startswith(("data:", "file:", "about:")):
+            return None
+        host = urlsplit(request.url).netloc.rsplit("@", 1)[-1]
+        if host_allowed(host, allowed):
+            return None
+        self.stats.inc_value("gkcrawl/offsite_dropped")
+        logger.info("not leaving the crawl's sites: %s", request.url)
+        raise IgnoreRequest(f"offsite: {host}")

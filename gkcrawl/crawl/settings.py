@@ -52,6 +52,8 @@ HTTPCACHE_DIR = "httpcache"  # replaced by a path beside the database
 DUPEFILTER_CLASS = "gkcrawl.crawl.resume.CompletedDupeFilter"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First in line, so redirects scheduled by Scrapy are confined like followed links.
+    "gkcrawl.crawl.middlewares.ConfinementMiddleware": 50,
     "gkcrawl.crawl.middlewares.RetryAfterMiddleware": 551,
     "gkcrawl.crawl.middlewares.CharsetFixMiddleware": 560,
     # Closer to the network than the HTTP cache (900): sees real 304s and every error.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -18,11 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from crawl_helpers import crawl, rows
 
 pytestmark = pytest.mark.slow
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
-FAST = ["--no-js", "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "GKCRAWL_PROGRESS_INTERVAL=30"]
 YEARS = (2020, 2021, 2022)
 OFFSITE_PATH = "/xxgk/ndbg/2019.html"
 
@@ -83,21 +82,14 @@ def plain_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
         server.server_close()
 
 
-def crawl(url: str, db: Path) -> None:
-    done = subprocess.run([sys.executable, "-m", "gkcrawl", "crawl", url, "--db", str(db), *FAST],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-3000:]
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
+def crawl_site(url: str, db: Path) -> None:
+    crawl([url], db, "--no-js", timeout=120)
 
 
 def test_reports_behind_year_only_links_are_archived(plain_site: tuple[str, set[str]], tmp_path: Path) -> None:
     url, reports = plain_site
     db = tmp_path / "plain.db"
-    crawl(url, db)
+    crawl_site(url, db)
     found = {u.removeprefix(url.rstrip("/")) for (u,) in rows(db, "select url from reports")}
     assert found == reports
     years = {y for (y,) in rows(db, "select year from reports")}
@@ -110,8 +102,8 @@ def test_reports_behind_year_only_links_are_archived(plain_site: tuple[str, set[
 def test_two_archives_in_one_folder_keep_their_own_bytes(plain_site: tuple[str, set[str]], tmp_path: Path) -> None:
     url, reports = plain_site
     first, second = tmp_path / "first.db", tmp_path / "second.db"
-    crawl(url, first)
-    crawl(url, second)
+    crawl_site(url, first)
+    crawl_site(url, second)
     # The second archive is new: every page it holds was fetched in full, not confirmed by a 304.
     assert rows(second, "select count(*) from captures where revisit = 1") == [(0,)]
     assert len(rows(second, "select id from reports")) == len(reports)
@@ -121,5 +113,5 @@ def test_two_archives_in_one_folder_keep_their_own_bytes(plain_site: tuple[str, 
     assert f"{len(reports)}/{len(reports)} reports re-derived" in done.stdout + done.stderr
     assert "0 errors" in done.stdout + done.stderr
     # Re-crawling the first archive still revalidates instead of downloading again.
-    crawl(url, first)
+    crawl_site(url, first)
     assert rows(first, "select count(*) from captures where revisit = 1")[0][0] > 0

@@ -13,20 +13,13 @@ from urllib.parse import urljoin
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from crawl_helpers import crawl
+
 from gkcrawl.demo import EXPECTED, start_portal
 
 pytestmark = pytest.mark.slow
 
-# The TRS portal once it exists; the demo portal until then.
-RECRAWL_STYLE = "trs" if "trs" in EXPECTED else "demo"
-FAST = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "GKCRAWL_PROGRESS_INTERVAL=30"]
-
-
-def crawl(urls: list[str], db: Path, *extra: str, timeout: float = 150) -> subprocess.CompletedProcess:
-    argv = [sys.executable, "-m", "gkcrawl", "crawl", *urls, "--db", str(db), *FAST, *extra]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, done.stderr[-4000:]
-    return done
+RECRAWL_STYLE = "trs"
 
 
 def hex_of(warc_digest: str) -> str:

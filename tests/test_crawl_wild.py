@@ -7,55 +7,40 @@ frames and `?page=` / `?pageNo=` lists, and store exactly the manifest's reports
 
 from __future__ import annotations
 
-import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 
+from crawl_helpers import absolute, crawl, rows
+
 from gkcrawl.demo import EXPECTED, start_portal
 
 pytestmark = pytest.mark.slow
-
-FAST = ["-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "GKCRAWL_PROGRESS_INTERVAL=30"]
-
 
 @pytest.fixture(scope="module")
 def wild_crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """One crawl of the wild portal, shared by the assertions below."""
     db = tmp_path_factory.mktemp("wild") / "a.db"
     with start_portal("wild") as portal:
-        argv = [sys.executable, "-m", "gkcrawl", "crawl", portal.url, "--db", str(db), "--no-js", *FAST]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=150)
-        assert done.returncode == 0, done.stderr[-4000:]
+        crawl([portal.url], db, "--no-js")
         return portal.url, db
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
-
-
-def _absolute(base: str, paths: object) -> set[str]:
-    return {urljoin(base, p) for p in paths}  # type: ignore[union-attr]
 
 
 def test_wild_portal_reports_are_found_exactly(wild_crawl: tuple[str, Path]) -> None:
     base, db = wild_crawl
     manifest = EXPECTED["wild"]
-    found = {row[0] for row in _rows(db, "select url from reports")}
-    expected = _absolute(base, manifest["reports"])
+    found = {row[0] for row in rows(db, "select url from reports")}
+    expected = absolute(base, manifest["reports"])
     assert found == expected, f"missing {sorted(expected - found)}; extra {sorted(found - expected)}"
-    assert not found & _absolute(base, manifest["distractors"])
-    assert not found & _absolute(base, manifest["notices"])
+    assert not found & absolute(base, manifest["distractors"])
+    assert not found & absolute(base, manifest["notices"])
 
 
 def test_wps_attachment_is_archived_with_the_parsers_error(wild_crawl: tuple[str, Path]) -> None:
     base, db = wild_crawl
     url = urljoin(base, str(EXPECTED["wild"]["wps"]))
-    (error,) = _rows(db, f"select error from reports where url = '{url}'")[0]
+    (error,) = rows(db, f"select error from reports where url = '{url}'")[0]
     assert error  # unreadable, recorded, archived all the same
 
 
@@ -63,15 +48,15 @@ def test_chinese_named_attachment_is_parsed_as_a_pdf(wild_crawl: tuple[str, Path
     base, db = wild_crawl
     url = urljoin(base, str(EXPECTED["wild"]["chinese_name"]))
     assert "%E9%99%84%E4%BB%B6" in url
-    kind, template = _rows(db, f"select kind, template from reports where url = '{url}'")[0]
+    kind, template = rows(db, f"select kind, template from reports where url = '{url}'")[0]
     assert kind == "pdf" and template == "2021"
 
 
 def test_open_affairs_reports_are_kept_only_with_their_tables(wild_crawl: tuple[str, Path]) -> None:
     _, db = wild_crawl
-    titled = _rows(db, "select template from reports where title like '%政务公开工作年度报告%'")
+    titled = rows(db, "select template from reports where title like '%政务公开工作年度报告%'")
     assert len(titled) == 6 and all(template for (template,) in titled)
     # The 2021 work summary of 青石镇 was fetched (it is listed) but is not a report.
-    fetched = {row[0] for row in _rows(db, "select url from captures")}
+    fetched = {row[0] for row in rows(db, "select url from captures")}
     summary = [p for p in EXPECTED["wild"]["distractors"] if "/site/c106/" in p]
     assert summary and all(any(u.endswith(p) for u in fetched) for p in summary)

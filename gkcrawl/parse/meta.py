@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 from typing import Any
 
-import opencc
-from lxml import html as lxml_html
 
 from gkcrawl.parse import regions
+from gkcrawl.parse.html_tree import parse_html
+from gkcrawl.parse.normalize import to_simplified
 from gkcrawl.parse.dates import ARCHIVED_RE, CN_YEAR_RE, cn_year, find_published, first_date
 from gkcrawl.parse.result import SpamReport
 from gkcrawl.parse.spam import collect_evidence, combine_evidence, remove_spam
@@ -46,16 +45,6 @@ _YEAR_OPENING_RE = re.compile(r"(?:总体情况|概述)\s*\n?\s*(\d{4})\s*年[,�
 _HEADER_TITLE_RE = re.compile(r"^\s*标\s*题\s*[:：]\s*(.+?)\s*$", re.MULTILINE)
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    """Traditional -> simplified characters (same length for the scripts reports use)."""
-    return _t2s().convert(text) if text else text
-
-
 def extract_meta(
     text: str,
     html: str | None,
@@ -65,7 +54,7 @@ def extract_meta(
 ) -> dict[str, Any]:
     """Return {title, agency, region, year, published, archived, index_no}; a field the
     document does not give is None."""
-    tree = _parse_html(html)
+    tree = parse_html(html)
     page_text = _page_text(tree)
     # The page header (索引号, 发布日期) may be gone from a cleaned ``text``: read the page too.
     simple = to_simplified(f"{remove_spam(page_text)}\n{text or ''}" if page_text else text or "")
@@ -89,15 +78,6 @@ def extract_meta(
         "archived": first_date(ARCHIVED_RE, simple),
         "index_no": find_index_no(simple),
     }
-
-
-def _parse_html(html: str | None) -> Any:
-    if not html or not html.strip():
-        return None
-    try:
-        return lxml_html.fromstring(html)
-    except (ValueError, lxml_html.etree.ParserError):
-        return None
 
 
 _BLOCK_TAGS = ("br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article")

@@ -14,9 +14,9 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import html as lxml_html
 
 from gkcrawl.parse import regions
+from gkcrawl.parse.html_tree import parse_html
 from gkcrawl.parse.normalize import to_simplified
 from gkcrawl.parse.result import SpamReport
 
@@ -90,22 +90,13 @@ def remove_spam(text: str) -> str:
 def _head_texts(html: str | None) -> list[str]:
     """The page's <title> and meta keywords/description: SEO spam's favourite places,
     which the body text may not include."""
-    tree = _parse_html(html)
+    tree = parse_html(html)
     if tree is None:
         return []
     texts = [node.text_content() for node in tree.iter("title")]
     texts += [node.get("content") or "" for node in tree.iter("meta")
               if (node.get("name") or "").lower() in ("keywords", "description")]
     return texts
-
-
-def _parse_html(html: str | None) -> Any:
-    if not html or not html.strip():
-        return None
-    try:
-        return lxml_html.fromstring(html)
-    except (ValueError, lxml_html.etree.ParserError):
-        return None
 
 
 def _term_hits(segment: str) -> list[re.Match[str]]:
@@ -230,7 +221,7 @@ def _spam_domains(text: str, html: str | None, url: str | None, *, found: bool) 
                 continue
             if _SITE_CONTEXT_RE.search(text[max(0, match.start() - 16):match.start()]):
                 domains.append(domain.lower())
-    tree = _parse_html(html)
+    tree = parse_html(html)
     if tree is not None:
         for link in tree.iter("a"):
             anchor = link.text_content() or ""

@@ -161,11 +161,17 @@ def resolve(template: str, results: list[RowResult]) -> Resolution:
             if row.resolved_by:
                 how += " + " + ", ".join(sorted(set(row.resolved_by)))
             checks.append(Check("cells_resolved", True,
-                                f"{row.spec.row_id} {row.raw[:40]!r} -> {list(row.readings[0])} by {how}"))
+                                f"{row.spec.row_id} 「{_printed(row.raw)}」 -> {list(row.readings[0])} by {how}"))
         elif not row.unique and row.readings:
             checks.append(Check("cells_ambiguous", None,
-                                f"{row.spec.row_id} {row.raw[:40]!r}: {len(row.readings)} readings ({row.how})"))
+                                f"{row.spec.row_id} 「{_printed(row.raw)}」: {len(row.readings)} readings ({row.how})"))
     found_keys = {k for r in results for k in r.spec.keys}
     # A row the document does not print (or that could not be read) is unknown, not blank.
     uncertain.extend(key for key in cells if key not in found_keys)
     return Resolution(cells, sorted(set(uncertain)), notes, checks)
+
+
+def _printed(raw: str, limit: int = 60) -> str:
+    """The row as the document printed it, on one line, for a check's detail."""
+    flat = " ".join(raw.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,4 +1,5 @@
-"""Datasette plugin for the gkcrawl archive: Chinese search of any length, provenance, snapshots.
+"""Datasette plugin for the gkcrawl archive: Chinese search of any length, provenance, snapshots,
+and each report's template tables rebuilt from its cells (gkcrawl/datasette/report_page.py).
 
 The `reports` table searches `reports_chars_fts` (one token per CJK character, see
 gkcrawl/archive/search_text.py). Datasette wraps the search box's text with the SQL
@@ -14,9 +15,10 @@ from typing import Any
 from datasette import hookimpl
 
 from gkcrawl.archive.search_text import phrase_query
+from gkcrawl.datasette.report_page import report_page
 
 PROVENANCE_SQL = """
-SELECT r.id, r.url, r.version, r.fetched_at, r.sha256, r.parser_version, r.parsed_at, r.gone_at, r.text,
+SELECT r.id, r.url, r.version, r.template, r.fetched_at, r.sha256, r.parser_version, r.parsed_at, r.gone_at, r.text,
        r.title, r.capture_id, c.status, c.final_url, c.content_type, c.size, c.warc_file, c.warc_offset,
        c.warc_record_id
 FROM reports r LEFT JOIN captures c ON c.id = r.capture_id
@@ -64,6 +66,11 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
                 found["provenance"] = provenance
                 found["report_versions"] = [dict(r) for r in (await db.execute(
                     VERSIONS_SQL, {"url": provenance["url"]})).rows]
+                try:
+                    found["report_page"] = await report_page(datasette, database, int(provenance["id"]),
+                                                             provenance["url"], provenance["template"])
+                except Exception as error:  # one odd report must not take its provenance page down
+                    found["report_page_error"] = f"{type(error).__name__}: {error}"
         return found
 
     return inner

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
+from .pdf_geometry import rebuild_page
 from .tables import Grid, html_to_text, render_grid
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,8 @@ def read_pdf(data: bytes) -> Document:
     table_parts: list[str] = []
     grids: list[Grid] = []
     title = None
+    rebuilt_rows = unplaced_rows = 0
+    carry = None
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         title = (pdf.metadata or {}).get("Title")
         for page in pdf.pages:
@@ -144,8 +147,15 @@ def read_pdf(data: bytes) -> Document:
             pages_text.append(_strip_footers(page_text))
             tables = page.find_tables()
             if not tables:
-                table_parts.append(_strip_footers(page_text))
+                # No ruling lines: rebuild the template's tables from where the words stand,
+                # so blank cells stay blank instead of shifting the values beside them.
+                rebuilt = rebuild_page(page, carry)
+                carry = rebuilt.carry
+                table_parts.append(_strip_footers(rebuilt.text if rebuilt.text is not None else page_text))
+                rebuilt_rows += rebuilt.rows
+                unplaced_rows += rebuilt.unplaced_rows
                 continue
+            carry = None
             # Keep the prose around the tables so section headings still frame them.
             cursor_top = 0.0
             for table in sorted(tables, key=lambda t: t.bbox[1]):
@@ -163,6 +173,10 @@ def read_pdf(data: bytes) -> Document:
     text = "\n".join(pages_text).strip()
     doc = Document("pdf", text=text, table_text="\n".join(table_parts), tables=grids,
                    title_hint=title if isinstance(title, str) and title.strip() else None)
+    if rebuilt_rows:
+        doc.flags.append(f"pdf_rows_by_geometry:{rebuilt_rows}")
+    if unplaced_rows:
+        doc.flags.append(f"pdf_rows_unplaced:{unplaced_rows}")
     if len(re.sub(r"\s", "", text)) < 20:
         doc.flags.append("needs_ocr")
     return doc

@@ -239,3 +239,17 @@ def test_signature_date_when_page_gives_none() -> None:
     # A bare date not under the signing body (a link list, a footer) is no signature.
     unsigned = body.replace("宁安市财政局\n{}", "相关链接\n{}")
     assert meta_of(unsigned.format("2022年1月20日"))["published"] is None
+
+
+def test_unplaced_department_takes_its_place_from_the_pages_own_codes() -> None:
+    title = "市财政局2021年政府信息公开工作年度报告"
+    county = f"{title}\n索引号：231084-2022-000012\n联系电话：0453-7654321\n本报告由市财政局编制。"
+    assert extract_meta(county, None, None, title, None)["agency"] == "宁安市财政局"
+    city = f"{title}\n邮政编码：157000\n联系电话：0453-6543210\n本报告由市财政局编制。"
+    assert extract_meta(city, None, None, title, None)["agency"] == "牡丹江市财政局"
+    # Codes that disagree settle nothing: the name stays as printed.
+    mixed = f"{title}\n邮政编码：157000\n联系电话：0736-7256146\n本报告由市财政局编制。"
+    assert extract_meta(mixed, None, None, title, None)["agency"] == "市财政局"
+    # A 县 body is not given a city's name.
+    county_body = "县发展和改革局2021年政府信息公开工作年度报告"
+    assert extract_meta(f"{county_body}\n邮政编码：157000", None, None, county_body, None)["agency"] == "县发展和改革局"

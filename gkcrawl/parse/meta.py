@@ -61,6 +61,10 @@ def extract_meta(
     title = find_title(text or "", tree, title_hint)
     identity = spam.identity if spam and spam.identity else None
     agency = find_agency(simple, to_simplified(title) if title else None, identity)
+    if agency and agency[0] in "市县区" and not regions.region_from_name(agency):
+        place = place_from_evidence(agency[0], simple, url)
+        if place:
+            agency = place + agency[1:]  # 市财政局 -> 宁安市财政局, as the page's own codes say
     region = None
     if agency:
         region = regions.region_from_name(agency, hint=identity["region"] if identity else None)
@@ -78,6 +82,29 @@ def extract_meta(
         "archived": first_date(ARCHIVED_RE, simple),
         "index_no": find_index_no(simple),
     }
+
+
+# One level of a region name: 黑龙江省 | 牡丹江市 | 宁安市.
+_REGION_PART_RE = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|地区|省|市|县|区|旗|盟)")
+# Evidence that names the body's own county or city, not just the city it sits in.
+_SPECIFIC_EVIDENCE = ("index_no", "public_security_record")
+
+
+def place_from_evidence(lead: str, simple: str, url: str | None) -> str | None:
+    """The place a body titled `市…`/`县…`/`区…` belongs to, from the codes its page prints
+    (索引号 and 公网安备 name the county; postal and area codes only the city), when the
+    evidence agrees; None when it does not settle the place."""
+    evidence = collect_evidence(simple, url)
+    best, conflicts = combine_evidence(evidence)
+    if not best or conflicts:
+        return None
+    specific = [e["points_to"] for e in evidence
+                if e["kind"] in _SPECIFIC_EVIDENCE and e["points_to"].startswith(best)]
+    for region in [*sorted(set(specific), key=len, reverse=True), best]:
+        parts = _REGION_PART_RE.findall(region)
+        if parts and parts[-1].endswith(lead) and len(parts) > 1:
+            return parts[-1]
+    return None
 
 
 _BLOCK_TAGS = ("br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article")

@@ -24,18 +24,23 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
     """Template, cells, uncertain keys, notes and checks from the document's table text."""
     from .checks import run_checks
     from .normalize import normalize
+    from .page_forms import parts_as_images, strip_image_marks, template_from_words
     from .resolve import outcome_rows, resolve
     from .rows_text import locate_rows
     from .template import detect_template
 
     normalized = normalize(table_text)
+    image_parts = parts_as_images(normalized)
+    normalized = strip_image_marks(normalized)
     template, why = detect_template(normalized)
+    if template is None and image_parts:
+        template, why = template_from_words(normalized, result.meta.get("year"))
     result.template = template
     if template is None:
         result.checks.append(Check("requests_balance", None, f"no standard tables: {why}"))
         return
     rows = locate_rows(normalized, template)
-    if not any(_DIGIT.search(row.raw) for row in rows):
+    if not image_parts and not any(_DIGIT.search(row.raw) for row in rows):
         # The template's words without one printed number (a news item quoting the format,
         # a notice): no tables, so no template and no cells are invented.
         result.template = None
@@ -57,6 +62,22 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
     result.checks.extend(run_checks(check_cells, resolution.uncertain, list(by_id), outcome_rows(by_id)))
     result.checks.append(Check("template", True, why))
     result.checks.extend(resolution.checks)
+    if image_parts:
+        _mark_image_parts(result, template, image_parts)
+
+
+def _mark_image_parts(result: ParseResult, template: str, parts: list[str]) -> None:
+    """A part published as a picture: its cells null and uncertain, whatever the text held."""
+    from .page_forms import describe_parts, image_part_keys
+
+    keys = image_part_keys(template, parts)
+    for key in keys:
+        result.cells[key] = None
+        result.cell_notes.pop(key, None)
+    result.uncertain = sorted(set(result.uncertain) | set(keys))
+    result.flags.append("tables_as_images")
+    result.checks.append(Check("tables_as_images", None,
+                               f"part {describe_parts(parts)} published as an image: {len(keys)} cells not read"))
 
 
 def _spam_and_clean(doc, url: str | None, result: ParseResult) -> tuple[str, str]:
@@ -125,6 +146,11 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
             for spam_string in result.spam.strings:
                 table_text = table_text.replace(spam_string, "")
         extract_cells(table_text, result)
+        if result.template is None and doc.kind == "html":
+            from .page_forms import is_notice_with_attachment
+
+            if is_notice_with_attachment(doc.html, clean):
+                result.flags.append("notice_with_attachment")
     except Exception as exc:
         log.debug("parse_document failed for %r", filename, exc_info=True)
         return ParseResult(meta=result.meta or _empty_meta(), kind=result.kind, flags=result.flags,

@@ -18,6 +18,8 @@ BLANK = "∅"  # stands for an empty grid cell once tables are rendered as text
 
 _CELL_RE = re.compile(r"^([+\-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(.*)$", re.S)
 _PIECE_RE = re.compile(r"[+\-]?[\d.]+")
+# 本年增/减 printed in words: "减少3" is -3, "增加5" is 5 (the word kept as the cell's note).
+_CHANGE_WORD = re.compile(r"^(增加|减少|新增|增|减)(?=\d)")
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,17 @@ def parse_cell(raw: str) -> CellReading | None:
     text = raw.strip().replace("\u3000", "").replace(" ", "")
     if text in BLANK_MARKS:
         return CellReading(None)
-    match = _CELL_RE.match(text)
-    if not match:
+    change = _CHANGE_WORD.match(text)
+    match = _CELL_RE.match(text[change.end():] if change else text)
+    if not match or (change and match.group(1)):
         return None
     sign, whole, frac, rest = match.groups()
     number = to_number(sign + whole.replace(",", "") + (frac or ""))
     if sign == "+":
         number = abs(number)
-    note = text if (rest or sign == "+" or "," in whole) else None
+    if change and change.group(1).startswith("减"):
+        number = -number
+    note = text if (rest or sign == "+" or "," in whole or change) else None
     if rest and len(rest) > 8:  # a sentence after a number is prose, not a cell
         return None
     return CellReading(number, note)

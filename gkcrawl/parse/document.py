@@ -107,7 +107,9 @@ def _html_title(html: str) -> str | None:
 def read_html(data: bytes, content_type: str | None) -> Document:
     html, encoding = decode_bytes(data, content_type, is_html=True)
     text, table_count = html_to_text(html)
-    doc = Document("html", text=text, html=html, table_text=text, title_hint=_html_title(html), encoding=encoding)
+    table_text = html_to_text(html, for_rows=True)[0] if table_count or "<img" in html.lower() else text
+    doc = Document("html", text=text, html=html, table_text=table_text, title_hint=_html_title(html),
+                   encoding=encoding)
     if table_count:
         doc.flags.append(f"html_tables:{table_count}")
     return doc

@@ -7,7 +7,7 @@ from typing import Any
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.3.4"
+PARSER_VERSION = "0.3.5"
 
 CellValue = int | float | None
 

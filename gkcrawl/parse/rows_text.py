@@ -18,7 +18,9 @@ SECTION_HEADINGS = {
     "active": re.compile(r"二\s*[、.]\s*主\s*动\s*公\s*开\s*政\s*府\s*信\s*息\s*情\s*况"),
     "requests": re.compile(r"三\s*[、.]\s*收\s*到\s*和\s*处\s*理\s*政\s*府\s*信\s*息\s*公\s*开\s*申\s*请\s*情\s*况"),
     "appeals": re.compile(r"四\s*[、.]\s*政\s*府\s*信\s*息\s*公\s*开\s*行\s*政\s*(?:法\s*)?复\s*议"),
-    "end": re.compile(r"五\s*[、.]\s*(?:政\s*府\s*信\s*息\s*公\s*开\s*)?(?:工\s*作\s*)?存\s*在|五\s*[、.]\s*[^\n\d]{0,20}问\s*题"),
+    # Part 五 closes the tables; so does part 一 or 六 when a page prints the tables first.
+    "end": re.compile(r"五\s*[、.]\s*(?:政\s*府\s*信\s*息\s*公\s*开\s*)?(?:工\s*作\s*)?存\s*在|五\s*[、.]\s*[^\n\d]{0,20}问\s*题|"
+                      r"(?:^|\n)\s*(?:一\s*[、.]\s*总\s*体\s*情\s*况|六\s*[、.]\s*其\s*他\s*需\s*要\s*报\s*告)"),
 }
 FALLBACKS = {
     "active": re.compile(r"第\s*二\s*十\s*条\s*第\s*\(\s*一\s*\)\s*项"),
@@ -191,7 +193,7 @@ def _appeals_row(text: str, sections: Sections, template: str, runs_mode: bool) 
         last_header = match
     if last_header is None:
         return None
-    region = text[last_header.end():stop]
+    region = _before_prose(text[last_header.end():stop])
     tokens, noise = region_tokens(region)
     if noise > 12 or not tokens:
         return None
@@ -200,6 +202,19 @@ def _appeals_row(text: str, sections: Sections, template: str, runs_mode: bool) 
         # cell a value belongs to is unknown, so none is placed.
         return RowResult(spec, [], "none", raw=region.strip())
     return read_row(spec, tokens, runs_mode, raw=region.strip())
+
+
+_PROSE_LINE = re.compile(r"\n[^\t|｜\n]{12,}[。；]")
+
+
+def _before_prose(region: str) -> str:
+    """Part 四's values up to the first sentence after them: a page printing the tables
+    before the prose runs on into 一、总体情况's introduction."""
+    first_value = _NUMBERISH.search(region)
+    if first_value is None:
+        return region
+    prose = _PROSE_LINE.search(region, first_value.end())
+    return region[:prose.start()] if prose else region
 
 
 RESULT_NAMES = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")

@@ -15,6 +15,8 @@ Grid = list[list[str | None]]
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
                "table", "ul", "ol", "dd", "dt", "blockquote", "pre", "hr", "title"}
 _MAX_SPAN = 60
+# Stands where an <img> was in the row text, so a table published as a picture is seen.
+IMAGE_MARK = "[[image]]"
 
 
 def _cell_text(cell: etree._Element) -> str:
@@ -73,6 +75,37 @@ def _owning_table(node: etree._Element) -> etree._Element | None:
     return parent
 
 
+_SEQUENCE_HEADS = {"序号", "编号"}
+_REMARK_HEADS = {"备注", "说明", "备注说明"}
+_SEQUENCE_VALUE = re.compile(r"^(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.、]?$")
+_HEADER_ROWS = 4
+
+
+def drop_extra_columns(grid: Grid) -> Grid:
+    """The grid without a leading 序号 column or a trailing 备注 column.
+
+    Neither is a template cell, and both shift every value one field along (a remark such
+    as 无 reads as a blank). 序号 goes only when all its cells are sequence numbers."""
+    width = max((len(row) for row in grid), default=0)
+    drop: set[int] = set()
+    for row in grid[:_HEADER_ROWS]:
+        for col, cell in enumerate(row):
+            head = re.sub(r"\s", "", cell or "")
+            if head in _SEQUENCE_HEADS and col == 0 and _only_sequence(grid, col):
+                drop.add(col)
+            elif head in _REMARK_HEADS and col == width - 1 and col > 0:
+                drop.add(col)
+    if not drop:
+        return grid
+    return [[cell for col, cell in enumerate(row) if col not in drop] for row in grid]
+
+
+def _only_sequence(grid: Grid, col: int) -> bool:
+    values = [re.sub(r"\s", "", row[col] or "") for row in grid if len(row) > col]
+    body = [v for v in values if v and v not in _SEQUENCE_HEADS]
+    return all(_SEQUENCE_VALUE.match(v) for v in body)
+
+
 def render_grid(grid: Grid) -> str:
     """One line per row: covered cells dropped, empty cells kept as empty tab fields."""
     lines = []
@@ -83,9 +116,10 @@ def render_grid(grid: Grid) -> str:
     return "\n".join(lines)
 
 
-def html_to_text(html: str) -> tuple[str, int]:
+def html_to_text(html: str, for_rows: bool = False) -> tuple[str, int]:
     """Plain text of an HTML page with each innermost table rendered as tab rows.
 
+    `for_rows` renders the text the row finder reads: 序号/备注 columns left out.
     Returns the text and how many data tables were rendered."""
     try:
         root = lxml_html.fromstring(html)
@@ -93,12 +127,16 @@ def html_to_text(html: str) -> tuple[str, int]:
         return "", 0
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
+    if for_rows:
+        for image in root.iter("img"):
+            image.tail = f"\n{IMAGE_MARK}\n" + (image.tail or "")
     count = 0
     tables = list(root.iter("table"))
     # Layout tables (holding other tables) stay as they are; only data tables become rows.
     data_tables = [t for t in tables if not any(inner is not t for inner in t.iter("table"))]
     for table in data_tables:
-        rendered = render_grid(html_table_grid(table))
+        grid = html_table_grid(table)
+        rendered = render_grid(drop_extra_columns(grid) if for_rows else grid)
         replacement = etree.Element("pre")
         replacement.text = "\n" + rendered + "\n"
         replacement.tail = table.tail

@@ -1,0 +1,84 @@
+"""Page-level forms a report page can take that are not tables of text.
+
+Two forms are recognised here: parts 二/三/四 published as pictures (`<img>` where the table
+should be, the prose intact), and a short notice whose report is an attached file. Neither
+invents a number: a part in a picture gets every cell null and uncertain; a notice gets no
+template and no cells, only a flag the crawler may use to fetch the attachment."""
+
+from __future__ import annotations
+
+import re
+
+from .tables import IMAGE_MARK
+from .template import MARKERS_2019, MARKERS_2021, NOTICE_2019, NOTICE_2021
+PART_NAMES = {"active": "二", "requests": "三", "appeals": "四"}
+_ATTACHMENT_LINK = re.compile(r"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)\b""", re.I)
+_ATTACHMENT_WORDS = re.compile(r"详见附件|附件\s*\d?\s*[:：]|\.(?:pdf|docx?|wps|ofd)\b", re.I)
+_REPORT_WORDS = re.compile(r"年度报告|年报")
+NOTICE_MAX_CHARS = 1000
+
+
+def parts_as_images(text: str) -> list[str]:
+    """Parts ('active', 'requests', 'appeals') whose span holds a picture and no table row.
+
+    `text` is the normalised row text with image marks; a table row is a tab-separated line,
+    so a part that only explains a picture in prose still counts as a picture."""
+    from .rows_text import find_sections
+
+    if IMAGE_MARK not in text:
+        return []
+    parts = []
+    for name, (start, stop) in find_sections(text).spans.items():
+        span = text[start:stop]
+        if IMAGE_MARK in span and "\t" not in span:
+            parts.append(name)
+    return parts
+
+
+def strip_image_marks(text: str) -> str:
+    return text.replace(IMAGE_MARK, "")
+
+
+def template_from_words(text: str, year: object) -> tuple[str | None, str]:
+    """The format of a report whose tables are pictures, from what its words establish:
+    the other tables' column words, else the cited notice (国办公开办函〔2019〕60号 /
+    〔2021〕30号), else the reporting year (the 2021 format applies from reporting year 2021)."""
+    score_2021 = sum(1 for p in MARKERS_2021 if p.search(text))
+    score_2019 = sum(1 for p in MARKERS_2019 if p.search(text))
+    if score_2021 >= 2 and score_2019 == 0:
+        return "2021", f"tables as images: {score_2021} 2021-format column words in the printed tables"
+    if score_2019 >= 2 and score_2021 == 0:
+        return "2019", f"tables as images: {score_2019} 2019-format column words in the printed tables"
+    cites_2021, cites_2019 = bool(NOTICE_2021.search(text)), bool(NOTICE_2019.search(text))
+    if cites_2021 != cites_2019:
+        return ("2021" if cites_2021 else "2019"), "tables as images: the report cites its format's notice"
+    try:
+        year_number = int(str(year))
+    except ValueError:
+        return None, "tables as images: no words establish the format"
+    if year_number >= 2021:
+        return "2021", f"tables as images: reporting year {year_number} uses the 2021 format"
+    if year_number >= 2019:
+        return "2019", f"tables as images: reporting year {year_number} uses the 2019 format"
+    return None, f"tables as images: reporting year {year_number} has no standard tables"
+
+
+def image_part_keys(template: str, parts: list[str]) -> list[str]:
+    """Every cell key of the template that lies in the parts published as pictures."""
+    from .labels import row_specs
+
+    return [key for spec in row_specs(template) if spec.section in parts for key in spec.keys]
+
+
+def describe_parts(parts: list[str]) -> str:
+    return "、".join(PART_NAMES[p] for p in ("active", "requests", "appeals") if p in parts)
+
+
+def is_notice_with_attachment(html: str | None, clean_text: str) -> bool:
+    """A short page announcing a report that is an attached file (详见附件 / 附件：….pdf)."""
+    if not html:
+        return False
+    body = re.sub(r"\s", "", clean_text)
+    if len(body) > NOTICE_MAX_CHARS or not _REPORT_WORDS.search(body):
+        return False
+    return bool(_ATTACHMENT_WORDS.search(body)) and bool(_ATTACHMENT_LINK.search(html) or "附件" in body)

@@ -297,3 +297,58 @@ def test_hosts_stay_within_the_start_site() -> None:
     assert not host_allowed("www.other.gov.cn", allowed)
     assert not host_allowed("example.gov.cn.evil.com", allowed)
     assert not host_allowed("gov.cn", allowed)
+
+
+# -- wild2 patterns: viewer iframes, 更多 links, POST pagers, JSON list APIs ------------------
+
+def test_viewer_url_is_unwrapped_to_the_file_it_shows() -> None:
+    from gkcrawl.crawl.discovery import unwrap_viewer_url
+
+    assert unwrap_viewer_url("http://h/pdfjs/web/viewer.html?file=/uploads/2022/a.pdf") == "http://h/uploads/2022/a.pdf"
+    assert unwrap_viewer_url("http://h/pdfjs/web/viewer.html?file=%2Fu%2Fb.pdf") == "http://h/u/b.pdf"
+    assert unwrap_viewer_url("http://h/list.html?file=/u/b.pdf") == "http://h/list.html?file=/u/b.pdf"
+
+
+def test_more_links_are_recognised_and_nothing_else() -> None:
+    from gkcrawl.crawl.discovery import is_more_link
+
+    assert all(is_more_link(t) for t in ("更多>>", "更多 >>", "[更多]", "more+", "MORE >"))
+    assert not any(is_more_link(t) for t in ("更多信息公开", "政府信息公开年报", ""))
+
+
+def test_post_form_pager_is_read_from_gopage_links() -> None:
+    from gkcrawl.crawl.list_endpoints import find_form_pager
+
+    page = ('<html><body><a href="javascript:goPage(2)">下一页</a><a href="javascript:goPage(3)">3</a>'
+            '<form name="pageForm" method="post" action="/info/iList.jsp"><input type="hidden" name="cat_id"'
+            ' value="10234"><input type="hidden" name="cur_page" value="1"></form></body></html>')
+    pager = find_form_pager(page, "http://h/info/iList.jsp?cat_id=10234")
+    assert pager is not None and pager.action == "http://h/info/iList.jsp" and pager.page_numbers == [2, 3]
+    assert pager.formdata(3) == {"cat_id": "10234", "cur_page": "3"}
+    assert find_form_pager(page.replace('method="post"', 'method="get"'), "http://h/") is None
+    assert find_form_pager(page.replace("goPage", "doZoom"), "http://h/") is None
+
+
+def test_json_list_api_is_read_from_inline_scripts() -> None:
+    from gkcrawl.crawl.list_endpoints import find_json_list_apis
+
+    concatenated = ('<script>var columnId = "123"; var pageSize = 15;'
+                    'fetch("/api/list?columnId=" + columnId + "&pageNo=" + pageNo + "&pageSize=" + pageSize)</script>')
+    (api,) = find_json_list_apis(concatenated, "http://h/col/col123/index.html")
+    assert api.page_url(2) == "http://h/api/list?columnId=123&pageSize=15&pageNo=2" and api.page_size == 15
+    ajax = '<script>$.ajax({url: "/data/list.json", data: {catId: 9, page: 1, rows: 20}, dataType: "json"});</script>'
+    (api,) = find_json_list_apis(ajax, "http://h/")
+    assert api.page_param == "page" and api.params == {"catId": "9", "rows": "20"}
+    assert find_json_list_apis('<script>fetch("/api/weather?city=1")</script>', "http://h/") == []
+    assert find_json_list_apis('<script src="/api/list.json?page=1"></script>', "http://h/") == []
+
+
+def test_json_list_records_are_found_by_key_names() -> None:
+    from gkcrawl.crawl.list_endpoints import json_list_links
+
+    body = ('{"code":200,"data":{"total":42,"list":[{"title":"A2022年政府信息公开工作年度报告","url":"/a.html"},'
+            '{"docTitle":"B","linkUrl":"http://x/b.html"}],"tags":[{"name":"t"}]}}')
+    links, total = json_list_links(body, "http://h/col/")
+    assert links == [("A2022年政府信息公开工作年度报告", "http://h/a.html"), ("B", "http://x/b.html")]
+    assert total == 42
+    assert json_list_links("not json", "http://h/") == ([], None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
@@ -114,6 +114,30 @@ def script_link_target(href: str, onclick: str = "") -> str | None:
             if _LINKISH.search(target) and not target.lower().startswith("javascript:"):
                 return target
     return None
+
+
+_VIEWER_PATH = re.compile(r"(?:/pdfjs/|/pdf\.?js/|viewer\.(?:html?|jsp|aspx?|php)$|/(?:preview|fileview)\w*\.(?:html?|jsp|aspx?|php)$)",
+                          re.I)
+_VIEWER_PARAMS = ("file", "url", "src", "path", "filepath", "fileurl")
+_MORE_LINK = re.compile(r"^[\[【(（<]?(?:更多|查看更多|more|更多信息|更多内容)[\s>»+\]】)）.…》>]*$", re.I)
+
+
+def unwrap_viewer_url(url: str) -> str:
+    """The file a document viewer shows: `/pdfjs/web/viewer.html?file=/uploads/a.pdf` -> `/uploads/a.pdf`.
+
+    The viewer page is furniture; the report is the file in its query string."""
+    parts = urlsplit(url)
+    if not _VIEWER_PATH.search(parts.path):
+        return url
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in _VIEWER_PARAMS and value.strip() and not value.lower().startswith("javascript:"):
+            return urljoin(url, value.strip())
+    return url
+
+
+def is_more_link(text: str) -> bool:
+    """`更多>>`, `[更多]`, `more+`: a block's link to its full list, named only by the block's title."""
+    return _MORE_LINK.match(fold_title(text)) is not None
 
 
 def is_attachment_url(url: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Callable
 
-from . import style_behaviour, style_demo, style_files, style_large, style_scripted, style_trs, style_wild
+from . import style_behaviour, style_demo, style_files, style_large, style_scripted, style_trs, style_wild, style_wild2
 from .server import PortalServer, RunningPortal, Site
 from .sitebuild import BuildContext, Manifest
 
@@ -42,6 +42,7 @@ _STYLES: dict[str, Style] = {style.name: style for style in (
     Style("faults", style_behaviour.build_faults, style_behaviour.manifest_faults),
     _style("large", style_large),
     _style("wild", style_wild),
+    _style("wild2", style_wild2),
 )}
 
 STYLES: tuple[str, ...] = tuple(_STYLES)

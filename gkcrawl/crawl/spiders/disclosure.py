@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
-from gkcrawl.crawl import discovery, strategies
+from gkcrawl.crawl import discovery, list_endpoints, strategies
 from gkcrawl.crawl.archive_link import ArchiveLink
 from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
 from gkcrawl.crawl.discovery import LinkKind
@@ -247,9 +247,11 @@ class DisclosureSpider(Spider):
                 continue
             label = (anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall()).strip()
                      or " ".join(anchor.xpath(".//img/@alt").getall()) or anchor.attrib.get("alt", ""))
-            links.append((label.strip(), urljoin(base, href)))
+            if discovery.is_more_link(label):
+                label = _block_title(anchor) or label
+            links.append((label.strip(), discovery.unwrap_viewer_url(urljoin(base, href))))
         for src in response.xpath("//iframe/@src | //frame/@src").getall():
-            links.append(("", urljoin(base, src.strip())))
+            links.append(("", discovery.unwrap_viewer_url(urljoin(base, src.strip()))))
         links.extend(strategies.cdata_links(text, base))
         return links
 
@@ -295,6 +297,8 @@ class DisclosureSpider(Spider):
     def _wants_browser(self, response: TextResponse, usable: int) -> bool:
         if response.meta.get("gk_rendered") or not strategies.needs_browser(response.text, usable):
             return False
+        if list_endpoints.find_json_list_apis(response.text, response.url):
+            return False  # its list API is read directly (_strategy_requests)
         if not self.js_enabled:
             self.crawler.stats.inc_value("gkcrawl/js_needed_but_off")
             logger.warning("%s lists its items with scripts; re-run with --js to render it", response.url)
@@ -317,6 +321,63 @@ class DisclosureSpider(Spider):
         proxy = strategies.find_hanweb_proxy(text, response.url)
         if proxy is not None and self._allowed(proxy.url):
             yield self._proxy_request(response, proxy, 0)
+        pager = list_endpoints.find_form_pager(text, response.url)
+        if pager is not None and self._allowed(pager.action):
+            for number in (n for n in pager.page_numbers if n > pager.current):
+                request = self._form_page_request(response, pager, number)
+                if request is not None:
+                    yield request
+        for api in list_endpoints.find_json_list_apis(text, response.url):
+            if self._allowed(api.url):
+                yield self._api_request(response, api, 1)
+
+    def _browser_fallback(self, response: Response, page_url: str) -> Iterator[Request]:
+        """The API answer named no links (the script builds them from ids): render the page instead."""
+        self.crawler.stats.inc_value("gkcrawl/json_api_unreadable")
+        if not self.js_enabled:
+            self.crawler.stats.inc_value("gkcrawl/js_needed_but_off")
+            logger.warning("%s lists its items with scripts; re-run with --js to render it", page_url)
+            return
+        self.crawler.stats.inc_value("gkcrawl/browser_requests")
+        yield self._request(page_url, role="column", link_text="", depth=response.meta.get("gk_depth", 0),
+                            priority=PRIORITY["column"], extra=self._browser_meta(), dont_filter=True)
+
+    def _form_page_request(self, response: Response, pager: list_endpoints.FormPager, number: int) -> Request | None:
+        """The next page of a list paged by a POSTed form (`goPage(n)` -> cur_page=n)."""
+        pages = response.meta.get("gk_list_pages", 0) + 1
+        if pages > MAX_LIST_PAGES:
+            self.crawler.stats.inc_value("gkcrawl/list_pages_capped")
+            return None
+        self.crawler.stats.inc_value("gkcrawl/form_pages")
+        return self._request(pager.action, role=response.meta.get("gk_role", "column"),
+                             link_text=response.meta.get("gk_link_text", ""), depth=response.meta.get("gk_depth", 0),
+                             priority=PRIORITY["column"], factory=FormRequest, formdata=pager.formdata(number),
+                             extra={"gk_list_pages": pages}, headers={"Referer": response.url})
+
+    def _api_request(self, response: Response, api: list_endpoints.JsonListApi, page: int) -> Request:
+        self.crawler.stats.inc_value("gkcrawl/json_api_pages")
+        return self._request(api.page_url(page), role="column", link_text="", depth=response.meta.get("gk_depth", 0),
+                             priority=PRIORITY["column"], callback=self.parse_json_list,
+                             extra={"gk_api": api, "gk_api_page": page,
+                                    "gk_page_url": response.meta.get("gk_page_url", response.url)},
+                             headers={"Referer": response.url, "Accept": "application/json, text/javascript, */*"})
+
+    def parse_json_list(self, response: Response) -> Iterator[Any]:
+        """A JSON list API answer: its records are list items; ask for the next page while any come."""
+        api: list_endpoints.JsonListApi = response.meta["gk_api"]
+        page: int = response.meta["gk_api_page"]
+        body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+        page_url = response.meta.get("gk_page_url", response.url)
+        links, total = list_endpoints.json_list_links(body, page_url)
+        if not links:
+            if page == 1:
+                yield from self._browser_fallback(response, page_url)
+            return
+        yield from self._follow_links(response, "column", links, False, [""])
+        size = api.page_size or len(links)
+        more = page * size < total if total is not None else len(links) >= size
+        if more and page < list_endpoints.MAX_API_PAGES:
+            yield self._api_request(response, api, page + 1)
 
     def _proxy_request(self, response: Response, proxy: strategies.HanwebProxy, batch: int) -> Request:
         return self._request(proxy.batch_url(batch), role="column", link_text="",
@@ -371,3 +432,14 @@ def _is_child_column(page_url: str, link_url: str) -> bool:
     page_dir = page_url.rsplit("/", 1)[0] + "/"
     return link_url.startswith(page_dir) and discovery.path_key(link_url) != discovery.path_key(page_url) \
         and "/" in link_url[len(page_dir):].rstrip("/")
+
+
+def _block_title(anchor: Any) -> str:
+    """The title of the block a `更多>>` link sits in: the heading beside it or above its box."""
+    for path in ("preceding-sibling::*[1]", "../preceding-sibling::*[1]",
+                 "ancestor::*[position() <= 3]/*[self::h2 or self::h3 or self::h4][1]"):
+        for node in anchor.xpath(path):
+            text = " ".join(node.xpath(".//text()[not(ancestor::a)]").getall()).strip()
+            if text and len(text) <= 30 and not discovery.is_more_link(text):
+                return text
+    return ""

@@ -259,7 +259,7 @@ def test_wild_link_kinds(text: str, url: str, kind: LinkKind) -> None:
 def test_spider_links_honour_base_scripts_and_image_alt() -> None:
     from scrapy.http import HtmlResponse
 
-    from gkcrawl.crawl.spiders.disclosure import DisclosureSpider
+    from gkcrawl.crawl.page_reading import page_links
 
     page = ('<html><head><base href="/"></head><body>'
             '<a href="site/c105/202201/t1.shtml" title="某区2021年政府信息公开工作年度报告">某区2021年政府信息公开工作年…</a>'
@@ -267,7 +267,7 @@ def test_spider_links_honour_base_scripts_and_image_alt() -> None:
             "<a href=\"javascript:void(0);\" onclick=\"window.open('./202201/t2.shtml')\">某镇2022年政务公开工作年度报告</a>"
             '<a href="javascript:void(0)">无障碍</a><iframe src="list.html"></iframe></body></html>')
     response = HtmlResponse("http://x.gov.cn/site/c105/index_1.shtml", body=page.encode(), encoding="utf-8")
-    links = DisclosureSpider._links(response, page)
+    links = page_links(response, page)
     assert ("某区2021年政府信息公开工作年度报告", "http://x.gov.cn/site/c105/202201/t1.shtml") in links
     assert ("政府信息公开", "http://x.gov.cn/site/c100/index.shtml") in links
     assert ("某镇2022年政务公开工作年度报告", "http://x.gov.cn/202201/t2.shtml") in links  # relative to <base>

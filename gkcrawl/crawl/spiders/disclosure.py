@@ -13,16 +13,15 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import FormRequest, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
-from gkcrawl.crawl import discovery, list_endpoints, strategies
+from gkcrawl.crawl import discovery, list_endpoints, page_reading, strategies
 from gkcrawl.crawl.archive_link import ArchiveLink
 from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
 from gkcrawl.crawl.discovery import LinkKind
@@ -178,8 +177,8 @@ class DisclosureSpider(Spider):
                 yield self._item(response, role="attachment", title=link_text)
             return
         text = response.text
-        titles = self._titles(response)
-        links = self._links(response, text)
+        titles = page_reading.page_titles(response)
+        links = page_reading.page_links(response, text)
         report_links = sum(1 for t, u in links if discovery.classify_link(t, u) is LinkKind.REPORT)
         is_report = self._is_report_page(role, link_text, titles, report_links) \
             and not discovery.looks_like_list_url(response.url)
@@ -218,42 +217,7 @@ class DisclosureSpider(Spider):
             return False
         if any(discovery.is_excluded_title(t) for t in headings):
             return False
-        prose = response.xpath("//body//text()[not(ancestor::a) and not(ancestor::script)"
-                               " and not(ancestor::style)]").getall()
-        return sum(len(t.strip()) for t in prose) >= MIN_REPORT_PROSE_CHARS
-
-    @staticmethod
-    def _titles(response: TextResponse) -> list[str]:
-        """The page's own title candidates, most specific first."""
-        found = [
-            response.xpath("//meta[@name='ArticleTitle']/@content").get(""),
-            " ".join(response.xpath("//h1//text()").getall()),
-            response.xpath("//title/text()").get(""),
-        ]
-        return [t.strip() for t in found]
-
-    @staticmethod
-    def _links(response: TextResponse, text: str) -> list[tuple[str, str]]:
-        """(label, absolute URL) of every link: `<base href>` honoured, scripted links opened,
-        an image link named by its alt text, frames and CDATA records included."""
-        base = get_base_url(response)
-        links: list[tuple[str, str]] = []
-        for anchor in response.xpath("//a[@href or @onclick] | //area[@href]"):
-            href = anchor.attrib.get("href", "").strip()
-            target = discovery.script_link_target(href, anchor.attrib.get("onclick", ""))
-            if target is not None:
-                href = target
-            elif not href:
-                continue
-            label = (anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall()).strip()
-                     or " ".join(anchor.xpath(".//img/@alt").getall()) or anchor.attrib.get("alt", ""))
-            if discovery.is_more_link(label):
-                label = _block_title(anchor) or label
-            links.append((label.strip(), discovery.unwrap_viewer_url(urljoin(base, href))))
-        for src in response.xpath("//iframe/@src | //frame/@src").getall():
-            links.append(("", discovery.unwrap_viewer_url(urljoin(base, src.strip()))))
-        links.extend(strategies.cdata_links(text, base))
-        return links
+        return page_reading.prose_chars(response) >= MIN_REPORT_PROSE_CHARS
 
     def _follow_links(self, response: Response, role: str, links: list[tuple[str, str]], is_report: bool,
                       titles: list[str]) -> Iterator[Request]:
@@ -432,14 +396,3 @@ def _is_child_column(page_url: str, link_url: str) -> bool:
     page_dir = page_url.rsplit("/", 1)[0] + "/"
     return link_url.startswith(page_dir) and discovery.path_key(link_url) != discovery.path_key(page_url) \
         and "/" in link_url[len(page_dir):].rstrip("/")
-
-
-def _block_title(anchor: Any) -> str:
-    """The title of the block a `更多>>` link sits in: the heading beside it or above its box."""
-    for path in ("preceding-sibling::*[1]", "../preceding-sibling::*[1]",
-                 "ancestor::*[position() <= 3]/*[self::h2 or self::h3 or self::h4][1]"):
-        for node in anchor.xpath(path):
-            text = " ".join(node.xpath(".//text()[not(ancestor::a)]").getall()).strip()
-            if text and len(text) <= 30 and not discovery.is_more_link(text):
-                return text
-    return ""

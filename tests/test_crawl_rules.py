@@ -352,3 +352,23 @@ def test_json_list_records_are_found_by_key_names() -> None:
     assert links == [("A2022年政府信息公开工作年度报告", "http://h/a.html"), ("B", "http://x/b.html")]
     assert total == 42
     assert json_list_links("not json", "http://h/") == ([], None)
+
+
+def test_store_decision_keeps_reports_and_leaves_notices_to_their_attachments() -> None:
+    from gkcrawl.crawl.items import DocumentItem
+    from gkcrawl.crawl.pipelines import is_report
+    from gkcrawl.parse import ParseResult
+
+    def item(*notes: str, role: str = "report") -> DocumentItem:
+        return DocumentItem(url="http://h/a.html", body=b"", content_type="text/html", capture_id=1,
+                            fetched_at="2024-01-01T00:00:00Z", sha256="0" * 64, site="h", role=role,
+                            title_hint="某局2022年政府信息公开工作年度报告", notes=list(notes))
+
+    long_text = "本报告" * 400
+    assert is_report(item(), ParseResult(template="2021", text=long_text))
+    assert is_report(item(), ParseResult(text=long_text))  # a free-form (pre-2019) report page
+    assert not is_report(item("links_report_attachment"), ParseResult(text="详见附件。"))
+    notice = ParseResult(text=long_text, flags=["notice_with_attachment"])
+    assert not is_report(item("links_report_attachment"), notice)
+    assert is_report(item(), notice)  # no attachment link was found: keep the page itself
+    assert not is_report(item(role="other"), ParseResult(text=long_text, flags=["not_a_report"]))

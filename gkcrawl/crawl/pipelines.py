@@ -34,8 +34,9 @@ def is_report(item: DocumentItem, result: Any) -> bool:
     """The decision to store a report row, from discovery's role and the parse."""
     if result.template is not None:
         return True
-    if "links_report_attachment" in item.notes and len((result.text or "").strip()) < NOTICE_MAX_TEXT:
-        return False
+    if "links_report_attachment" in item.notes and (
+            "notice_with_attachment" in (result.flags or []) or len((result.text or "").strip()) < NOTICE_MAX_TEXT):
+        return False  # the parser or the length says: a notice; its attachment is the report
     if "not_a_report" in (result.flags or []) and item.role != "report":
         return False
     if not result.error and discovery.needs_template(item.link_text or item.title_hint):

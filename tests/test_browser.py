@@ -19,7 +19,6 @@ from gkcrawl.serve import RunningServer, start_background
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHART = "#g.mark=bar&g.x_column=year&g.x_type=ordinal&g.y_column=applications&g.y_type=quantitative"
 CHARTS = {"applications": "/gkcrawl/applications_per_year" + CHART,
@@ -34,21 +33,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServ
     server = start_background(folder / "gkcrawl.db")
     yield server, named
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

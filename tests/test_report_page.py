@@ -27,7 +27,6 @@ from gkcrawl.parse.result import Check, ParseResult
 from gkcrawl.serve import RunningServer, start_background
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 HOSTILE_NOTE = "<img src=x onerror=alert(1)>6撤"
 APPLICANT_HEADERS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
@@ -261,21 +260,6 @@ def test_free_form_report_page_says_it_has_no_tables(server: RunningServer,
 
 
 # ---- what a person sees ------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        yield launched
-        launched.close()
-
 
 @pytest.mark.slow
 @pytest.mark.browser

@@ -18,9 +18,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from gkcrawl.archive.samples import PROSE, sample_result
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test bench: portals/, samples.py
+from samples import PROSE, sample_result  # noqa: E402
 from gkcrawl.archive.store import open_archive, record_report
-from gkcrawl.serve import start_background
+from gkcrawl.publish.serve import start_background
 
 SEARCH_PADDING = ("依申请公开工作严格依法办理，规范受理、登记、答复流程。政务公开平台建设持续加强，"
                   "政府网站信息发布审核机制不断完善，政策解读与回应关切工作有序推进。")

@@ -19,7 +19,7 @@ from . import __version__
 # name -> "module:attribute" of a click command, loaded on first use.
 LAZY_COMMANDS = {
     "crawl": "gkcrawl.crawl.command:crawl_command",
-    "serve": "gkcrawl.archive.commands:serve_command",
+    "serve": "gkcrawl.publish.commands:serve_command",
     "snapshot": "gkcrawl.archive.commands:snapshot_command",
     "reparse": "gkcrawl.archive.commands:reparse_command",
     "demo": "gkcrawl.demo.command:demo_command",

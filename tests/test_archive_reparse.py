@@ -13,7 +13,7 @@ from warcio.warcwriter import WARCWriter
 
 from gkcrawl.archive.models import Capture
 from gkcrawl.archive.reparse import reparse_archive
-from gkcrawl.archive.samples import sample_report
+from samples import sample_report
 from gkcrawl.archive.store import open_archive, record_capture, record_report
 from gkcrawl.parse import PARSER_VERSION
 from gkcrawl.parse.result import Check, ParseResult

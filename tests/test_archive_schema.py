@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from gkcrawl.archive.samples import sample_result
+from samples import sample_result
 from gkcrawl.archive.schema import TABLES, cell_keys, create_table_sql, wide_column
 from gkcrawl.archive.search_text import phrase_query, spaced_chars
 from gkcrawl.archive.store import open_archive, record_report

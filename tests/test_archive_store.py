@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gkcrawl.archive.models import Capture
-from gkcrawl.archive.samples import sample_result
+from samples import sample_result
 from gkcrawl.archive.store import mark_gone, open_archive, record_capture, record_report, touch_url
 from gkcrawl.parse.result import Check, ParseResult
 
@@ -172,9 +172,9 @@ def test_killed_writer_leaves_a_consistent_database(tmp_path: Path) -> None:
     path = tmp_path / "g.db"
     open_archive(path).conn.close()
     script = (
-        "import sys\n"
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "from gkcrawl.archive.store import open_archive, record_report\n"
-        "from gkcrawl.archive.samples import sample_result\n"
+        "from samples import sample_result\n"
         "db = open_archive(sys.argv[1])\n"
         "for i in range(100000):\n"
         "    record_report(db, None, sample_result(i), url=f'http://x.gov.cn/{i}', fetched_at='2024-01-01T00:00:00Z',"

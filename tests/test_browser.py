@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from gkcrawl.archive.samples import build_sample_archive
+from samples import build_sample_archive
 from gkcrawl.archive.snapshot import take_snapshot
-from gkcrawl.serve import RunningServer, start_background
+from gkcrawl.publish.serve import RunningServer, start_background
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -17,7 +17,7 @@ import pytest
 
 from crawl_helpers import FAST, absolute, crawl
 
-from gkcrawl.demo import EXPECTED, start_portal
+from portals import EXPECTED, start_portal
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +94,7 @@ def test_kill_and_resume_stores_every_report_once(tmp_path: Path) -> None:
     import signal
     import time
 
-    from gkcrawl.demo.style_large import LargePortal
+    from portals.style_large import LargePortal
 
     # The `large` shape at 12 of its 120 bodies (~600 pages, 2 PDF twins): the full portal is
     # the benchmark's. A PDF twin must land even when its report page was stored before the kill.

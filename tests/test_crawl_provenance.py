@@ -15,7 +15,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawl_helpers import crawl
 
-from gkcrawl.demo import EXPECTED, start_portal
+from portals import EXPECTED, start_portal
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ import pytest
 
 from crawl_helpers import absolute, crawl, rows
 
-from gkcrawl.demo import EXPECTED, start_portal
+from portals import EXPECTED, start_portal
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from html import unescape
 import pytest
 from lxml import html as lxml_html
 
-from gkcrawl.demo import EXPECTED, EXPECTED_GEN2, STYLES, start_portal
+from portals import EXPECTED, EXPECTED_GEN2, STYLES, start_portal
 from gkcrawl.demo.style_demo import SEEDS, seed_text
 
 pytestmark = pytest.mark.slow
@@ -162,7 +162,7 @@ def test_robots_txt_disallows_admin_only(demo) -> None:  # type: ignore[no-untyp
 
 @pytest.mark.parametrize("style", ["demo", "trs", "changing", "faults"])
 def test_portals_are_byte_identical_between_builds(style: str) -> None:
-    from gkcrawl.demo.registry import _STYLES
+    from portals.registry import _STYLES
     from gkcrawl.demo.sitebuild import BuildContext
 
     first = _STYLES[style].build(BuildContext(generation=1, port=1234))
@@ -423,7 +423,7 @@ def test_large_portal_has_120_bodies_5000_pages_and_thousands_of_reports() -> No
 
 
 def test_large_portal_smaller_size_keeps_its_shape() -> None:
-    from gkcrawl.demo.style_large import LargePortal
+    from portals.style_large import LargePortal
 
     small = LargePortal(units=12)
     assert {unit.kind for unit in small.units} == {"department", "district", "town"}

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from gkcrawl.parse import parse_document
-from gkcrawl.parse.document import decode_bytes, read_document, sniff_kind
-from gkcrawl.parse.normalize import normalize
-from gkcrawl.parse.tables import html_table_grid, html_to_text
+from gkcrawl.extract.document import decode_bytes, read_document, sniff_kind
+from gkcrawl.extract.normalize import normalize
+from gkcrawl.extract.tables import html_table_grid, html_to_text
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 PAGE = "<html><head><meta charset=\"gb2312\"><title>年报</title></head><body><p>政府信息公开工作年度报告</p></body></html>"
@@ -98,7 +98,7 @@ def test_corrupt_doc_is_an_error() -> None:
 
 
 def test_doc_without_antiword_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("gkcrawl.parse.document.shutil.which", lambda name: None)
+    monkeypatch.setattr("gkcrawl.extract.document.shutil.which", lambda name: None)
     doc = read_document(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "a.doc")
     assert doc.error and "antiword" in doc.error
 

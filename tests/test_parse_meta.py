@@ -10,7 +10,7 @@ import lxml.html
 import pytest
 
 from gkcrawl.parse.meta import extract_meta, find_year, to_simplified
-from gkcrawl.parse.spam import find_spam
+from gkcrawl.extract.spam import find_spam
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
@@ -131,7 +131,7 @@ def test_region_from_codes_when_agency_has_no_place() -> None:
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from gkcrawl.parse.clean_text import clean_report_text  # noqa: E402
+from gkcrawl.extract.clean_text import clean_report_text  # noqa: E402
 
 _PIECES = st.sampled_from(["<h1>", "</h1>", "<title>", "索引号：", "发布日期：2021-13-45", "2020年", "报告",
                            "市城管执法局", "管委会", "平潭综合实验区", "邮编：036000", "<table><tr><td>", "\n",

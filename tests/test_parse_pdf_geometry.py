@@ -11,7 +11,7 @@ import pdfplumber
 import pytest
 
 from gkcrawl.parse import parse_document
-from gkcrawl.parse.pdf_geometry import GeometryPage, Word, find_header, group_lines, rebuild_page
+from gkcrawl.extract.pdf_geometry import GeometryPage, Word, find_header, group_lines, rebuild_page
 from scoring import score_one
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -84,7 +84,7 @@ def test_borderless_fixtures_parse_exactly(name: str) -> None:
 
 def test_fixtures_need_the_geometry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the rebuilt grid the same PDFs lose cells: the fixtures test the feature."""
-    monkeypatch.setattr("gkcrawl.parse.document.rebuild_page", lambda page, carry=None: GeometryPage(None, None))
+    monkeypatch.setattr("gkcrawl.extract.document.rebuild_page", lambda page, carry=None: GeometryPage(None, None))
     name = "var3_2019_blanks_page_break.pdf"
     result = parse_document((REPORTS / name).read_bytes(), filename=name)
     assert not score_one(_gold(name), json.loads(json.dumps(result.to_json()))).perfect

@@ -8,8 +8,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from gkcrawl.parse import regions
-from gkcrawl.parse.spam import collect_evidence, combine_evidence, find_spam, index_region_code, remove_spam
+from gkcrawl.extract import regions
+from gkcrawl.extract.spam import collect_evidence, combine_evidence, find_spam, index_region_code, remove_spam
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = sorted((FIXTURES / "seeds").glob("*.txt"))

@@ -8,8 +8,8 @@ import lxml.html
 import pytest
 import trafilatura.settings
 
-from gkcrawl.parse.clean_text import clean_lines, clean_report_text, is_furniture, trafilatura_config
-from gkcrawl.parse.spam import find_spam
+from gkcrawl.extract.clean_text import clean_lines, clean_report_text, is_furniture, trafilatura_config
+from gkcrawl.extract.spam import find_spam
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from gkcrawl.parse import ParseResult, extract_cells, parse_document
-from gkcrawl.parse.document import read_document
+from gkcrawl.extract.document import read_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORTS = FIXTURES / "reports"
 GOLD = FIXTURES / "reports_gold"
-DEMO_DOC = REPORTS / "var12_demo_portal.doc"  # copied from gkcrawl/demo/site/attachments/doc_934101.doc
+DEMO_DOC = REPORTS / "var12_demo_portal.doc"  # copied from tests/portals/site/attachments/doc_934101.doc
 HAS_SOFFICE = bool(shutil.which("soffice") or shutil.which("libreoffice"))
 needs_soffice = pytest.mark.skipif(not HAS_SOFFICE, reason="LibreOffice (soffice) is not installed")
 
@@ -167,7 +167,7 @@ def test_doc_tables_read_through_libreoffice() -> None:
 
 def test_doc_without_libreoffice_keeps_antiword_text(monkeypatch: pytest.MonkeyPatch) -> None:
     real_which = shutil.which
-    monkeypatch.setattr("gkcrawl.parse.document.shutil.which",
+    monkeypatch.setattr("gkcrawl.extract.document.shutil.which",
                         lambda name: None if name in ("soffice", "libreoffice") else real_which(name))
     doc = read_document((REPORTS / "var12_2019.doc").read_bytes(), "x.doc")
     if doc.error:
@@ -204,7 +204,7 @@ def test_label_quoted_in_a_sentence_is_not_a_missing_row() -> None:
 
 def test_demo_doc_read_by_antiword_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     real_which = shutil.which
-    monkeypatch.setattr("gkcrawl.parse.document.shutil.which",
+    monkeypatch.setattr("gkcrawl.extract.document.shutil.which",
                         lambda name: None if name in ("soffice", "libreoffice") else real_which(name))
     if real_which("antiword") is None:
         pytest.skip("antiword is not installed")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from gkcrawl.parse import parse_document
-from gkcrawl.parse.document import read_document
-from gkcrawl.parse.normalize import normalize
-from gkcrawl.parse.template import detect_template
+from gkcrawl.extract.document import read_document
+from gkcrawl.extract.normalize import normalize
+from gkcrawl.parse.detect import detect_template
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORTS = FIXTURES / "reports"

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from gkcrawl.parse import parse_document
-from gkcrawl.parse.cellvalues import parse_cell
-from gkcrawl.parse.normalize import normalize
+from gkcrawl.extract.cellvalues import parse_cell
+from gkcrawl.extract.normalize import normalize
 from gkcrawl.parse.page_forms import is_notice_with_attachment, template_from_words
-from gkcrawl.parse.tables import drop_extra_columns
+from gkcrawl.extract.tables import drop_extra_columns
 from scoring import score_one
 
 FIXTURES = Path(__file__).parent / "fixtures"

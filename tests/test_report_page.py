@@ -17,14 +17,14 @@ import pytest
 from lxml import html as lxml_html
 
 from gkcrawl.archive.models import Capture
-from gkcrawl.archive.samples import build_sample_archive, sample_result
+from samples import build_sample_archive, sample_result
 from gkcrawl.archive.schema import APPLICANTS
 from gkcrawl.archive.store import open_archive, record_capture, record_report
-from gkcrawl.datasette.report_checks import cells_named_by_check, changed_cells
-from gkcrawl.datasette.report_tables import UNCERTAIN_TOOLTIP, build_report_tables, template_labels
+from gkcrawl.publish.report_checks import cells_named_by_check, changed_cells
+from gkcrawl.publish.report_tables import UNCERTAIN_TOOLTIP, build_report_tables, template_labels
 from gkcrawl.parse import parse_document
 from gkcrawl.parse.result import Check, ParseResult
-from gkcrawl.serve import RunningServer, start_background
+from gkcrawl.publish.serve import RunningServer, start_background
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"

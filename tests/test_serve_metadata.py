@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from gkcrawl.serve import DEFAULT_METADATA, PLUGINS_DIR, ServeOptions, build_metadata, datasette_command
+from gkcrawl.publish.serve import DEFAULT_METADATA, PLUGINS_DIR, ServeOptions, build_metadata, datasette_command
 
 
 def load_plugin():

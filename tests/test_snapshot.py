@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gkcrawl.archive.samples import build_sample_archive, sample_result
+from samples import build_sample_archive, sample_result
 from gkcrawl.archive.snapshot import take_snapshot
 from gkcrawl.archive.store import mark_gone, open_archive, record_report
 
@@ -62,9 +62,9 @@ def test_snapshot_while_another_process_writes_is_consistent(tmp_path: Path) -> 
     db_path = tmp_path / "gkcrawl.db"
     open_archive(db_path).conn.close()
     script = (
-        "import sys\n"
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
         "from gkcrawl.archive.store import open_archive, record_report\n"
-        "from gkcrawl.archive.samples import sample_result\n"
+        "from samples import sample_result\n"
         "db = open_archive(sys.argv[1])\n"
         "for i in range(3000):\n"
         "    record_report(db, None, sample_result(i), url=f'http://x.gov.cn/{i}', fetched_at='2024-01-01T00:00:00Z',"

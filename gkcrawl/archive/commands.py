@@ -1,4 +1,4 @@
-"""Click commands for the archive: serve, snapshot, reparse (loaded lazily by gkcrawl.cli)."""
+"""Click commands for the archive: snapshot, reparse (loaded lazily by gkcrawl.cli)."""
 
 from __future__ import annotations
 
@@ -10,33 +10,10 @@ DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path
                          default=Path("archive/gkcrawl.db"), show_default=True, help="Archive database.")
 
 
-def _existing(db_path: Path) -> Path:
+def existing_archive(db_path: Path) -> Path:
     if not db_path.is_file():
         raise click.ClickException(f"no archive at {db_path} (run `gkcrawl crawl` first)")
     return db_path
-
-
-@click.command()
-@DB_OPTION
-@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option("--metadata", "metadata_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Datasette metadata (default: the project's metadata.yml).")
-def serve_command(db_path: Path, port: int, host: str, metadata_path: Path | None) -> None:
-    """Publish the archive with Datasette, read-only (immutable, SQL time limit, no writes).
-
-    The snapshots/ folder beside the database is served at /snapshots/ and the latest
-    snapshot is linked from the home page.
-
-    \b
-    Example:
-        gkcrawl serve --db archive/gkcrawl.db --port 8001
-    """
-    from gkcrawl.serve import DEFAULT_METADATA, ServeOptions, serve
-
-    options = ServeOptions(db_path=_existing(db_path), host=host, port=port,
-                           metadata_path=metadata_path or DEFAULT_METADATA)
-    raise SystemExit(serve(options))
 
 
 @click.command()
@@ -53,7 +30,7 @@ def snapshot_command(db_path: Path) -> None:
     """
     from .snapshot import take_snapshot
 
-    result = take_snapshot(_existing(db_path))
+    result = take_snapshot(existing_archive(db_path))
     click.echo(f"{result.path}  sha256 {result.sha256}")
     click.echo(f"{len(result.added)} added, {len(result.changed)} changed, {len(result.gone)} gone "
                f"since {result.previous.name if result.previous else 'no earlier snapshot'}", err=True)
@@ -76,7 +53,7 @@ def reparse_command(db_path: Path, warc_dir: Path | None) -> None:
     from .reparse import reparse_archive
     from .store import open_archive
 
-    db = open_archive(_existing(db_path))
+    db = open_archive(existing_archive(db_path))
     stats = reparse_archive(db, warc_dir or db_path.parent / "warc")
     for error in stats.errors:
         click.echo(f"error: {error}", err=True)

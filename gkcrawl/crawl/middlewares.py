@@ -134,7 +134,7 @@ class ConfinementMiddleware:
     def process_request(self, request: Request) -> None:
         from scrapy.exceptions import IgnoreRequest
 
-        from .spiders.disclosure import host_allowed
+        from gkcrawl.crawl.spiders.disclosure import host_allowed
 
         spider = self.crawler.spider
         allowed = getattr(spider, "allowed_hosts", None)

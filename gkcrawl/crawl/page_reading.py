@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 from scrapy.http import TextResponse
 from scrapy.utils.response import get_base_url
 
-from gkcrawl.crawl import discovery, strategies
+from . import discovery, strategies
 
 
 def page_titles(response: TextResponse) -> list[str]:

@@ -139,7 +139,7 @@ def crawl_delays(start_urls: list[str], options: CrawlOptions) -> dict[str, dict
 
 def run_crawl(start_urls: list[str], db_path: Path, options: CrawlOptions | None = None) -> CrawlSummary:
     """Crawl from `start_urls` into the archive at `db_path`; returns what happened."""
-    from .spiders.disclosure import DisclosureSpider
+    from gkcrawl.crawl.spiders.disclosure import DisclosureSpider
 
     options = options or CrawlOptions()
     settings = build_settings(db_path, options)

@@ -1,4 +1,4 @@
-"""`python -m gkcrawl.demo --style demo --port 8000`: serve a test portal until Ctrl-C."""
+"""`python -m gkcrawl.demo --port 8000`: serve the demo portal until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ import argparse
 import sys
 import time
 
-from .registry import STYLES, start_portal
+from .portal import DEMO, serve_style
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gkcrawl.demo",
-                                     description="Serve a gkcrawl test portal on the loopback address.")
-    parser.add_argument("--style", default="demo", choices=STYLES)
+                                     description="Serve the gkcrawl demo portal on the loopback address.")
+    parser.add_argument("--style", default="demo", choices=("demo",), help="kept for old scripts: only demo ships")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--generation", type=int, default=1, choices=(1, 2))
     args = parser.parse_args(argv)
     try:
-        portal = start_portal(args.style, args.host, args.port)
+        portal = serve_style(DEMO, args.host, args.port)
     except OSError as error:
         print(f"cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1

@@ -23,11 +23,11 @@ def _empty_meta(title: str | None = None) -> dict:
 def extract_cells(table_text: str, result: ParseResult) -> None:
     """Template, cells, uncertain keys, notes and checks from the document's table text."""
     from .checks import run_checks
-    from .normalize import normalize
+    from gkcrawl.extract.normalize import normalize
     from .page_forms import parts_as_images, strip_image_marks, template_from_words
     from .resolve import outcome_rows, resolve
     from .rows_text import locate_rows
-    from .template import detect_template
+    from .detect import detect_template
 
     normalized = normalize(table_text)
     image_parts = parts_as_images(normalized)
@@ -86,7 +86,7 @@ def _spam_and_clean(doc, url: str | None, result: ParseResult) -> tuple[str, str
     Meta needs the first: cleaning strips the 发布日期 / 索引号 / 归档时间 lines it reads."""
     text = doc.text
     try:
-        from .spam import find_spam
+        from gkcrawl.extract.spam import find_spam
 
         result.spam, text = find_spam(text, doc.html, url)
     except Exception:  # the other helpers' modules must not take the parser down
@@ -94,7 +94,7 @@ def _spam_and_clean(doc, url: str | None, result: ParseResult) -> tuple[str, str
         result.flags.append("spam_check_failed")
     despammed = text
     try:
-        from .clean_text import clean_report_text
+        from gkcrawl.extract.clean_text import clean_report_text
 
         text = clean_report_text(doc.html, text)
     except Exception:
@@ -122,8 +122,8 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
     with template None."""
     result = ParseResult(meta=_empty_meta())
     try:
-        from .document import read_document
-        from .normalize import looks_traditional
+        from gkcrawl.extract.document import read_document
+        from gkcrawl.extract.normalize import looks_traditional
 
         doc = read_document(bytes(data or b""), filename or "", content_type)
         result.kind = doc.kind

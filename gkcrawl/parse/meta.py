@@ -13,12 +13,12 @@ from collections import Counter
 from typing import Any
 
 
-from gkcrawl.parse import regions
-from gkcrawl.parse.html_tree import parse_html
-from gkcrawl.parse.normalize import to_simplified
-from gkcrawl.parse.dates import ARCHIVED_RE, CN_YEAR_RE, cn_year, find_published, first_date
-from gkcrawl.parse.result import SpamReport
-from gkcrawl.parse.spam import collect_evidence, combine_evidence, remove_spam
+from gkcrawl.extract import regions
+from gkcrawl.extract.html_tree import parse_html
+from gkcrawl.extract.normalize import to_simplified
+from .dates import ARCHIVED_RE, CN_YEAR_RE, cn_year, find_published, first_date
+from .result import SpamReport
+from gkcrawl.extract.spam import collect_evidence, combine_evidence, remove_spam
 
 # Abbreviations expanded whatever the document spells (the official name is unambiguous).
 ALWAYS_EXPAND: dict[str, str] = {"管委会": "管理委员会"}

@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from .labels import RowSpec, negative_allowed
-from .cellvalues import BLANK, BLANK_MARKS, CellReading, is_run, parse_cell, split_run
+from gkcrawl.extract.cellvalues import BLANK, BLANK_MARKS, CellReading, is_run, parse_cell, split_run
 
 Value = int | float | None
 Reading = tuple[Value, ...]

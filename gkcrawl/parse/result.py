@@ -1,9 +1,13 @@
-"""The parser's output: one dataclass whose JSON form is `gkcrawl parse --json`."""
+"""The parser's output: one dataclass whose JSON form is `gkcrawl parse --json`.
+
+`SpamReport` is extraction's finding (gkcrawl.extract.spam_report), carried in the result."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
@@ -20,28 +24,6 @@ class Check:
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "ok": self.ok, "detail": self.detail}
-
-
-@dataclass
-class SpamReport:
-    found: bool = False
-    strings: list[str] = field(default_factory=list)
-    # Where each removed string stood in the original text: {"string", "start", "end"}.
-    positions: list[dict[str, Any]] = field(default_factory=list)
-    spam_domains: list[str] = field(default_factory=list)
-    # The body's identity recovered from the document's own evidence, when spam overwrote it:
-    # {"region": ..., "agency": ..., "evidence": [{"kind": "postal_code", "value": "036000", "points_to": "山西省朔州市"}, ...]}
-    identity: dict[str, Any] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"found": self.found, "strings": list(self.strings)}
-        if self.positions:
-            out["positions"] = self.positions
-        if self.spam_domains:
-            out["spam_domains"] = self.spam_domains
-        if self.identity:
-            out["identity"] = self.identity
-        return out
 
 
 @dataclass

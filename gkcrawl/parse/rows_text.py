@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .labels import LABELS, MARKERS, RowSpec, row_specs
-from .cellvalues import BLANK, BLANK_MARKS, is_run, parse_cell
+from gkcrawl.extract.cellvalues import BLANK, BLANK_MARKS, is_run, parse_cell
 from .readings import RowResult, read_row
 
 SECTION_HEADINGS = {

@@ -15,13 +15,12 @@ import functools
 import posixpath
 from dataclasses import dataclass
 from html import escape
-from importlib import resources
 from typing import Callable
 
-from .furniture import trs_pager_script
-from .server import Page, PortalServer, Request, RunningPortal, StaticSite
-from .sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial, trs_doc_path
-from .style_common import DEPARTMENTS, ReportEntry, explainer_title, identity_for, publish_report, report_entry
+from gkcrawl.demo.furniture import trs_pager_script
+from gkcrawl.demo.server import Page, PortalServer, Request, RunningPortal, StaticSite
+from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial, trs_doc_path
+from .style_common import ATTACHMENT_DIR, DEPARTMENTS, ReportEntry, explainer_title, identity_for, publish_report, report_entry
 
 BODY = "大川市人民政府"
 IDENTITY = identity_for(BODY, 19)
@@ -74,7 +73,7 @@ def all_units(count: int = FULL_UNITS) -> tuple[Unit, ...]:
 
 
 def _pdf_bytes() -> bytes:
-    return resources.files("gkcrawl.demo").joinpath("site", "attachments", PDF_FILE).read_bytes()
+    return ATTACHMENT_DIR.joinpath(PDF_FILE).read_bytes()
 
 
 def _pdf_path(entry: ReportEntry) -> str:

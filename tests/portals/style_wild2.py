@@ -18,12 +18,11 @@ import dataclasses
 import json
 import re
 from html import escape
-from importlib import resources
 
-from .furniture import ArticleMeta, column_html, page_html
-from .server import Page, Request, StaticSite
-from .sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial
-from .style_common import ReportEntry, identity_for, publish_date, publish_report
+from gkcrawl.demo.furniture import ArticleMeta, column_html, page_html
+from gkcrawl.demo.server import Page, Request, StaticSite
+from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial
+from .style_common import ATTACHMENT_DIR, ReportEntry, identity_for, publish_date, publish_report
 
 BODY = "澜江市人民政府"
 SHORT = "澜江市"
@@ -110,7 +109,7 @@ def _ilist_items(builder: SiteBuilder, parts: Wild2Parts) -> list[Item]:
                                      'frameborder="0"></iframe>')
     parts.notices.add(notice)
     items.append((title, notice, "2023-03-15"))
-    pdf = resources.files("gkcrawl.demo").joinpath("site", "attachments", "pdf_964635.pdf").read_bytes()
+    pdf = ATTACHMENT_DIR.joinpath("pdf_964635.pdf").read_bytes()
     builder.raw(VIEWER_PDF, pdf, "application/pdf", last_modified="2023-03-15")
     builder.html(VIEWER, '<!DOCTYPE html><html><head><meta charset="utf-8"><title>PDF.js viewer</title>'
                  '<script src="../build/pdf.js"></script></head><body><div id="viewerContainer"></div>'

@@ -6,15 +6,20 @@ import dataclasses
 from dataclasses import dataclass
 from html import escape
 
-from .furniture import ArticleMeta, Identity
-from .report_content import make_report, report_body_html
-from .sitebuild import SiteBuilder, stable_serial, trs_doc_path
+from pathlib import Path
+
+from gkcrawl.demo.furniture import ArticleMeta, Identity
+from gkcrawl.demo.report_content import make_report, report_body_html
+from gkcrawl.demo.sitebuild import SiteBuilder, stable_serial, trs_doc_path
 
 DEPARTMENTS = ("发展和改革局", "教育局", "公安局", "民政局", "司法局", "财政局", "人力资源和社会保障局",
                "自然资源局", "生态环境局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局", "商务局",
                "文化和旅游局", "卫生健康委员会", "应急管理局", "审计局", "市场监督管理局", "统计局", "医疗保障局",
                "行政审批服务局", "退役军人事务局", "林业局", "城市管理局", "信访局", "科学技术局", "工业和信息化局",
                "民族宗教事务局", "体育局")
+
+# Report files served by the test portals, made once by make_attachments.py.
+ATTACHMENT_DIR = Path(__file__).parent / "site" / "attachments"
 
 
 def identity_for(body_name: str, code: int) -> Identity:

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 from html import escape
-from importlib import resources
 from urllib.parse import quote
 
-from .furniture import ArticleMeta
-from .server import Page, Request, StaticSite
-from .sitebuild import PIXEL_PNG, BuildContext, Manifest, SiteBuilder, news_article, stable_serial
-from .style_common import ReportEntry, explainer_title, identity_for, publish_date, publish_report
+from gkcrawl.demo.furniture import ArticleMeta
+from gkcrawl.demo.server import Page, Request, StaticSite
+from gkcrawl.demo.sitebuild import PIXEL_PNG, BuildContext, Manifest, SiteBuilder, news_article, stable_serial
+from .style_common import ATTACHMENT_DIR, ReportEntry, explainer_title, identity_for, publish_date, publish_report
 
 BODY = "鹤川区人民政府"
 SHORT = "鹤川区"
@@ -197,7 +196,7 @@ def _dept_frame(builder: SiteBuilder, parts: WildParts, crumbs: list[tuple[str, 
     notice = _art_path("1242", "2022-01-18", pdf_title)
     items.append(_notice_with_file(builder, parts, notice, pdf_title, "2022-01-18", crumbs,
                                    "../../../../" + CHINESE_PDF[1:], "附件1.pdf"))
-    pdf = resources.files("gkcrawl.demo").joinpath("site", "attachments", "pdf_783436.pdf").read_bytes()
+    pdf = ATTACHMENT_DIR.joinpath("pdf_783436.pdf").read_bytes()
     builder.raw(CHINESE_PDF, pdf, "application/octet-stream", last_modified="2022-01-18",
                 headers=(("Content-Disposition", "attachment; filename*=UTF-8''" + quote("附件1.pdf")),))
     parts.reports.add(CHINESE_PDF)

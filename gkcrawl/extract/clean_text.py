@@ -16,7 +16,7 @@ from importlib import resources
 import trafilatura
 from trafilatura.settings import use_config
 
-from gkcrawl.parse.spam import remove_spam
+from .spam import remove_spam
 
 # A short line matching one of these is furniture, never report text.
 FURNITURE_LINE_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (

@@ -19,9 +19,10 @@ import yaml
 from gkcrawl.archive.schema import cell_label_rows, wide_column
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR / "datasette" / "templates"
-PLUGINS_DIR = PACKAGE_DIR / "datasette" / "plugins"
-DEFAULT_METADATA = PACKAGE_DIR.parent / "metadata.yml"
+TEMPLATES_DIR = PACKAGE_DIR / "templates"
+PLUGINS_DIR = PACKAGE_DIR / "plugins"
+# The top-level metadata.yml, carried into the package (a symlink in the checkout, a file in the wheel).
+DEFAULT_METADATA = PACKAGE_DIR / "metadata.yml"
 DATABASE_KEY = "gkcrawl"  # the database's name in metadata.yml
 WIDE_VIEWS = {"requests.": "requests_wide", "appeals.": "appeals_wide", "active.": "active_disclosure_wide"}
 SETTINGS = {"sql_time_limit_ms": "3000", "facet_time_limit_ms": "1500", "max_returned_rows": "1000",

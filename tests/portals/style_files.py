@@ -11,16 +11,14 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from html import escape
-from importlib import resources
 from pathlib import Path
 
-from .furniture import ArticleMeta
-from .server import StaticSite
-from .sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial, trs_doc_path
-from .style_common import identity_for, publish_date, publish_report, report_entry
+from gkcrawl.demo.furniture import ArticleMeta
+from gkcrawl.demo.server import StaticSite
+from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial, trs_doc_path
+from .style_common import ATTACHMENT_DIR, identity_for, publish_date, publish_report, report_entry
 
 BODY = "白鹭区人民政府"
-ATTACHMENT_DIR = Path(__file__).parent / "site" / "attachments"
 CONTENT_TYPES = {"pdf": "application/pdf", "doc": "application/msword",
                  "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -72,7 +70,7 @@ WORK_POINTS_PATH = "/xxgk/tzgg/202204/P020220406000000000001.docx"
 
 def attachment_bytes(spec: AttachmentSpec) -> bytes:
     """The committed file, read as package data."""
-    return resources.files("gkcrawl.demo").joinpath("site", "attachments", spec.filename).read_bytes()
+    return ATTACHMENT_DIR.joinpath(spec.filename).read_bytes()
 
 
 def _attachment_link(spec: AttachmentSpec, page_path: str) -> str:
@@ -116,7 +114,7 @@ def build(context: BuildContext) -> StaticSite:
     page = builder.pages[path]
     body = page.body.replace(b'<div class="editor">', f'<p>附件：<a href="{file_path}">白鹭区2022年政务公开工作要点.docx</a></p><div class="editor">'.encode(), 1)
     builder.raw(path, body, page.content_type, last_modified="2022-04-06")
-    builder.raw(file_path, resources.files("gkcrawl.demo").joinpath("site", "attachments", WORK_POINTS_FILE).read_bytes(),
+    builder.raw(file_path, ATTACHMENT_DIR.joinpath(WORK_POINTS_FILE).read_bytes(),
                 CONTENT_TYPES["docx"], last_modified="2022-04-06")
     builder.column("/xxgk/tzgg/index.html", "通知公告", tz_crumbs, builder.simple_list([(title, path, "2022-04-06")]))
     return builder.build()

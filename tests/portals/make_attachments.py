@@ -1,10 +1,10 @@
 """Write the `attachments` portal's report files once: PDF (reportlab, CID font STSong-Light),
 DOCX (python-docx, real merged tables) and DOC (LibreOffice converts the DOCX; run on a
 machine with `libreoffice-writer-nogui`). The outputs are committed under
-`gkcrawl/demo/site/attachments/`, so serving the portal needs none of these tools.
+`tests/portals/site/attachments/`, so serving the portal needs none of these tools.
 
-    python -m gkcrawl.demo.make_attachments            # all files
-    python -m gkcrawl.demo.make_attachments --no-doc   # skip the LibreOffice step
+    python -m portals.make_attachments            # all files
+    python -m portals.make_attachments --no-doc   # skip the LibreOffice step
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from .report_content import ReportDoc, make_report, place_cells
+from gkcrawl.demo.report_content import ReportDoc, make_report, place_cells
 from .style_files import ATTACHMENT_DIR, ATTACHMENTS, WORK_POINTS_FILE, WORK_POINTS_TITLE
 
 

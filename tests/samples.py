@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from gkcrawl.parse.result import Check, ParseResult, SpamReport
 
-from .schema import APPLICANTS, cell_label_rows
+from gkcrawl.archive.schema import APPLICANTS, cell_label_rows
 
 REGIONS = ["北京市", "上海市", "广东省广州市", "山西省朔州市", "湖南省常德市", "浙江省杭州市", "四川省成都市",
            "江苏省南京市", "湖北省武汉市", "陕西省西安市"]
@@ -120,8 +120,8 @@ def build_sample_archive(path: "Path", count: int = 40, *, seed: int = 0) -> dic
     """
     from pathlib import Path
 
-    from .models import Capture
-    from .store import open_archive, record_capture, record_report
+    from gkcrawl.archive.models import Capture
+    from gkcrawl.archive.store import open_archive, record_capture, record_report
 
     db = open_archive(Path(path))
     named: dict[str, int] = {}

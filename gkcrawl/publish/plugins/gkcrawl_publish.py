@@ -1,5 +1,5 @@
 """Datasette plugin for the gkcrawl archive: Chinese search of any length, provenance, snapshots,
-and each report's template tables rebuilt from its cells (gkcrawl/datasette/report_page.py).
+and each report's template tables rebuilt from its cells (gkcrawl/publish/report_page.py).
 
 The `reports` table searches `reports_chars_fts` (one token per CJK character, see
 gkcrawl/archive/search_text.py). Datasette wraps the search box's text with the SQL
@@ -15,7 +15,7 @@ from typing import Any
 from datasette import hookimpl
 
 from gkcrawl.archive.search_text import phrase_query
-from gkcrawl.datasette.report_page import report_page
+from gkcrawl.publish.report_page import report_page
 
 PROVENANCE_SQL = """
 SELECT r.id, r.url, r.version, r.template, r.fetched_at, r.sha256, r.parser_version, r.parsed_at, r.gone_at, r.text,

@@ -15,10 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 
-from gkcrawl.parse import regions
-from gkcrawl.parse.html_tree import parse_html
-from gkcrawl.parse.normalize import to_simplified
-from gkcrawl.parse.result import SpamReport
+from . import regions
+from .html_tree import parse_html
+from .normalize import to_simplified
+from .spam_report import SpamReport
 
 STRONG_TERMS: tuple[str, ...] = (
     "bet365", "bat365", "365bet", "英国365", "365体育", "博彩", "娱乐城", "威尼斯人", "体育投注",

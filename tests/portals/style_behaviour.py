@@ -14,9 +14,9 @@ import datetime
 import hashlib
 from html import escape
 
-from .furniture import page_html
-from .server import Page, Request, StaticSite
-from .sitebuild import BuildContext, Manifest, SiteBuilder
+from gkcrawl.demo.furniture import page_html
+from gkcrawl.demo.server import Page, Request, StaticSite
+from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder
 from .style_common import DEPARTMENTS, ReportEntry, identity_for, publish_report, report_entry
 
 # ---------------------------------------------------------------- changing

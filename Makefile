@@ -1,5 +1,5 @@
 # The two commands a user needs. Both install what they need first (idempotent).
-.PHONY: demo test install bench
+.PHONY: demo test lint install bench
 
 install:
 	bash scripts/bootstrap.sh
@@ -7,8 +7,13 @@ install:
 demo: install
 	.venv/bin/gkcrawl demo
 
-test: install
-	.venv/bin/python -m pytest -q
+# Style and types: ruff (pyproject [tool.ruff]) over code, tests and benchmarks; mypy over the package.
+lint: install
+	.venv/bin/ruff check gkcrawl tests benchmarks
+	.venv/bin/mypy gkcrawl
+
+test: lint
+	.venv/bin/python -m pytest -q --durations=15
 
 bench: install
 	.venv/bin/python benchmarks/bench_parse.py

@@ -19,9 +19,9 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test bench: portals/, samples.py
-from samples import PROSE, sample_result  # noqa: E402
 from gkcrawl.archive.store import open_archive, record_report
 from gkcrawl.publish.serve import start_background
+from samples import PROSE, sample_result  # noqa: E402
 
 SEARCH_PADDING = ("依申请公开工作严格依法办理，规范受理、登记、答复流程。政务公开平台建设持续加强，"
                   "政府网站信息发布审核机制不断完善，政策解读与回应关切工作有序推进。")

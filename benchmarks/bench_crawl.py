@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test bench: portals/, samples.py
 from portals.style_large import FULL_UNITS, LargePortal  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -39,7 +39,8 @@ def main() -> None:
     full = rate("parse_document (all kinds)", lambda n, d: parse_document(d, filename=n), docs, passes)
     ours = rate("parse_document (html+text)", lambda n, d: parse_document(d, filename=n), textual, passes)
     theirs = rate("trafilatura.extract", lambda n, d: trafilatura.extract(d, include_tables=True), textual, passes)
-    print(f"ratio parse_document / trafilatura.extract on html+text: {ours / theirs:.2f}  (all kinds: {full:.1f} docs/s)")
+    print(f"ratio parse_document / trafilatura.extract on html+text: {ours / theirs:.2f}  "
+          f"(all kinds: {full:.1f} docs/s)")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,19 @@
 """Realistic synthetic reports for tests, the browser check and the benchmark.
 
 Cells follow cells.tsv for the chosen template and obey the template's arithmetic
-unless `broken=True`; text reads like a report. Deterministic for a given seed.
+unless `broken=True`; their checks are the parser's own (gkcrawl.parse.checks, real names,
+each naming its cells); text reads like a report. Deterministic for a given seed.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
+from gkcrawl import template as national
+from gkcrawl.parse.checks import run_checks
 from gkcrawl.parse.result import Check, ParseResult, SpamReport
-
-from gkcrawl.archive.schema import APPLICANTS, cell_label_rows
 
 REGIONS = ["北京市", "上海市", "广东省广州市", "山西省朔州市", "湖南省常德市", "浙江省杭州市", "四川省成都市",
            "江苏省南京市", "湖北省武汉市", "陕西省西安市"]
@@ -30,17 +32,14 @@ class SampleReport:
     body: bytes
 
 
-def _template_keys(template: str) -> list[str]:
-    return [key for key, tmpl, _, _ in cell_label_rows() if tmpl == template]
-
-
 def sample_cells(template: str, rng: random.Random, *, broken: bool = False) -> dict[str, int | float | None]:
     """Cells for every key of the template, consistent with the table's own arithmetic."""
-    cells: dict[str, int | float | None] = {key: rng.randint(0, 40) for key in _template_keys(template)}
+    cells: dict[str, int | float | None] = {key: rng.randint(0, 40) for key in national.template_keys(template)}
     rows = sorted({key.rsplit(".", 1)[0] for key in cells if key.startswith("requests.")})
-    outcome_rows = [r for r in rows if r not in (
-        "requests.new", "requests.carried_in", "requests.total", "requests.carried_out")]
-    for applicant in APPLICANTS[:-1]:
+    outcomes = set(national.outcome_rows(rows))
+    outcome_rows = [r for r in rows if r in outcomes]
+    applicants = [c.key for c in national.columns() if c.key != national.TOTAL]
+    for applicant in applicants:
         for row in outcome_rows:
             cells[f"{row}.{applicant}"] = rng.choice([0, 0, 0, 1, 2, 5, rng.randint(0, 60)])
         total = sum(cells[f"{row}.{applicant}"] or 0 for row in outcome_rows)  # type: ignore[misc]
@@ -52,15 +51,22 @@ def sample_cells(template: str, rng: random.Random, *, broken: bool = False) -> 
         cells[f"requests.new.{applicant}"] = total + carried_out - carried_in
     for row in rows:
         if f"{row}.total" in cells:
-            cells[f"{row}.total"] = sum(cells[f"{row}.{a}"] or 0 for a in APPLICANTS[:-1])  # type: ignore[misc]
-    for group in ("review", "lit_direct", "lit_after_review"):
-        parts = [f"appeals.{group}.{r}" for r in ("upheld", "corrected", "other", "pending")]
-        cells[f"appeals.{group}.total"] = sum(cells[p] or 0 for p in parts)  # type: ignore[misc]
+            cells[f"{row}.total"] = sum(cells[f"{row}.{a}"] or 0 for a in applicants)  # type: ignore[misc]
+    for group in national.appeal_groups():
+        parts = [f"appeals.{group.key}.{r.key}" for r in national.appeal_results() if r.key != national.TOTAL]
+        cells[f"appeals.{group.key}.total"] = sum(cells[p] or 0 for p in parts)  # type: ignore[misc]
     if "active.a20_8.fees.amount" in cells:
         cells["active.a20_8.fees.amount"] = round(rng.uniform(0, 3000), 2)
     if broken:
         cells["requests.new.total"] = (cells["requests.new.total"] or 0) + 2  # type: ignore[operator]
     return cells
+
+
+def sample_checks(template: str, cells: dict[str, int | float | None]) -> list[Check]:
+    """The checks the parser records for these cells, every row of the template printed."""
+    row_ids = [row.id for row in national.template(template).rows]
+    return run_checks(cells, [], row_ids, national.outcome_rows(row_ids)) + [
+        Check("template", True, f"sample report in the {template} format")]
 
 
 def sample_result(index: int, *, seed: int = 0, template: str | None = None, broken: bool | None = None,
@@ -78,10 +84,7 @@ def sample_result(index: int, *, seed: int = 0, template: str | None = None, bro
     body = text if text is not None else PROSE.format(active=rng.randint(100, 9000), new=new_total,
                                                        review=cells.get("appeals.review.total"),
                                                        lit=cells.get("appeals.lit_direct.total"))
-    checks = [
-        Check("requests.balance.total", not broken, "一+二 = 三(七)+四" + (" (161 + 2 ≠ 159 + 2)" if broken else "")),
-        Check("appeals.review.sum", True, "复议总计 = 四项之和"),
-    ]
+    checks = sample_checks(template, cells)
     spam_report = SpamReport()
     if spam:
         spam_string = "在哪个应用商店能下载365_英国365下载_bat365软件下载"
@@ -112,14 +115,12 @@ def sample_report(index: int, *, seed: int = 0, host: str = "www.example.gov.cn"
 SCRIPT_TEXT = "注意：<script>alert('xss')</script> 本报告正文应按文本显示。"
 
 
-def build_sample_archive(path: "Path", count: int = 40, *, seed: int = 0) -> dict[str, int]:
+def build_sample_archive(path: Path, count: int = 40, *, seed: int = 0) -> dict[str, int]:
     """A small archive through the store API, with the cases the publication must show.
 
     Returns named report ids: `script` (text holding <script>), `spam`, `changed_v1`/`changed_v2`
     (one URL, two versions), `late` (a department published in April), `traditional`.
     """
-    from pathlib import Path
-
     from gkcrawl.archive.models import Capture
     from gkcrawl.archive.store import open_archive, record_capture, record_report
 
@@ -152,6 +153,7 @@ def build_sample_archive(path: "Path", count: int = 40, *, seed: int = 0) -> dic
     named["changed_v1"] = store(count + 3, first)
     second = sample_report(count + 3, seed=seed, template="2021", broken=False)
     second.result.cells["requests.new.natural"] = (second.result.cells["requests.new.natural"] or 0) + 5
+    second.result.checks = sample_checks("2021", second.result.cells)
     second.body += b"<!-- corrected -->"
     named["changed_v2"] = store(count + 3, second, when="2024-03-15T08:00:00Z", offset=1)
     late = sample_report(count + 4, seed=seed)

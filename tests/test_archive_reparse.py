@@ -13,10 +13,10 @@ from warcio.warcwriter import WARCWriter
 
 from gkcrawl.archive.models import Capture
 from gkcrawl.archive.reparse import reparse_archive
-from samples import sample_report
 from gkcrawl.archive.store import open_archive, record_capture, record_report
 from gkcrawl.parse import PARSER_VERSION
 from gkcrawl.parse.result import Check, ParseResult
+from samples import sample_report
 
 WHEN = "2024-02-01T08:00:00Z"
 
@@ -64,7 +64,7 @@ def test_reparse_replaces_derived_rows_from_the_archived_bytes(tmp_path: Path) -
         seen.append((data, filename, content_type))
         return ParseResult(template="2021", meta={"title": "新标题 2023年报告", "year": 2023},
                            cells={"requests.new.natural": 7, "requests.new.total": 7},
-                           checks=[Check("requests.balance.total", True, "ok")], text="新的正文 行政复议",
+                           checks=[Check("requests_balance", True, "ok")], text="新的正文 行政复议",
                            parser_version="9.9.9")
 
     stats = reparse_archive(db, warc_dir, parse=new_parser,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
-from samples import sample_result
 from gkcrawl.archive.schema import TABLES, cell_keys, create_table_sql, wide_column
 from gkcrawl.archive.search_text import phrase_query, spaced_chars
 from gkcrawl.archive.store import open_archive, record_report
+from samples import sample_result
 
 
 def test_an_older_database_gains_missing_columns_without_losing_rows(tmp_path: Path) -> None:
@@ -27,6 +28,32 @@ def test_an_older_database_gains_missing_columns_without_losing_rows(tmp_path: P
     types = {c.name: c.type for c in db["reports"].columns}
     assert types["year"] == "INTEGER" and types["text"] == "TEXT"
     assert {c.name: c.type for c in db["report_cells"].columns}["value"] == "NUMERIC"
+
+
+def test_an_older_archive_gains_the_checks_cells_column(tmp_path: Path) -> None:
+    """Checks stored before they named their cells keep their rows; new checks carry cells."""
+    path = tmp_path / "gkcrawl.db"
+    conn = sqlite3.connect(path)
+    for name in ("reports", "checks"):
+        sql = create_table_sql(name, TABLES[name])
+        if name == "checks":
+            sql = sql.replace(",\n   [cells] TEXT", "")
+            assert "cells" not in sql
+        conn.execute(sql)
+    conn.execute("INSERT INTO reports (id, url, version, fetched_at, sha256) VALUES (1, 'http://a.gov.cn/', 1, 'x', 'y')")
+    conn.execute("INSERT INTO checks (report_id, name, ok, detail) VALUES (1, 'requests_balance', 0, '1 ≠ 2')")
+    conn.commit()
+    conn.close()
+    db = open_archive(path)
+    assert {c.name: c.type for c in db["checks"].columns}["cells"] == "TEXT"
+    assert list(db.query("select name, ok, detail, cells from checks")) == [
+        {"name": "requests_balance", "ok": 0, "detail": "1 ≠ 2", "cells": None}]
+    result = sample_result(3, template="2021", broken=True)
+    report_id, _ = record_report(db, None, result, url="http://a.gov.cn/r", fetched_at="2024", sha256="1", site=None)
+    stored = {row["name"]: json.loads(row["cells"])
+              for row in db.query("select name, cells from checks where report_id = ?", [report_id])}
+    assert stored["requests_balance"] == ["requests.new.total", "requests.carried_in.total", "requests.total.total",
+                                          "requests.carried_out.total"]
 
 
 def test_wide_views_have_one_column_per_cell_key(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -11,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from gkcrawl.archive.models import Capture
-from samples import sample_result
 from gkcrawl.archive.store import mark_gone, open_archive, record_capture, record_report, touch_url
 from gkcrawl.parse.result import Check, ParseResult
+from samples import sample_result
 
 URL = "http://www.shuozhou.gov.cn/zwgk/ndbg/2023.html"
 WHEN = "2024-02-01T08:00:00Z"
@@ -75,7 +76,8 @@ def test_same_url_and_hash_adds_nothing_and_a_new_hash_is_a_new_version(tmp_path
     latest = list(db.query("select id, version from latest_reports"))
     assert latest == [{"id": second_id, "version": 2}]
     first = db["reports"].get(report_id)
-    assert first["arithmetic"] == "failed" and first["checks_failed"] == 1
+    # broken: 本年新收/总计 off by 2, so requests_balance and row_totals (requests.new) fail
+    assert first["arithmetic"] == "failed" and first["checks_failed"] == 2
     assert first["title"].endswith("年政府信息公开工作年度报告") and first["year"] in range(2021, 2025)
 
 
@@ -85,7 +87,7 @@ def test_cells_keep_uncertain_notes_and_none(tmp_path: Path) -> None:
                          cells={"requests.new.natural": 6, "requests.new.total": None,
                                 "active.a20_8.fees.amount": 34435.86},
                          uncertain=["requests.new.commercial"], cell_notes={"requests.new.natural": "6撤"},
-                         checks=[Check("requests.balance.total", None, "cannot check")], text="正文")
+                         checks=[Check("requests_balance", None, "cannot check")], text="正文")
     report_id, _ = record_report(db, None, result, url=URL, fetched_at=WHEN, sha256="c" * 64, site=None)
     cells = {r["key"]: r for r in db.query("select * from report_cells where report_id = ?", [report_id])}
     assert cells["requests.new.natural"]["value"] == 6 and cells["requests.new.natural"]["note"] == "6撤"
@@ -129,7 +131,7 @@ def test_a_failing_write_leaves_no_partial_report(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "g.db")
     bad = sample_result(1)
     bad.cells["requests.new.natural"] = {"not": "a number"}  # type: ignore[assignment]
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.ProgrammingError):
         record_report(db, None, bad, url=URL, fetched_at=WHEN, sha256="f" * 64, site=None)
     assert db["reports"].count == 0 and db["report_cells"].count == 0 and db["reports_fts"].count == 0
     assert record_report(db, None, sample_result(1), url=URL, fetched_at=WHEN, sha256="f" * 64, site=None)[1]
@@ -137,7 +139,7 @@ def test_a_failing_write_leaves_no_partial_report(tmp_path: Path) -> None:
 
 def test_foreign_key_to_a_missing_capture_is_refused(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "g.db")
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         record_report(db, 999, sample_result(1), url=URL, fetched_at=WHEN, sha256="f" * 64, site=None)
     assert db["reports"].count == 0
 

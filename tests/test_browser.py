@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from samples import build_sample_archive
 from gkcrawl.archive.snapshot import take_snapshot
 from gkcrawl.publish.serve import RunningServer, start_background
+from samples import build_sample_archive
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from crawl_helpers import crawl, rows
 
 pytestmark = pytest.mark.slow

@@ -16,7 +16,6 @@ from urllib.parse import urljoin
 import pytest
 
 from crawl_helpers import FAST, absolute, crawl
-
 from portals import EXPECTED, start_portal
 
 pytestmark = pytest.mark.slow
@@ -107,6 +106,7 @@ def test_kill_and_resume_stores_every_report_once(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             time.sleep(0.5)
+            # exists() is enough: open_archive makes the file appear with its tables (test_archive_create.py).
             if db.exists() and rows(db, "select count(*) from reports")[0][0] >= 10:
                 break
         process.send_signal(signal.SIGKILL)

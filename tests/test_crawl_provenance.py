@@ -14,7 +14,6 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawl_helpers import crawl
-
 from portals import EXPECTED, start_portal
 
 pytestmark = pytest.mark.slow
@@ -43,7 +42,7 @@ def test_every_capture_reads_back_from_its_warc_record(tmp_path: Path) -> None:
         captures = conn.execute("select url, final_url, warc_file, warc_offset, sha256, revisit, status "
                                 "from captures where warc_file is not null").fetchall()
     assert any(revisit for *_, revisit, _ in captures)
-    for url, final_url, warc_file, offset, sha256, revisit, status in captures:
+    for _url, final_url, warc_file, offset, sha256, revisit, status in captures:
         with (warc_dir / warc_file).open("rb") as stream:
             stream.seek(offset)
             record = next(iter(ArchiveIterator(stream)))

@@ -116,7 +116,7 @@ def test_needs_browser_only_for_script_lists_without_links() -> None:
 def test_lying_http_charset_is_detected_and_truthful_one_left_alone() -> None:
     gbk = '<meta charset="gbk"><p>政府信息公开工作年度报告</p>'.encode("gbk")
     assert true_charset(gbk, b"text/html; charset=utf-8") == "gb18030"
-    utf8 = "<p>政府信息公开</p>".encode("utf-8")
+    utf8 = "<p>政府信息公开</p>".encode()
     assert true_charset(utf8, b"text/html; charset=utf-8") is None
     assert true_charset(utf8, b"text/html; charset=gbk") in ("utf-8", None)
     assert true_charset(gbk, None) is None
@@ -131,8 +131,8 @@ def test_retry_after_number_and_date() -> None:
 
 def test_failure_reasons_name_the_fault() -> None:
     from twisted.internet import error as net_error
-    from twisted.web._newclient import ResponseFailed
     from twisted.python.failure import Failure
+    from twisted.web._newclient import ResponseFailed
 
     assert failure_reason(net_error.TimeoutError()).startswith("timeout")
     assert failure_reason(net_error.DNSLookupError("no.such.host")).startswith("dns")
@@ -165,8 +165,12 @@ def test_report_titled_link_to_a_directory_is_a_year_column() -> None:
 
 
 def test_scrapy_download_errors_are_named() -> None:
-    from scrapy.exceptions import (CannotResolveHostError, DownloadFailedError, DownloadTimeoutError,
-                                   ResponseDataLossError)
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadFailedError,
+        DownloadTimeoutError,
+        ResponseDataLossError,
+    )
 
     assert failure_reason(DownloadTimeoutError("took longer than 3.0 seconds")).startswith("timeout:")
     assert failure_reason(CannotResolveHostError("x.invalid")).startswith("dns:")
@@ -272,7 +276,7 @@ def test_spider_links_honour_base_scripts_and_image_alt() -> None:
     assert ("政府信息公开", "http://x.gov.cn/site/c100/index.shtml") in links
     assert ("某镇2022年政务公开工作年度报告", "http://x.gov.cn/202201/t2.shtml") in links  # relative to <base>
     assert ("", "http://x.gov.cn/list.html") in links
-    assert not any(url.startswith("javascript:") and "无障碍" != label for label, url in links)
+    assert not any(url.startswith("javascript:") and label != "无障碍" for label, url in links)
 
 
 def test_content_disposition_names_the_file() -> None:
@@ -285,7 +289,7 @@ def test_content_disposition_names_the_file() -> None:
 
 
 def test_hosts_stay_within_the_start_site() -> None:
-    from gkcrawl.crawl.spiders.disclosure import host_allowed
+    from gkcrawl.crawl.discovery import host_allowed
 
     allowed = {"www.example.gov.cn", "127.0.0.1:8000"}
     assert host_allowed("www.example.gov.cn", allowed)

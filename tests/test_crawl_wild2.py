@@ -14,7 +14,6 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from crawl_helpers import absolute, crawl, rows
-
 from portals import EXPECTED, start_portal
 
 pytestmark = pytest.mark.slow

@@ -17,8 +17,8 @@ from html import unescape
 import pytest
 from lxml import html as lxml_html
 
-from portals import EXPECTED, EXPECTED_GEN2, STYLES, start_portal
 from gkcrawl.demo.style_demo import SEEDS, seed_text
+from portals import EXPECTED, EXPECTED_GEN2, STYLES, start_portal
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +59,7 @@ def text_of(body: bytes, encoding: str = "utf-8") -> str:
 
 def test_every_style_is_listed_and_has_reports() -> None:
     assert set(STYLES) == {"demo", "trs", "hanweb", "jsonly", "attachments", "gbk", "deep", "changing",
-                           "traps", "faults", "large", "wild", "wild2"}
+                           "traps", "faults", "large", "wild", "wild2", "bombs"}
     for style in STYLES:
         assert EXPECTED[style]["reports"], style
         assert not EXPECTED[style]["reports"] & EXPECTED[style]["distractors"], style
@@ -162,8 +162,8 @@ def test_robots_txt_disallows_admin_only(demo) -> None:  # type: ignore[no-untyp
 
 @pytest.mark.parametrize("style", ["demo", "trs", "changing", "faults"])
 def test_portals_are_byte_identical_between_builds(style: str) -> None:
-    from portals.registry import _STYLES
     from gkcrawl.demo.sitebuild import BuildContext
+    from portals.registry import _STYLES
 
     first = _STYLES[style].build(BuildContext(generation=1, port=1234))
     second = _STYLES[style].build(BuildContext(generation=1, port=1234))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gkcrawl.parse import ParseResult, extract_cells
 from gkcrawl.extract.cellvalues import parse_cell, split_run
+from gkcrawl.parse import ParseResult, extract_cells
 from gkcrawl.parse.labels import row_specs
 from gkcrawl.parse.readings import read_row
 

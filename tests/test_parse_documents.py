@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gkcrawl.parse import parse_document
 from gkcrawl.extract.document import decode_bytes, read_document, sniff_kind
 from gkcrawl.extract.normalize import normalize
 from gkcrawl.extract.tables import html_table_grid, html_to_text
+from gkcrawl.parse import parse_document
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"
 PAGE = "<html><head><meta charset=\"gb2312\"><title>年报</title></head><body><p>政府信息公开工作年度报告</p></body></html>"
@@ -22,7 +22,7 @@ def test_sniff_kind_from_bytes_not_names() -> None:
     assert sniff_kind((REPORTS / "gen2021_ningan.docx").read_bytes(), "x.bin") == "docx"
     assert sniff_kind(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "") == "doc"
     assert sniff_kind(PAGE.encode("gb18030"), "a.txt") == "html"
-    assert sniff_kind("一、总体情况".encode("utf-8"), "") == "text"
+    assert sniff_kind("一、总体情况".encode(), "") == "text"
 
 
 def test_wrong_http_charset_does_not_win() -> None:
@@ -33,7 +33,7 @@ def test_wrong_http_charset_does_not_win() -> None:
 
 def test_bom_and_clean_utf8_and_gbk_text() -> None:
     assert decode_bytes("\ufeff年报".encode("utf-8"))[0] == "年报"
-    assert decode_bytes("年度报告".encode("utf-8"))[1] == "utf-8"
+    assert decode_bytes("年度报告".encode())[1] == "utf-8"
     assert decode_bytes("年度报告".encode("gbk"), "text/plain; charset=utf-8") == ("年度报告", "gb18030")
 
 

@@ -6,8 +6,8 @@ import json
 import random
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gkcrawl.parse import ParseResult, parse_document
 
@@ -70,3 +70,30 @@ def test_truncated_pdf_fixture() -> None:
     for cut in (10, 500, len(data) // 2, len(data) - 10):
         result = parse_document(data[:cut], filename="cut.pdf")
         _assert_result(result)
+
+
+def _cjk_run(length: int, seed: int = 1) -> str:
+    rng = random.Random(seed)
+    return "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(length))
+
+
+# Inputs that made the spam regexes backtrack (seconds to minutes before they were rewritten):
+# a long run without punctuation, strong terms glued into one run, a domain-like run of
+# labels and hyphens. Each must parse at once; the timeout is a hang guard, not a benchmark.
+HOSTILE = {
+    "cjk_16000": _cjk_run(16_000),
+    "digits_16000": "7" * 16_000,
+    "latin_16000": "x" * 16_000,
+    "glued_strong_terms": "bet365" * 2_700,
+    "strong_terms_in_latin": "xbet365" * 2_300,
+    "domain_labels": "-a." * 5_400,
+}
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_runs_parse_without_hanging(name: str) -> None:
+    framed = f"某市2023年政府信息公开工作年度报告\n二、主动公开政府信息情况\n{HOSTILE[name]}\n五、存在的主要问题\n"
+    result = parse_document(framed.encode("utf-8"), filename="hostile.txt")
+    _assert_result(result)
+    assert result.spam.found == ("bet365" in name or "strong" in name)

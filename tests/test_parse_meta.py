@@ -9,8 +9,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from gkcrawl.parse.meta import extract_meta, find_year, to_simplified
 from gkcrawl.extract.spam import find_spam
+from gkcrawl.parse.meta import extract_meta, find_year, to_simplified
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from gkcrawl.parse import parse_document
 from gkcrawl.extract.pdf_geometry import GeometryPage, Word, find_header, group_lines, rebuild_page
+from gkcrawl.parse import parse_document
 from scoring import score_one
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gkcrawl.parse import ParseResult, extract_cells, parse_document
 from gkcrawl.extract.document import read_document
+from gkcrawl.parse import ParseResult, extract_cells, parse_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORTS = FIXTURES / "reports"

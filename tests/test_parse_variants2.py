@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gkcrawl.parse import parse_document
 from gkcrawl.extract.document import read_document
 from gkcrawl.extract.normalize import normalize
+from gkcrawl.parse import parse_document
 from gkcrawl.parse.detect import detect_template
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from gkcrawl.parse import parse_document
 from gkcrawl.extract.cellvalues import parse_cell
 from gkcrawl.extract.normalize import normalize
-from gkcrawl.parse.page_forms import is_notice_with_attachment, template_from_words
 from gkcrawl.extract.tables import drop_extra_columns
+from gkcrawl.parse import parse_document
+from gkcrawl.parse.page_forms import is_notice_with_attachment, template_from_words
 from scoring import score_one
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -76,7 +76,7 @@ def test_template_of_pictured_tables_needs_words_that_establish_it() -> None:
 
 def test_an_image_outside_the_tables_changes_nothing() -> None:
     data = (REPORTS / "var4_10_2021_attachment_link.html").read_bytes()
-    data = data.replace("<h1>".encode(), b'<p><img src="/images/logo.png"></p><h1>')
+    data = data.replace(b"<h1>", b'<p><img src="/images/logo.png"></p><h1>')
     data = data.replace("五、存在".encode(), '<img src="/u/chart.png"></p><p>五、存在'.encode())
     result = parse_document(data, filename="x.html")
     assert "tables_as_images" not in result.flags and not result.uncertain

@@ -8,6 +8,7 @@ Debian chromium (what a person sees; screenshot in test-artifacts/report-tables.
 from __future__ import annotations
 
 import hashlib
+import json
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,14 +18,14 @@ import pytest
 from lxml import html as lxml_html
 
 from gkcrawl.archive.models import Capture
-from samples import build_sample_archive, sample_result
 from gkcrawl.archive.schema import APPLICANTS
 from gkcrawl.archive.store import open_archive, record_capture, record_report
-from gkcrawl.publish.report_checks import cells_named_by_check, changed_cells
-from gkcrawl.publish.report_tables import UNCERTAIN_TOOLTIP, build_report_tables, template_labels
 from gkcrawl.parse import parse_document
 from gkcrawl.parse.result import Check, ParseResult
+from gkcrawl.publish.report_checks import cells_named_by_check, changed_cells, flagged_cells
+from gkcrawl.publish.report_tables import UNCERTAIN_TOOLTIP, build_report_tables, template_labels
 from gkcrawl.publish.serve import RunningServer, start_background
+from samples import build_sample_archive, sample_result
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -67,17 +68,35 @@ def test_free_form_report_has_no_tables() -> None:
 
 
 def test_failed_checks_name_their_cells() -> None:
+    """The cells come from the check's stored `cells` column; its detail is never read."""
     keys = frozenset(template_labels("2021"))
-    assert cells_named_by_check("requests_balance", "新收+结转 163 ≠ 总计 159 + 结转下年 2", keys) == {
-        "requests.new.total", "requests.carried_in.total", "requests.total.total", "requests.carried_out.total"}
-    assert cells_named_by_check("column_balance", "自然人 3+1≠2+1; 其他 0+0≠1+0", keys) == {
-        f"requests.{row}.{col}" for row in ("new", "carried_in", "total", "carried_out")
-        for col in ("natural", "other_org")}
-    assert cells_named_by_check("row_totals", "requests.granted 5≠6", keys) == {
-        f"requests.granted.{col}" for col in APPLICANTS}
-    assert cells_named_by_check("appeals_totals", "复议后起诉 3≠4", keys) == {
-        f"appeals.lit_after_review.{r}" for r in ("upheld", "corrected", "other", "pending", "total")}
-    assert cells_named_by_check("template", "in the tables: 2021 markers 0", keys) == set()
+    balance = ["requests.new.total", "requests.carried_in.total", "requests.total.total", "requests.carried_out.total"]
+    assert cells_named_by_check({"name": "requests_balance", "detail": "", "cells": json.dumps(balance)}, keys) == set(
+        balance)
+    assert cells_named_by_check({"cells": balance + ["requests.other.natural"]}, keys) == set(balance)  # not 2021's
+    for unreadable in (None, "", "not json", "{}", "[1, 2]"):
+        assert cells_named_by_check({"name": "column_balance", "cells": unreadable}, keys) == set()
+    # A garbled or empty detail still flags the right cells; a telling detail without cells flags none.
+    checks = [{"name": "row_totals", "ok": 0, "detail": "¿§ garbled", "cells": '["requests.granted.natural"]'},
+              {"name": "appeals_totals", "ok": 0, "detail": None, "cells": '["appeals.review.total"]'},
+              {"name": "column_balance", "ok": 0, "detail": "自然人 3+1≠2+1"},
+              {"name": "outcome_sum", "ok": 1, "detail": "all hold", "cells": '["requests.total.natural"]'},
+              {"name": "template", "ok": None, "detail": "", "cells": "[]"}]
+    assert flagged_cells(checks, keys) == {"requests.granted.natural", "appeals.review.total"}
+
+
+def test_stored_checks_carry_the_parsers_cells(tmp_path: Path) -> None:
+    """Parser -> archive -> page: the failing cells of a broken report, read back from `checks.cells`."""
+    db = open_archive(tmp_path / "g.db")
+    result = sample_result(2, template="2019", broken=True)  # 本年新收/总计 off by 2
+    for check in result.checks:
+        check.detail = ""  # the page must not need the words
+    report_id, _ = record_report(db, None, result, url="http://a.gov.cn/r", fetched_at="2024", sha256="1", site=None)
+    rows = list(db.query("select name, ok, detail, cells from checks where report_id = ?", [report_id]))
+    assert {row["name"]: json.loads(row["cells"]) for row in rows} == {c.name: c.cells for c in result.checks}
+    flagged = flagged_cells(rows, frozenset(template_labels("2019")))
+    assert flagged == {"requests.new.total", "requests.carried_in.total", "requests.total.total",
+                       "requests.carried_out.total"} | {f"requests.new.{col}" for col in APPLICANTS}
 
 
 def test_changed_cells_compares_values_and_notes() -> None:
@@ -115,7 +134,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, i
     crafted.uncertain = ["requests.granted.research", "appeals.review.other"]
     crafted.cells["requests.granted.research"] = None
     crafted.cell_notes = {"requests.other.other.natural": HOSTILE_NOTE}
-    crafted.checks.append(Check("column_balance", False, "自然人 3+1≠2+1"))
+    # A failed check whose words say nothing useful: the page flags the cells it names.
+    crafted.checks.append(Check("column_balance", False, "garbled ¿", [f"requests.{row}.natural" for row in (
+        "new", "carried_in", "total", "carried_out")]))
     named["crafted"] = store_document(db, "http://www.example.gov.cn/zwgk/ndbg/crafted.html", b"crafted", crafted,
                                       "2024-02-03T00:00:00Z")
     free_form = ParseResult(template=None, meta={"title": "某县2017年政府信息公开工作年度报告", "year": 2017},
@@ -178,7 +199,7 @@ def test_requests_table_puts_every_value_under_its_labels(server: RunningServer,
     labels = template_labels("2021")
     header_rows = 3
     checked = 0
-    for r, row in enumerate(grid[header_rows:], start=header_rows):
+    for row in grid[header_rows:]:
         for c, cell in enumerate(row):
             if cell is None or cell.tag != "td":
                 continue
@@ -216,6 +237,15 @@ def test_seed_003_shows_values_uncertain_badges_and_the_failed_check(
     assert link == f"/gkcrawl/report_cells/{named['003']},requests~2Enew~2Enatural"
     with urllib.request.urlopen(server.url + link + ".json?_shape=array", timeout=30) as response:
         assert b'"value": 153' in response.read()
+
+
+@pytest.mark.slow
+def test_a_check_with_garbled_words_still_flags_its_cells(
+        server: RunningServer, archive: tuple[Path, dict[str, int], dict[str, Any]]) -> None:
+    _, named, _ = archive
+    tree = lxml_html.fromstring(get_page(server, named["crafted"]))
+    flagged = {cell.get("data-key") for cell in tree.xpath("//td[contains(@class, 'gk-flagged')]")}
+    assert flagged == {f"requests.{row}.natural" for row in ("new", "carried_in", "total", "carried_out")}
 
 
 @pytest.mark.slow

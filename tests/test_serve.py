@@ -8,14 +8,13 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from samples import build_sample_archive
 from gkcrawl.archive.snapshot import take_snapshot
 from gkcrawl.publish.serve import RunningServer, start_background
+from samples import build_sample_archive
 
 pytestmark = pytest.mark.slow
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from samples import build_sample_archive, sample_result
 from gkcrawl.archive.snapshot import take_snapshot
 from gkcrawl.archive.store import mark_gone, open_archive, record_report
+from samples import build_sample_archive, sample_result
 
 
 def day(d: int):
@@ -66,7 +66,7 @@ def test_snapshot_while_another_process_writes_is_consistent(tmp_path: Path) -> 
         "from gkcrawl.archive.store import open_archive, record_report\n"
         "from samples import sample_result\n"
         "db = open_archive(sys.argv[1])\n"
-        "for i in range(3000):\n"
+        "for i in range(1_000_000):  # killed once the snapshot is taken\n"
         "    record_report(db, None, sample_result(i), url=f'http://x.gov.cn/{i}', fetched_at='2024-01-01T00:00:00Z',"
         " sha256=str(i), site=None)\n")
     writer = subprocess.Popen([sys.executable, "-c", script, str(db_path)])

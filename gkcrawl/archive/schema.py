@@ -7,12 +7,11 @@ declaration later is added to existing databases with ALTER TABLE (never a silen
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 
 import sqlite_utils
+
+from gkcrawl import template
 
 SCHEMA_VERSION = 1
 
@@ -28,23 +27,14 @@ class TableSpec:
 
 # Headline totals copied from the cells onto each report row (derived, replaced by reparse)
 # so per-year charts and canned queries do not scan millions of cell rows.
-# column -> cell keys summed (None when every one of them is missing).
+# column -> cell keys summed (None when every one of them is missing): the 总计 cells of a
+# part 三 row and the rows under it (both formats), or of a part 四 group (gkcrawl.template).
 TOTALS: dict[str, tuple[str, ...]] = {
-    "requests_new": ("requests.new.total",),
-    "requests_granted": ("requests.granted.total",),
-    "requests_partial": ("requests.partial.total",),
-    "requests_withheld": tuple(f"requests.withheld.{k}.total" for k in (
-        "state_secret", "law_prohibited", "three_security", "third_party", "internal_affairs", "process_info",
-        "enforcement_files", "inquiry")),
-    "requests_unable": tuple(f"requests.unable.{k}.total" for k in ("no_info", "needs_creation", "unclear")),
-    "requests_not_processed": tuple(f"requests.not_processed.{k}.total" for k in (
-        "petition", "repeated", "publications", "mass_repeated", "confirm")),
-    "requests_other": ("requests.other.total", "requests.other.no_supplement.total", "requests.other.no_fee.total",
-                       "requests.other.other.total"),
-    "requests_total": ("requests.total.total",),
-    "review_total": ("appeals.review.total",),
-    "litigation_direct_total": ("appeals.lit_direct.total",),
-    "litigation_after_review_total": ("appeals.lit_after_review.total",),
+    **{f"requests_{row}": template.totals_of(f"requests.{row}") for row in (
+        "new", "granted", "partial", "withheld", "unable", "not_processed", "other", "total")},
+    **{column: (f"appeals.{group}.{template.TOTAL}",) for column, group in (
+        ("review_total", "review"), ("litigation_direct_total", "lit_direct"),
+        ("litigation_after_review_total", "lit_after_review"))},
 }
 
 TABLES: dict[str, TableSpec] = {
@@ -101,7 +91,7 @@ TABLES: dict[str, TableSpec] = {
         without_rowid=True),
     "checks": TableSpec(
         columns=[("id", "INTEGER"), ("report_id", "INTEGER NOT NULL"), ("name", "TEXT NOT NULL"),
-                 ("ok", "INTEGER"), ("detail", "TEXT"), ("parser_version", "TEXT")],
+                 ("ok", "INTEGER"), ("detail", "TEXT"), ("cells", "TEXT"), ("parser_version", "TEXT")],
         pk=("id",),
         foreign_keys=[("report_id", "reports", "id")],
         indexes=[("idx_checks_report", ("report_id",), False), ("idx_checks_name_ok", ("name", "ok"), False)]),
@@ -118,6 +108,22 @@ TABLES: dict[str, TableSpec] = {
         pk=("key", "template")),
     "archive_info": TableSpec(
         columns=[("name", "TEXT NOT NULL"), ("value", "TEXT")], pk=("name",)),
+    # One row per document version (url, sha256) that may be a report: what discovery said
+    # about it, and how its derivation went (gkcrawl.derive). A failed parse is data here.
+    "derivations": TableSpec(
+        columns=[("id", "INTEGER"), ("url", "TEXT NOT NULL"), ("sha256", "TEXT NOT NULL"),
+                 ("capture_id", "INTEGER"), ("site", "TEXT"), ("fetched_at", "TEXT"), ("content_type", "TEXT"),
+                 ("content_disposition", "TEXT"), ("role", "TEXT"), ("title_hint", "TEXT"), ("link_text", "TEXT"),
+                 ("notes", "TEXT"), ("status", "TEXT NOT NULL DEFAULT 'pending'"), ("outcome", "TEXT"),
+                 ("report_id", "INTEGER"), ("attempts", "INTEGER NOT NULL DEFAULT 0"),
+                 ("failures", "INTEGER NOT NULL DEFAULT 0"), ("error", "TEXT"), ("parser_version", "TEXT"),
+                 ("queued_at", "TEXT"), ("finished_at", "TEXT"), ("seconds", "REAL"),
+                 ("worker_peak_rss_kb", "INTEGER")],
+        pk=("id",),
+        foreign_keys=[("capture_id", "captures", "id"), ("report_id", "reports", "id")],
+        indexes=[("idx_derivations_url_sha256", ("url", "sha256"), True),
+                 ("idx_derivations_status", ("status",), False),
+                 ("idx_derivations_report", ("report_id",), False)]),
 }
 
 # Search: trigram FTS5 over the published text (3+ character terms, the table's search box)
@@ -127,7 +133,7 @@ CHARS_FTS_TABLE = "reports_chars_fts"
 CHARS_FTS_SQL = (f"CREATE VIRTUAL TABLE IF NOT EXISTS [{CHARS_FTS_TABLE}] "
                  "USING fts5(chars, tokenize='unicode61')")
 
-APPLICANTS = ["natural", "commercial", "research", "nonprofit", "legal_services", "other_org", "total"]
+APPLICANTS = list(template.APPLICANT_COLUMNS)
 
 
 def _quote(name: str) -> str:
@@ -143,12 +149,9 @@ def create_table_sql(name: str, spec: TableSpec) -> str:
     return f"CREATE TABLE {_quote(name)} (\n   " + ",\n   ".join(lines) + "\n)" + tail
 
 
-@lru_cache(maxsize=1)
 def cell_label_rows() -> tuple[tuple[str, str, str, str], ...]:
     """(key, template, section, label) for every cell of both national formats (cells.tsv)."""
-    text = resources.files("gkcrawl.data").joinpath("cells.tsv").read_text(encoding="utf-8")
-    reader = csv.DictReader(text.splitlines(), delimiter="\t")
-    return tuple((row["key"], row["template"], row["section"], row["label"]) for row in reader)
+    return template.cell_rows()
 
 
 def cell_keys(prefix: str) -> list[str]:
@@ -230,4 +233,4 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 db.execute(f"DROP VIEW IF EXISTS {_quote(view_name)}")
                 db.execute(create)
     if "reports_fts" not in existing:
-        db["reports"].enable_fts(FTS_COLUMNS, fts_version="FTS5", tokenize="trigram", create_triggers=True)
+        db.table("reports").enable_fts(FTS_COLUMNS, fts_version="FTS5", tokenize="trigram", create_triggers=True)

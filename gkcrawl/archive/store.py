@@ -9,6 +9,8 @@ transactions.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -28,9 +30,12 @@ GONE_STATUSES = {404, 410}
 
 
 def open_archive(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the archive: WAL, foreign keys on, schema ensured."""
+    """Open (creating if needed) the archive: WAL, foreign keys on, schema ensured.
+
+    A new archive appears complete or not at all (see create_archive_file), so a reader that
+    sees the file always finds its tables."""
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        create_archive_file(Path(path))
     db = sqlite_utils.Database(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
@@ -38,6 +43,31 @@ def open_archive(path: str | Path) -> sqlite_utils.Database:
     db.execute("PRAGMA foreign_keys=ON")
     ensure_db_shape(db)
     return db
+
+
+def create_archive_file(path: Path) -> None:
+    """Create the archive file with its whole schema, unless it exists.
+
+    The schema is built in a temporary file beside the target and then hard-linked into
+    place: link, unlike rename, refuses to overwrite, so when two processes race to create
+    the archive the loser drops its copy and opens the winner's, which may already hold rows."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        db = sqlite_utils.Database(temporary)
+        try:
+            ensure_db_shape(db)
+        finally:
+            db.conn.close()
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process created it first: theirs is complete too
+    finally:
+        os.unlink(temporary)
 
 
 @contextmanager
@@ -186,12 +216,14 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
         [(report_id, key, result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
           key.split(".", 1)[0], version) for key in keys])
     conn.executemany(
-        "INSERT INTO checks (report_id, name, ok, detail, parser_version) VALUES (?, ?, ?, ?, ?)",
-        [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail, version)
+        "INSERT INTO checks (report_id, name, ok, detail, cells, parser_version) VALUES (?, ?, ?, ?, ?, ?)",
+        [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail,
+          json.dumps(list(check.cells), ensure_ascii=False), version)
          for check in result.checks])
     spam = result.spam
-    findings = [(report_id, "string", pos.get("string"), pos.get("start"), pos.get("end"), None, None, version)
-                for pos in spam.positions]
+    findings: list[tuple[Any, ...]] = [
+        (report_id, "string", pos.get("string"), pos.get("start"), pos.get("end"), None, None, version)
+        for pos in spam.positions]
     positioned = {pos.get("string") for pos in spam.positions}
     findings += [(report_id, "string", s, None, None, None, None, version)
                  for s in spam.strings if s not in positioned]

@@ -17,7 +17,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response
 from scrapy.utils.response import response_status_message
 
-from .archive_link import ArchiveLink
+from . import config
+from .archive_access import ArchiveExtension, Capture, archive_of
 from .faults import failure_reason
 from .warc import Clock, Exchange, IdFactory, WarcFileWriter, iso_utc, new_record_id, sha256_hex, utc_now, warc_digest
 
@@ -58,19 +59,20 @@ class WarcCaptureMiddleware:
         self.stats = crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "WarcCaptureMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
         settings = crawler.settings
-        clock: Clock = settings.get("GKCRAWL_CLOCK") or utc_now
-        make_id: IdFactory = settings.get("GKCRAWL_RECORD_IDS") or new_record_id
-        writer = WarcFileWriter(settings.get("GKCRAWL_WARC_DIR"), max_bytes=settings.getint("GKCRAWL_WARC_MAX_BYTES"),
+        clock: Clock = config.get(settings, "GKCRAWL_CLOCK") or utc_now
+        make_id: IdFactory = config.get(settings, "GKCRAWL_RECORD_IDS") or new_record_id
+        writer = WarcFileWriter(config.get(settings, "GKCRAWL_WARC_DIR"),
+                                max_bytes=config.get_int(settings, "GKCRAWL_WARC_MAX_BYTES"),
                                 clock=clock, make_record_id=make_id)
         middleware = cls(crawler, writer, clock)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     @property
-    def archive(self) -> ArchiveLink:
-        return ArchiveLink.for_crawler(self.crawler)
+    def archive(self) -> ArchiveExtension:
+        return archive_of(self.crawler)
 
     def spider_closed(self) -> None:
         self.writer.close()
@@ -143,10 +145,8 @@ class WarcCaptureMiddleware:
         request.meta[META_SHA256] = payload_sha
 
     def _capture(self, request: Request, *, url: str, status: int | None, fetched: Any,
-                 response_headers: dict[str, str], sha256: str | None, size: int | None, content_type: str | None, warc: Any, error: str | None,
-                 revisit: bool) -> Any:
-        from gkcrawl.archive.models import Capture
-
+                 response_headers: dict[str, str], sha256: str | None, size: int | None, content_type: str | None,
+                 warc: Any, error: str | None, revisit: bool) -> Capture:
         referer = request.headers.get("Referer")
         return Capture(
             url=url, final_url=url, method=request.method, status=status, fetched_at=iso_utc(fetched),
@@ -156,14 +156,10 @@ class WarcCaptureMiddleware:
             warc_record_id=warc.record_id if warc else None, site=urlsplit(url).netloc,
             referer=referer.decode("latin-1") if referer else None, error=error, revisit=revisit)
 
-    def _store(self, capture: Any, url: str, fetched: Any, status: int | None) -> int | None:
-        from gkcrawl.archive.store import record_capture, touch_url
-
+    def _store(self, capture: Capture, url: str, fetched: Any, status: int | None) -> int | None:
         try:
-            capture_id = record_capture(self.archive.db, capture)
-            if status is not None:  # a failed fetch is not a sighting
-                touch_url(self.archive.db, url, iso_utc(fetched), status)
-            return capture_id
+            # A failed fetch (status None) is not a sighting of the URL.
+            return self.archive.record_capture(capture, url=url, when=iso_utc(fetched), status=status)
         except Exception:  # noqa: BLE001 - a failed row must not stop the crawl; it is logged
             logger.exception("could not record the capture of %s", url)
             self.stats.inc_value("gkcrawl/archive_errors")

@@ -7,20 +7,30 @@ from pathlib import Path
 
 import click
 
-from .settings import GKCRAWL_CONTACT_URL
+from .settings import (
+    CLOSESPIDER_PAGECOUNT,
+    DOWNLOAD_TIMEOUT,
+    GKCRAWL_CONTACT_URL,
+    GKCRAWL_DB_PATH,
+    GKCRAWL_DEPTH_LIMIT,
+    GKCRAWL_PARSE_MEMORY_MB,
+    GKCRAWL_PARSE_TIMEOUT,
+    GKCRAWL_PARSE_WORKERS,
+)
 
 
 @click.command()
 @click.argument("urls", nargs=-1)
 @click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("archive/gkcrawl.db"), show_default=True, help="Archive database to write.")
+              default=Path(GKCRAWL_DB_PATH), show_default=True, help="Archive database to write.")
 @click.option("--warc-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where WARC files go (default: warc/ beside the database).")
 @click.option("--job-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Job directory: a crawl stopped (even killed) resumes from it when run again.")
 @click.option("--site", default=None, help="A site registry entry (gkcrawl/data/sites.yaml) to crawl or to apply.")
-@click.option("--max-pages", type=int, default=0, show_default=True, help="Stop after this many responses (0: no cap).")
-@click.option("--depth", type=int, default=8, show_default=True,
+@click.option("--max-pages", type=int, default=CLOSESPIDER_PAGECOUNT, show_default=True,
+              help="Stop after this many responses (0: no cap).")
+@click.option("--depth", type=int, default=GKCRAWL_DEPTH_LIMIT, show_default=True,
               help="Link depth from the start page (a list's further pages do not count).")
 @click.option("--js/--no-js", default=True, show_default=True,
               help="Render script-built list pages with headless chromium (only those pages).")
@@ -28,14 +38,21 @@ from .settings import GKCRAWL_CONTACT_URL
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
 @click.option("--user-agent-contact", "contact_url", default=GKCRAWL_CONTACT_URL, show_default=True,
               help="Contact URL put in the User-Agent, so site operators can reach you.")
-@click.option("--timeout", "download_timeout", type=float, default=30.0, show_default=True,
+@click.option("--timeout", "download_timeout", type=float, default=DOWNLOAD_TIMEOUT, show_default=True,
               help="Seconds before a download is abandoned (then retried, then recorded).")
+@click.option("--parse-timeout", type=float, default=GKCRAWL_PARSE_TIMEOUT, show_default=True,
+              help="Seconds one document may take to parse; past it the parse is recorded as failed.")
+@click.option("--parse-memory", type=int, default=GKCRAWL_PARSE_MEMORY_MB, show_default=True,
+              help="MiB of address space per parse worker (0: no limit).")
+@click.option("--parse-workers", type=int, default=GKCRAWL_PARSE_WORKERS, show_default=True,
+              help="Documents parsed at once beside the crawl, each in its own worker process.")
 @click.option("--summary-json", is_flag=True, help="Print the final summary as JSON on stdout.")
 @click.option("--set", "-s", "setting_pairs", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (repeatable), e.g. -s AUTOTHROTTLE_ENABLED=False.")
 def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, job_dir: Path | None,
                   site: str | None, max_pages: int, depth: int, js: bool, log_level: str, contact_url: str,
-                  download_timeout: float, summary_json: bool, setting_pairs: tuple[str, ...]) -> None:
+                  download_timeout: float, parse_timeout: float, parse_memory: int, parse_workers: int,
+                  summary_json: bool, setting_pairs: tuple[str, ...]) -> None:
     """Crawl portals' 政府信息公开 sections into the archive, from their home pages.
 
     The crawl finds the disclosure section and its annual-report column, walks the
@@ -58,13 +75,14 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
     for url in urls:
         if not url.startswith(("http://", "https://")):
             raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="URLS")
-    extra: dict[str, str] = {}
+    extra: dict[str, object] = {"GKCRAWL_PARSE_TIMEOUT": parse_timeout, "GKCRAWL_PARSE_MEMORY_MB": parse_memory,
+                              "GKCRAWL_PARSE_WORKERS": parse_workers}  # `-s` may still override
     for pair in setting_pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
         extra[name.strip()] = value
-    sites_file = Path(extra["GKCRAWL_SITES_FILE"]) if extra.get("GKCRAWL_SITES_FILE") else None
+    sites_file = Path(str(extra["GKCRAWL_SITES_FILE"])) if extra.get("GKCRAWL_SITES_FILE") else None
     try:
         registry = load_registry(sites_file)
     except (OSError, ValueError, TypeError) as error:

@@ -13,40 +13,38 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from gkcrawl import vocabulary
+
 ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".ofd", ".rtf")
 
+# Titles' words are data: gkcrawl/data/vocabulary/discovery_words.yaml.
+_WORDS = vocabulary.discovery_words()
 # Traditional -> simplified, only for characters that occur in section and report titles.
-_FOLD = str.maketrans("開報資訊務議處內門網廣東區縣鄉鎮黨國數據統計年質聯興業環歷錄導規範總請複審應",
-                      "开报资讯务议处内门网广东区县乡镇党国数据统计年质联兴业环历录导规范总请复审应")
+_FOLD = _WORDS.fold
 
 _YEAR = r"(?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3}"
-_REPORT_PATTERNS = [
-    re.compile(r"信息公开.{0,8}(?:年度报告|年报|报告)"),
-    re.compile(r"政务公开.{0,6}(?:年度报告|年报)"),
-    re.compile(r"公开年报"),
-]
+_REPORT_PATTERNS = _WORDS.report_patterns
 # Titles that look like a report but are another kind of document. Words that also occur in
 # agency names (审计局, 统计局) are only looked for after the year: "大川市审计局2021年…".
-_NOT_REPORT_ANYWHERE = re.compile("法治政府|依法行政|政府工作报告|解读|图解|问答|通知|征求意见|发布会")
-_NOT_REPORT_AFTER_YEAR = re.compile(
-    "编制|报送|格式|模板|预算|决算|统计公报|国民经济|考核|评估|第三方|审计|述职|履职|工作总结|工作要点"
-    "|环境信息|企业信息|社会责任|网站工作年度报表|年度报表|培训|会议|督查|检查|统计年报|年报公示|企业年报"
-)
+_NOT_REPORT_ANYWHERE = _WORDS.not_report_anywhere
+_NOT_REPORT_AFTER_YEAR = _WORDS.not_report_after_year
 # 政务公开 reports of 2019 on are the OGI report only when they carry the template's tables.
-_OGI_WORDS = re.compile("信息公开")
-_OPEN_AFFAIRS_REPORT = re.compile(r"政务公开.{0,6}(?:年度报告|年报)")
+_OGI_WORDS = _WORDS.ogi_words
+_OPEN_AFFAIRS_REPORT = _WORDS.open_affairs_report
 # Script links: window.open('...'), openUrl("..."), location.href='...'.
-_SCRIPT_CALL = re.compile(r"""(?:open\w*|go\w*|show\w*|view\w*|location(?:\.href)?|href)\s*(?:\(|=)\s*['"]([^'"]+)['"]""",
+_SCRIPT_CALL = re.compile(r"""(?:open\w*|go\w*|show\w*|view\w*|location(?:\.href)?|href)"""
+                          r"""\s*(?:\(|=)\s*['"]([^'"]+)['"]""",
                           re.I)
 _LINKISH = re.compile(r"^(?:https?://|/|\./|\.\./)|\.(?:s?html?|jhtml|jsp|aspx?|php|pdf|docx?|wps|xlsx?|ofd)(?:[?#]|$)",
                       re.I)
-_SECTION_WORDS = ("政府信息公开", "信息公开", "政务公开", "法定主动公开", "主动公开", "公开目录", "信息公开目录")
-_SECTION_URL = re.compile(r"/(?:xxgk|zwgk|zfxxgk|gkml|xxgkml|zwxxgk|gk|public|opengov)(?:/|_|\.|$)", re.I)
-_COLUMN_WORDS = ("年报", "年度报告", "信息公开年报", "政府信息公开年报", "政府信息公开工作年度报告")
-_COLUMN_URL = re.compile(r"(?:zfxxgknb|xxgknb|gknb|ndbg|xxgkndbg|zfxxgkndbg|/nb/|/nb_|annualreport|annual_report)", re.I)
+_SECTION_WORDS = _WORDS.section_words
+_SECTION_URL = _WORDS.section_url
+_COLUMN_WORDS = _WORDS.column_words
+_COLUMN_URL = _WORDS.column_url
 _YEAR_COLUMN = re.compile(rf"^\s*({_YEAR})\s*年?度?\s*(?:年报|年度报告)?\s*$")
-_PAGINATION_WORDS = ("下一页", "下页", "后一页", "尾页", "末页", "最后一页", "上一页", "上页", "首页 ", "next", "»", "›")
-_PAGE_URL = re.compile(r"(?:index_\d+\.s?html?|[?&](?:page|pageno|pagenum|pageindex|currentpage|curpage|pn|p)=\d+)", re.I)
+_PAGINATION_WORDS = _WORDS.pagination_words + _WORDS.pagination_exact
+_PAGE_URL = re.compile(r"(?:index_\d+\.s?html?"
+                       r"|[?&](?:page|pageno|pagenum|pageindex|currentpage|curpage|pn|p)=\d+)", re.I)
 _SESSION_PATH = re.compile(r";(?:jsessionid|sid|phpsessid)=[^/?#]*", re.I)
 _SESSION_PARAMS = {"jsessionid", "sid", "phpsessid", "sessionid", "session_id", "aspsessionid"}
 
@@ -116,10 +114,11 @@ def script_link_target(href: str, onclick: str = "") -> str | None:
     return None
 
 
-_VIEWER_PATH = re.compile(r"(?:/pdfjs/|/pdf\.?js/|viewer\.(?:html?|jsp|aspx?|php)$|/(?:preview|fileview)\w*\.(?:html?|jsp|aspx?|php)$)",
+_VIEWER_PATH = re.compile(r"(?:/pdfjs/|/pdf\.?js/|viewer\.(?:html?|jsp|aspx?|php)$"
+                          r"|/(?:preview|fileview)\w*\.(?:html?|jsp|aspx?|php)$)",
                           re.I)
 _VIEWER_PARAMS = ("file", "url", "src", "path", "filepath", "fileurl")
-_MORE_LINK = re.compile(r"^[\[【(（<]?(?:更多|查看更多|more|更多信息|更多内容)[\s>»+\]】)）.…》>]*$", re.I)
+_MORE_LINK = _WORDS.more_link
 
 
 def unwrap_viewer_url(url: str) -> str:
@@ -198,7 +197,7 @@ def classify_link(text: str, url: str) -> LinkKind:
         return LinkKind.REPORT_COLUMN if looks_like_list_url(url) else LinkKind.REPORT
     if _YEAR_COLUMN.match(folded):
         return LinkKind.YEAR_COLUMN
-    if folded.lower() in _PAGINATION_WORDS or any(w in folded for w in _PAGINATION_WORDS[:7]):
+    if folded.lower() in _PAGINATION_WORDS or any(w in folded for w in _WORDS.pagination_words):
         return LinkKind.PAGINATION
     if folded.isdigit() and _PAGE_URL.search(url):
         return LinkKind.PAGINATION
@@ -226,6 +225,31 @@ def path_key(url: str) -> str:
     """The URL without its query: the unit for the per-path query-variant cap."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def host_allowed(host: str, allowed_hosts: set[str]) -> bool:
+    """True for an allowed host or one of its subdomains. A `www.` host stands for its whole
+    site: portals keep the disclosure platform on a sibling host (www.x.gov.cn -> xxgk.x.gov.cn)."""
+    host = host.lower()
+    for allowed in allowed_hosts:
+        allowed = allowed.lower()
+        if host == allowed:
+            return True
+        if not allowed or allowed[0].isdigit() or allowed.startswith("["):
+            continue  # an IP address has no subdomains
+        site = allowed.split(":")[0]
+        site = site[4:] if site.startswith("www.") else site
+        name = host.split(":")[0]
+        if name == site or name.endswith("." + site):
+            return True
+    return False
+
+
+def is_child_column(page_url: str, link_url: str) -> bool:
+    """A sub-column of this list (its own list content), not the site's navigation."""
+    page_dir = page_url.rsplit("/", 1)[0] + "/"
+    return link_url.startswith(page_dir) and path_key(link_url) != path_key(page_url) \
+        and "/" in link_url[len(page_dir):].rstrip("/")
 
 
 def title_year(text: str) -> int | None:

@@ -1,4 +1,4 @@
-"""What the spider hands the pipeline: one fetched document that may be a report."""
+"""What the spider hands the pipelines and the archive: documents that may be reports, and reports gone."""
 
 from __future__ import annotations
 
@@ -24,3 +24,12 @@ class DocumentItem:
     notes: list[str] = field(default_factory=list)
     # The server's file name for an attachment (`filename*=UTF-8''附件1.pdf`), when it sent one.
     content_disposition: str | None = None
+
+
+@dataclass
+class GoneReportItem:
+    """A report URL archived earlier that now answers 404/410: the archive marks it gone."""
+
+    url: str
+    when: str
+    status: int

@@ -16,14 +16,19 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
-_PAGE_FIELD = re.compile(r"^(?:cur_?page|current_?page|page_?no|page_?num|page_?index|page|pn|p|pageid)$", re.I)
-_SIZE_FIELD = re.compile(r"^(?:page_?size|per_?page|size|rows|limit|num)$", re.I)
+from gkcrawl import vocabulary
+
+# CMS fingerprints are data: gkcrawl/data/vocabulary/cms_fingerprints.yaml.
+_CMS = vocabulary.cms_fingerprints()
+
+_PAGE_FIELD = _CMS.page_field
+_SIZE_FIELD = _CMS.size_field
 _PAGE_CALL = re.compile(r"""javascript:\s*\w*(?:page|go|turn|jump)\w*\(\s*['"]?(\d{1,4})['"]?\s*\)""", re.I)
-_API_LITERAL = re.compile(r"""(["'])((?:[^"'\s<>]*?)(?:/api/|\.json|/interface/|/openapi/)[^"'\s<>]*)\1""", re.I)
+_API_LITERAL = _CMS.api_literal
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.I | re.S)
-_TITLE_KEYS = ("title", "name", "doctitle", "infotitle", "vc_title", "subject", "showtitle")
-_URL_KEYS = ("url", "link", "href", "docurl", "linkurl", "pageurl", "path", "infourl", "vc_url")
-_TOTAL_KEYS = ("total", "totalcount", "totalrecord", "totalrecords", "recordcount", "totalnum", "count")
+_TITLE_KEYS = _CMS.json_title_keys
+_URL_KEYS = _CMS.json_url_keys
+_TOTAL_KEYS = _CMS.json_total_keys
 MAX_API_PAGES = 300
 
 

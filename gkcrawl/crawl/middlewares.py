@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.task import deferLater
+
+from . import config, discovery
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ class CharsetFixMiddleware:
         self.stats = crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "CharsetFixMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> CharsetFixMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
@@ -100,8 +102,8 @@ class RetryAfterMiddleware:
         self.retry_codes = set(crawler.settings.getlist("RETRY_HTTP_CODES"))
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "RetryAfterMiddleware":
-        return cls(crawler, crawler.settings.getfloat("GKCRAWL_MAX_RETRY_AFTER", 30.0))
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        return cls(crawler, config.get_float(crawler.settings, "GKCRAWL_MAX_RETRY_AFTER"))
 
     async def process_response(self, request: Request, response: Response) -> Response:
         if response.status not in self.retry_codes:
@@ -128,20 +130,18 @@ class ConfinementMiddleware:
         self.stats = crawler.stats
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ConfinementMiddleware":
+    def from_crawler(cls, crawler: Crawler) -> ConfinementMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
         from scrapy.exceptions import IgnoreRequest
-
-        from gkcrawl.crawl.spiders.disclosure import host_allowed
 
         spider = self.crawler.spider
         allowed = getattr(spider, "allowed_hosts", None)
         if not allowed or request.url.startswith(("data:", "file:", "about:")):
             return None
         host = urlsplit(request.url).netloc.rsplit("@", 1)[-1]
-        if host_allowed(host, allowed):
+        if discovery.host_allowed(host, allowed):
             return None
         self.stats.inc_value("gkcrawl/offsite_dropped")
         logger.info("not leaving the crawl's sites: %s", request.url)

@@ -1,125 +1,144 @@
-"""The store pipeline: a report candidate -> parse_document -> record_report.
+"""The store pipeline: a report candidate -> the archive's `derivations` table -> derivation.
 
-Discovery says a document is a report by its title; the parser says so by its tables.
-Either is enough (pre-2019 reports have no standard tables, `template` null), except
-that a document the parser flags `not_a_report` with no table is kept only as a capture.
+The crawl never parses. It records each fetched document that may be a report (with
+discovery's judgement: role, notes, link text, title) and hands it to the derivation room
+(`gkcrawl.derive`), whose worker processes parse it from the archived bytes beside the
+crawl, under time and memory limits. Whether it is a report is decided there, after the
+parse (`gkcrawl.derive.decision.is_report`). The spider's close waits for the room to drain,
+so a crawl still ends with every report derived and its counts in the stats.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from pathlib import PurePosixPath
+import time
+from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_to_future
-from twisted.internet.threads import deferToThreadPool
-from twisted.python.threadpool import ThreadPool
+from twisted.internet.threads import deferToThread
 
-from . import discovery
-from .archive_link import ArchiveLink
+from gkcrawl.derive.candidates import pending_ids, record_candidate
+from gkcrawl.derive.decision import Candidate, disposition_filename, filename_of, is_report
+from gkcrawl.derive.deriver import Recorded
+from gkcrawl.derive.limits import ParseLimits
+from gkcrawl.derive.room import BackgroundRoom
+from gkcrawl.derive.supervisor import Supervisor
+
+from . import config
+from .archive_access import archive_of
 from .items import DocumentItem
+from .warc import iso_utc, utc_now
 
 logger = logging.getLogger(__name__)
 
-
-# A notice page ("现将…予以公布", 附件：….pdf) says little; its attachment is the report.
-NOTICE_MAX_TEXT = 600
+__all__ = ["StoreReportPipeline", "disposition_filename", "filename_of", "is_report", "limits_from"]
 
 
-def is_report(item: DocumentItem, result: Any) -> bool:
-    """The decision to store a report row, from discovery's role and the parse."""
-    if result.template is not None:
-        return True
-    if "links_report_attachment" in item.notes and (
-            "notice_with_attachment" in (result.flags or []) or len((result.text or "").strip()) < NOTICE_MAX_TEXT):
-        return False  # the parser or the length says: a notice; its attachment is the report
-    if "not_a_report" in (result.flags or []) and item.role != "report":
-        return False
-    if not result.error and discovery.needs_template(item.link_text or item.title_hint):
-        return False  # a 政务公开 work summary: the OGI report under that name has the tables
-    return item.role in ("report", "attachment")
+def limits_from(settings: Any) -> ParseLimits:
+    """GKCRAWL_PARSE_TIMEOUT / _MEMORY_MB / _WORKERS as limits; NotConfigured when out of range."""
+    try:
+        return ParseLimits(wall_seconds=config.get_float(settings, "GKCRAWL_PARSE_TIMEOUT"),
+                           memory_mb=config.get_int(settings, "GKCRAWL_PARSE_MEMORY_MB"),
+                           workers=config.get_int(settings, "GKCRAWL_PARSE_WORKERS"))
+    except ValueError as error:
+        raise NotConfigured(f"GKCRAWL_PARSE_*: {error}") from error
 
 
-def filename_of(url: str, content_disposition: str | None = None) -> str:
-    """The document's file name: the server's Content-Disposition first, else the URL's last part."""
-    if content_disposition:
-        name = disposition_filename(content_disposition)
-        if name:
-            return name
-    return unquote(PurePosixPath(urlsplit(url).path).name)
-
-
-def disposition_filename(header: str) -> str | None:
-    """`attachment; filename*=UTF-8''%E9%99%84.pdf` or `filename="a.pdf"` -> the name (RFC 6266)."""
-    extended = re.search(r"filename\*\s*=\s*([\w-]+)'[^']*'([^;]+)", header, re.I)
-    if extended:
-        charset = extended.group(1).lower().replace("gb2312", "gb18030").replace("gbk", "gb18030")
-        try:
-            return PurePosixPath(unquote(extended.group(2).strip().strip('"'), encoding=charset)).name or None
-        except LookupError:
-            return None
-    plain = re.search(r"filename\s*=\s*\"?([^\";]+)", header, re.I)
-    return PurePosixPath(unquote(plain.group(1).strip())).name or None if plain else None
+def candidate_of(item: DocumentItem) -> Candidate:
+    return Candidate(url=item.url, sha256=item.sha256, capture_id=item.capture_id, fetched_at=item.fetched_at,
+                     site=item.site, content_type=item.content_type, content_disposition=item.content_disposition,
+                     role=item.role, title_hint=item.title_hint, link_text=item.link_text, notes=list(item.notes))
 
 
 class StoreReportPipeline:
-    """Parse each report candidate and store it as a report version (keyed by url, sha256)."""
+    """Record each report candidate and hand it to the derivation room; count what it became."""
 
-    def __init__(self, crawler: Crawler) -> None:
+    def __init__(self, crawler: Crawler, limits: ParseLimits) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        # One parser thread: documents are parsed off the reactor thread, one at a time, so the
-        # parser's own caches never see two callers at once.
-        self.parse_pool = ThreadPool(minthreads=1, maxthreads=1, name="gkcrawl-parse")
+        self.limits = limits
+        self.room: BackgroundRoom | None = None
+        self.supervisor: Supervisor | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "StoreReportPipeline":
-        pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.parse_pool.start, signal=signals.spider_opened)
-        crawler.signals.connect(pipeline.parse_pool.stop, signal=signals.spider_closed)
-        return pipeline
+    def from_crawler(cls, crawler: Crawler) -> StoreReportPipeline:
+        return cls(crawler, limits_from(crawler.settings))
+
+    def open_spider(self) -> None:
+        archive = archive_of(self.crawler)
+        warc_root = Path(config.get(self.crawler.settings, "GKCRAWL_WARC_DIR"))
+        self.supervisor = Supervisor(self.limits)
+        self.room = BackgroundRoom(archive.db_path, warc_root, self.supervisor, self._recorded_from_thread)
+        for derivation_id in pending_ids(archive.db):  # left underived by a stopped crawl
+            self.stats.inc_value("gkcrawl/derive/resumed")
+            self.room.submit(derivation_id)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, DocumentItem):
-            return item
-        from gkcrawl.archive.store import record_report
-        from gkcrawl.parse import ParseResult, parse_document
-
-        try:
-            # Parsing a PDF takes seconds: off the reactor thread, so downloads go on meanwhile.
-            # The archive connection stays on the reactor thread (sqlite connections are per thread).
-            from twisted.internet import reactor
-
-            result = await deferred_to_future(deferToThreadPool(
-                reactor, self.parse_pool, parse_document, item.body,
-                filename=filename_of(item.url, item.content_disposition), content_type=item.content_type,
-                url=item.url))
-        except Exception as exc:  # noqa: BLE001 - a parser crash is recorded, never fatal
-            logger.exception("parser failed on %s", item.url)
-            self.stats.inc_value("gkcrawl/parse_errors")
-            result = ParseResult(error=f"parser crashed: {type(exc).__name__}: {exc}")
-        if not is_report(item, result):
-            self.stats.inc_value("gkcrawl/not_reports")
             return item
         if item.capture_id is None:
             self.stats.inc_value("gkcrawl/archive_errors")
             logger.error("no capture row for %s: report not stored", item.url)
             return item
-        db = ArchiveLink.for_crawler(self.crawler).db
+        assert self.room is not None
         try:
-            _, new_version = record_report(db, item.capture_id, result, url=item.url, fetched_at=item.fetched_at,
-                                           sha256=item.sha256, site=item.site)
+            derivation_id, _ = record_candidate(archive_of(self.crawler).db, candidate_of(item),
+                                                now=iso_utc(utc_now()))
         except Exception:  # noqa: BLE001 - one bad row never stops the crawl
-            logger.exception("could not store the report %s", item.url)
+            logger.exception("could not record the report candidate %s", item.url)
             self.stats.inc_value("gkcrawl/archive_errors")
             return item
-        self.stats.inc_value("gkcrawl/reports_seen")
-        self.stats.inc_value(f"gkcrawl/site/{item.site}/reports")
-        if new_version:
-            self.stats.inc_value("gkcrawl/reports_new")
-            self.stats.inc_value(f"gkcrawl/site/{item.site}/reports_new")
+        self.stats.inc_value("gkcrawl/derive/queued")
+        self.room.submit(derivation_id)
         return item
+
+    def _recorded_from_thread(self, recorded: Recorded) -> None:
+        # Imported here, not at module level: importing the reactor installs one, and this
+        # module is also imported outside a crawl (tests, tools).
+        from twisted.internet import reactor
+
+        reactor.callFromThread(self._count, recorded)
+
+    def _count(self, recorded: Recorded) -> None:
+        """The stats a stored report always had, plus the derivation's own."""
+        inc = self.stats.inc_value
+        if recorded.parsed:
+            inc("gkcrawl/derive/parsed")
+            inc("gkcrawl/derive/parse_ms", int(recorded.seconds * 1000))
+        if recorded.failed and recorded.parsed:
+            inc("gkcrawl/parse_failures")
+            inc(f"gkcrawl/site/{recorded.site}/parse_failures")
+            logger.warning("parse failed for %s: %s", recorded.url, recorded.error)
+        elif recorded.error and not recorded.unreadable:
+            inc("gkcrawl/derive/converter_timeouts")
+        if recorded.unreadable:
+            inc("gkcrawl/archive_errors")
+            logger.error("could not derive %s: %s", recorded.url, recorded.error)
+            return
+        if recorded.report_id is None:
+            inc("gkcrawl/not_reports")
+            return
+        inc("gkcrawl/reports_seen")
+        inc(f"gkcrawl/site/{recorded.site}/reports")
+        if recorded.new_version:
+            inc("gkcrawl/reports_new")
+            inc(f"gkcrawl/site/{recorded.site}/reports_new")
+
+    async def close_spider(self) -> None:
+        """Wait for every derivation (before spider_closed, so the summary counts them all)."""
+        if self.room is None:
+            return
+        started = time.monotonic()
+        waiting = self.room.outstanding
+        await deferred_to_future(deferToThread(self.room.close))
+        drained = round(time.monotonic() - started, 3)
+        self.stats.set_value("gkcrawl/derive/drain_seconds", drained)
+        logger.info("derivation: %s documents still deriving when the crawl ended, drained in %.1f s",
+                    waiting, drained)
+        self.stats.set_value("gkcrawl/derive/waiting_at_close", waiting)
+        if self.supervisor is not None:
+            self.stats.set_value("gkcrawl/derive/workers_started", self.supervisor.workers_started)
+            self.stats.set_value("gkcrawl/derive/worker_peak_rss_kb", self.supervisor.peak_rss_kb)

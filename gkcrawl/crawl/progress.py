@@ -15,6 +15,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from . import config
+
 
 def site_rows(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
     """Per-site counters out of the flat stats (`gkcrawl/site/HOST/KEY`)."""
@@ -45,8 +47,8 @@ class ProgressExtension:
         self.loop: task.LoopingCall | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ProgressExtension":
-        interval = crawler.settings.getfloat("GKCRAWL_PROGRESS_INTERVAL", 3.0)
+    def from_crawler(cls, crawler: Crawler) -> ProgressExtension:
+        interval = config.get_float(crawler.settings, "GKCRAWL_PROGRESS_INTERVAL")
         if interval <= 0:
             raise NotConfigured("GKCRAWL_PROGRESS_INTERVAL must be > 0 to print progress")
         extension = cls(crawler, interval)

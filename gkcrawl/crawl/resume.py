@@ -7,23 +7,47 @@ filter persists a report request's fingerprint only once its item has left the p
 may still be unfetched). Navigation pages are never persisted: a resumed crawl
 walks the section and list pages again (cheap, revalidated by the HTTP cache) and skips
 every report already stored.
+
+Only Scrapy's public API is used: the completed set is this module's own file (each
+fingerprint as its 2-byte big-endian length, then its bytes), read and written here.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.dupefilters import RFPDupeFilter, _read_fingerprints
+from scrapy.dupefilters import RFPDupeFilter
 from scrapy.http import Request
 from scrapy.utils.job import job_dir
+
+from .items import DocumentItem
 
 COMPLETED_FILE = "completed.seen"
 LEAF_ROLES = {"report", "attachment"}
 LINKS_ATTACHMENT = "links_report_attachment"  # DocumentItem note: the page links report files
+_SIZE_BYTES = 2
+
+
+def read_fingerprints(data: bytes) -> Iterator[bytes]:
+    """The fingerprints of a completed file; a record cut short by a kill is dropped."""
+    pos = 0
+    while pos + _SIZE_BYTES <= len(data):
+        size = int.from_bytes(data[pos:pos + _SIZE_BYTES], "big")
+        pos += _SIZE_BYTES
+        fingerprint = data[pos:pos + size]
+        if len(fingerprint) < size:
+            return
+        yield fingerprint
+        pos += size
+
+
+def fingerprint_record(fingerprint: bytes) -> bytes:
+    return len(fingerprint).to_bytes(_SIZE_BYTES, "big") + fingerprint
 
 
 class CompletedDupeFilter(RFPDupeFilter):
@@ -32,24 +56,28 @@ class CompletedDupeFilter(RFPDupeFilter):
     def __init__(self, path: str | None = None, debug: bool = False, **kwargs: Any) -> None:
         super().__init__(None, debug, **kwargs)
         self.completed_file = None
-        self.completed_count = 0
+        self.completed: set[bytes] = set()
         if path:
-            self.completed_file = Path(path, COMPLETED_FILE).open("a+b")
+            self.completed_file = Path(path, COMPLETED_FILE).open("a+b")  # noqa: SIM115 -- held until close()
             self.completed_file.seek(0)
-            loaded = set(_read_fingerprints(self.completed_file.read()))
-            self.completed_count = len(loaded)
-            self._fingerprints.update(loaded)
+            self.completed = set(read_fingerprints(self.completed_file.read()))
+        self.completed_count = len(self.completed)
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "CompletedDupeFilter":
+    def from_crawler(cls, crawler: Crawler) -> CompletedDupeFilter:
         dupefilter = cls(job_dir(crawler.settings), crawler.settings.getbool("DUPEFILTER_DEBUG"),
                          fingerprinter=crawler.request_fingerprinter)
         crawler.signals.connect(dupefilter.item_scraped, signal=signals.item_scraped)
         return dupefilter
 
+    def request_seen(self, request: Request) -> bool:
+        if self.fingerprinter.fingerprint(request) in self.completed:
+            return True  # stored by an earlier run of this job
+        return super().request_seen(request)
+
     def item_scraped(self, item: Any, response: Any, spider: Any = None) -> None:
         request: Request | None = getattr(response, "request", None)
-        if request is None or request.meta.get("gk_role") not in LEAF_ROLES:
+        if not isinstance(item, DocumentItem) or request is None or request.meta.get("gk_role") not in LEAF_ROLES:
             return
         if LINKS_ATTACHMENT in getattr(item, "notes", ()):
             # Its files may not be fetched yet: a resumed crawl must read the page again to find them.
@@ -59,8 +87,7 @@ class CompletedDupeFilter(RFPDupeFilter):
     def mark_completed(self, request: Request) -> None:
         if self.completed_file is None:
             return
-        fingerprint = self._fingerprint(request)
-        self.completed_file.write(len(fingerprint).to_bytes(2, "big") + fingerprint)
+        self.completed_file.write(fingerprint_record(self.fingerprinter.fingerprint(request)))
         self.completed_file.flush()
 
     def close(self, reason: str) -> None:

@@ -36,15 +36,15 @@ class CrawlOptions:
     job_dir: Path | None = None           # JOBDIR: resume a stopped crawl
     cache_dir: Path | None = None         # default: httpcache/<db name>/ beside the database
     site: str | None = None               # a registry entry's name
-    max_pages: int = 0                    # 0: no cap
-    depth: int = 8
-    js: bool = True
+    max_pages: int = default_settings.CLOSESPIDER_PAGECOUNT  # 0: no cap
+    depth: int = default_settings.GKCRAWL_DEPTH_LIMIT
+    js: bool = True                       # gkcrawl crawl renders script-built lists unless --no-js
     log_level: str = "WARNING"
     contact_url: str = default_settings.GKCRAWL_CONTACT_URL
-    download_timeout: float = 30.0
-    retry_times: int = 2
-    obey_robots: bool = True
-    progress_interval: float = 3.0
+    download_timeout: float = default_settings.DOWNLOAD_TIMEOUT
+    retry_times: int = default_settings.RETRY_TIMES
+    obey_robots: bool = default_settings.ROBOTSTXT_OBEY
+    progress_interval: float = default_settings.GKCRAWL_PROGRESS_INTERVAL
     sites_file: Path | None = None
     extra_settings: dict[str, Any] = field(default_factory=dict)
 
@@ -103,7 +103,7 @@ def build_settings(db_path: Path, options: CrawlOptions) -> Settings:
         "GKCRAWL_DEPTH_LIMIT": options.depth,
         # The spider counts depth itself (a list's further pages are not deeper); Scrapy's own
         # limit stays as a backstop against an endless chain the spider failed to see.
-        "DEPTH_LIMIT": options.depth + 100,
+        "DEPTH_LIMIT": options.depth + default_settings.DEPTH_BACKSTOP,
         "CLOSESPIDER_PAGECOUNT": options.max_pages,
         "GKCRAWL_JS": options.js,
         "LOG_LEVEL": options.log_level.upper(),

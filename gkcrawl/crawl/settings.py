@@ -1,7 +1,9 @@
 """Scrapy settings for gkcrawl: polite, confined, resumable and archived by default.
 
 `scrapy.cfg` points here; `runner.run_crawl` starts from these and overrides per run
-(database path, WARC dir, job dir, depth, page cap, JS on or off).
+(database path, WARC dir, job dir, depth, page cap, JS on or off). Every `GKCRAWL_*`
+setting is declared here, once, with its default; code reads them through `config.py`
+and the CLI's and `CrawlOptions`' defaults are these values.
 """
 
 from __future__ import annotations
@@ -27,15 +29,23 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
 # Confinement.
-DEPTH_LIMIT = 8
+GKCRAWL_DEPTH_LIMIT = 8  # link depth from the start page, counted by the spider (a list's further pages do not count)
+# Scrapy's own depth counts every further list page too: it is only a backstop against an
+# endless chain the spider failed to see.
+DEPTH_BACKSTOP = 100
+DEPTH_LIMIT = GKCRAWL_DEPTH_LIMIT + DEPTH_BACKSTOP
 DEPTH_PRIORITY = 0
 GKCRAWL_MAX_QUERY_VARIANTS = 20  # distinct query strings followed per path (calendar traps)
+CLOSESPIDER_PAGECOUNT = 0  # stop after this many responses (0: no cap; `--max-pages`)
+# Re-request the reports archived earlier on the crawl's hosts, so removals (404/410) are noticed.
+GKCRAWL_RECHECK_KNOWN = True
 
 # Faults: retried, then recorded with their reason.
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
-DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_TIMEOUT = 30.0
+GKCRAWL_MAX_RETRY_AFTER = 30.0  # longest Retry-After (seconds) waited before a retry; longer asks are capped
 DOWNLOAD_MAXSIZE = 25 * 1024 * 1024  # scanned report PDFs run to ~20 MB; more is a trap
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
@@ -60,20 +70,33 @@ DOWNLOADER_MIDDLEWARES = {
     "gkcrawl.crawl.capture.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {"gkcrawl.crawl.pipelines.StoreReportPipeline": 300}
+# Parsing runs beside the crawl in supervised worker processes (gkcrawl.derive); a document
+# past a limit is recorded as a failed parse (`--parse-timeout/--parse-memory/--parse-workers`).
+GKCRAWL_PARSE_WORKERS = 2  # documents parsed at once, one worker process each
+GKCRAWL_PARSE_TIMEOUT = 60.0  # wall-time seconds one document may take
+GKCRAWL_PARSE_MEMORY_MB = 2048  # address space of each worker and its converters (0: no limit)
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
+    # The one owner of the archive database (capture rows, reports, gone marks).
+    "gkcrawl.crawl.archive_access.ArchiveExtension": 100,
     "gkcrawl.crawl.progress.ProgressExtension": 500,
 }
-GKCRAWL_PROGRESS_INTERVAL = 3.0
+GKCRAWL_PROGRESS_INTERVAL = 3.0  # seconds between progress lines on stderr (0: none)
 
 # Archive locations (set per run by runner.run_crawl).
-GKCRAWL_DB_PATH = "archive/gkcrawl.db"
-GKCRAWL_WARC_DIR = "archive/warc"
-GKCRAWL_WARC_MAX_BYTES = 100 * 1024 * 1024
-GKCRAWL_SITES_FILE = ""  # empty: the bundled gkcrawl/data/sites.yaml
+GKCRAWL_DB_PATH = "archive/gkcrawl.db"  # the archive database (empty: the crawl archives nothing)
+GKCRAWL_WARC_DIR = "archive/warc"  # where WARC files go (runner: warc/ beside the database)
+GKCRAWL_WARC_MAX_BYTES = 100 * 1024 * 1024  # a WARC file is closed and a new one begun past this size
+GKCRAWL_SITES_FILE = ""  # the site registry (empty: the bundled gkcrawl/data/sites.yaml)
+# Injected clock and WARC record ids (callables), so tests write byte-identical WARCs.
+# None: the real UTC clock and random uuid record ids.
+GKCRAWL_CLOCK = None  # () -> aware datetime, the fetch time of each record
+GKCRAWL_RECORD_IDS = None  # () -> '<urn:uuid:...>', each WARC record's id
 
 # The browser is used only for requests that ask for it (meta["playwright"]); the handler is
-# installed by runner.run_crawl when JS is on.
+# installed by runner.run_crawl when JS is on. Off here, for a bare `scrapy crawl` without that
+# handler; `gkcrawl crawl` turns it on unless `--no-js`.
+GKCRAWL_JS = False
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {

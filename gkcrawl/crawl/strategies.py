@@ -12,15 +12,18 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
 
-# The call, not the function's definition (`function createPageHTML(_nPageCount, ...)`).
-_TRS_CALL = re.compile(r"(?<!function )createPageHTML\(([^()]*)\)")
+from gkcrawl import vocabulary
+
+# CMS fingerprints are data: gkcrawl/data/vocabulary/cms_fingerprints.yaml.
+_CMS = vocabulary.cms_fingerprints()
+
+_TRS_CALL = _CMS.trs_call
 _TRS_EXT = re.compile(r"^[sj]?html?$|^jsp$|^aspx?$", re.I)
 _JS_NUMBER_VAR = r"\b{name}\s*=\s*['\"]?(\d+)"
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
-_PROXY_URL = re.compile(r"""[^\s'"<>()]*dataproxy\.jsp[^\s'"<>()]*""", re.I)
-_HANWEB_KEYS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid",
-                "webname", "permissiontype")
-_ANALYTICS = re.compile(r"(?:hm\.baidu|google-analytics|googletagmanager|cnzz|51\.la|jquery|ucap|conac|zfwzgl)", re.I)
+_PROXY_URL = _CMS.hanweb_proxy_url
+_HANWEB_KEYS = _CMS.hanweb_keys
+_ANALYTICS = _CMS.analytics
 
 
 def trs_page_urls(page_text: str, page_url: str) -> list[str]:

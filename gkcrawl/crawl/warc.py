@@ -127,7 +127,8 @@ class WarcFileWriter:
         common = {"WARC-Record-ID": response_id, "WARC-Date": date}
         if exchange.revisit_of is not None:
             refers_uri, refers_date = exchange.revisit_of
-            record = self._writer.create_revisit_record(exchange.url, exchange.revisit_digest or warc_digest(exchange.body), refers_uri,
+            digest = exchange.revisit_digest or warc_digest(exchange.body)
+            record = self._writer.create_revisit_record(exchange.url, digest, refers_uri,
                                                         refers_date, http_headers=http_headers,
                                                         warc_headers_dict=common)
             if exchange.revisit_profile:

@@ -7,6 +7,7 @@ same clutter they meet on real sites (字号【大 中 小】, 打印, 关闭, �
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -52,8 +53,10 @@ def header_html(identity: Identity) -> str:
     nav = "".join(
         f'<li><a href="{href.format(xxgk=identity.section_path)}" target="_self">{name}</a></li>'
         for name, href in NAV_ITEMS)
-    return (f'<div class="top"><div class="w1200"><span class="date">欢迎访问{escape(identity.body_name)}门户网站</span>'
-            f'<span class="toplinks"><a href="javascript:void(0)">无障碍浏览</a> | <a href="javascript:void(0)">长者模式</a>'
+    return (f'<div class="top"><div class="w1200">'
+            f'<span class="date">欢迎访问{escape(identity.body_name)}门户网站</span>'
+            f'<span class="toplinks"><a href="javascript:void(0)">无障碍浏览</a> | '
+            f'<a href="javascript:void(0)">长者模式</a>'
             f' | <a href="/hdjl/index.html">联系我们</a></span></div></div>\n'
             f'<div class="header"><div class="w1200"><a class="logo" href="/">'
             f'<img src="/images/logo.png" alt="{escape(identity.body_name)}"><h1>{escape(identity.body_name)}</h1></a>'
@@ -116,7 +119,7 @@ def list_items_html(items: list[tuple[str, str, str]]) -> str:
 
 
 def column_html(identity: Identity, column_name: str, crumbs: list[tuple[str, str]], list_html: str,
-                *, side_links: list[tuple[str, str]] = (), charset: str = "utf-8",
+                *, side_links: Sequence[tuple[str, str]] = (), charset: str = "utf-8",
                 extra_head: str = "") -> str:
     """A column (栏目) page: side menu of sibling columns, then the list part."""
     side = "".join(f'<li><a href="{escape(href)}">{escape(text)}</a></li>' for text, href in side_links)

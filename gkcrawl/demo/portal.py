@@ -7,9 +7,9 @@ A `Style` says how to build a site and what it holds (its manifest). `serve_styl
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Callable
 
 from . import style_demo
 from .server import PortalServer, RunningPortal, Site

@@ -2,7 +2,8 @@
 
 The figures are drawn from a seeded random generator and then made to satisfy the template's
 arithmetic (一 + 二 = 三(七) + 四 per column, row totals, part 四 totals), so a parser that
-checks the arithmetic finds it holds. The same `ReportDoc` renders to HTML (real `<table>`s
+checks the arithmetic finds it holds. Rows, columns, groups and their printed labels are the
+national formats' own (gkcrawl.template). The same `ReportDoc` renders to HTML (real `<table>`s
 with rowspan/colspan headers), DOCX and PDF, so one report reads the same in every form.
 """
 
@@ -12,15 +13,14 @@ import random
 from dataclasses import dataclass, field
 from html import escape
 
-APPLICANTS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
-WITHHELD = ("1.属于国家秘密", "2.其他法律行政法规禁止公开", "3.危及“三安全一稳定”", "4.保护第三方合法权益",
-            "5.属于三类内部事务信息", "6.属于四类过程性信息", "7.属于行政执法案卷", "8.属于行政查询事项")
-UNABLE = ("1.本机关不掌握相关政府信息", "2.没有现成信息需要另行制作", "3.补正后申请内容仍不明确")
-NOT_PROCESSED = ("1.信访举报投诉类申请", "2.重复申请", "3.要求提供公开出版物", "4.无正当理由大量反复申请",
-                 "5.要求行政机关确认或重新出具已获取信息")
-OTHER_2021 = ("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
-              "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "3.其他")
-APPEAL_RESULTS = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+from gkcrawl import template as national
+
+# How often each outcome row is drawn (a demo's taste, not the template's); others weigh 1.
+OUTCOME_WEIGHTS = {"requests.granted": 40, "requests.partial": 8, "requests.unable.no_info": 12,
+                   "requests.unable.needs_creation": 3, "requests.unable.unclear": 2,
+                   "requests.not_processed.petition": 3, "requests.not_processed.repeated": 2,
+                   "requests.other": 2, "requests.other.no_supplement": 2, "requests.other.no_fee": 2,
+                   "requests.other.other": 2}
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,6 @@ class ReportDoc:
     intro: str
     sections: list[Section]
 
-    def plain_lines(self) -> list[str]:
-        """The text a reader sees, tables as tab-separated rows (for checks and search)."""
-        lines = [self.title, self.intro]
-        for section in self.sections:
-            lines.append(section.heading)
-            lines.extend(section.paragraphs)
-            if section.table:
-                lines.extend("\t".join(cell.text for cell in row) for row in section.table)
-        return lines
-
 
 def _spread(rng: random.Random, total: int, slots: int, weights: list[int]) -> list[int]:
     counts = [0] * slots
@@ -70,40 +60,41 @@ def _spread(rng: random.Random, total: int, slots: int, weights: list[int]) -> l
 
 
 def _request_rows(rng: random.Random, template: str, scale: int) -> list[tuple[str, list[int]]]:
-    """Part 三 as (label path, six applicant counts); arithmetic consistent."""
+    """Part 三 as (label path, six applicant counts), in the format's row order; arithmetic consistent."""
     new = [rng.randint(0, 12 * scale), rng.randint(0, 3 * scale), 0, rng.randint(0, 1),
            rng.randint(0, 1), rng.randint(0, 2)]
     carried_in = [rng.randint(0, 2), rng.randint(0, 1), 0, 0, 0, 0]
     carried_out = [min(rng.randint(0, 2), n + c) for n, c in zip(new, carried_in)]
-    other_labels = OTHER_2021 if template == "2021" else ("",)
-    outcome_labels = (["(一)予以公开", "(二)部分公开(区分处理的,只计这一情形,不计其他情形)"]
-                      + [f"(三)不予公开/{x}" for x in WITHHELD] + [f"(四)无法提供/{x}" for x in UNABLE]
-                      + [f"(五)不予处理/{x}" for x in NOT_PROCESSED]
-                      + [f"(六)其他处理/{x}".rstrip("/") for x in other_labels])
-    weights = [40, 8] + [1] * len(WITHHELD) + [12, 3, 2] + [3, 2, 1, 1, 1] + [2] * len(other_labels)
-    outcome_counts = [_spread(rng, n + c - o, len(outcome_labels), weights)
+    rows = [row for row in national.template(template).rows if row.part == "requests"]
+    outcomes = national.outcome_rows([row.id for row in rows])
+    weights = [OUTCOME_WEIGHTS.get(row_id, 1) for row_id in outcomes]
+    outcome_counts = [_spread(rng, n + c - o, len(outcomes), weights)
                       for n, c, o in zip(new, carried_in, carried_out)]
-    rows: list[tuple[str, list[int]]] = [("一、本年新收政府信息公开申请数量", new),
-                                         ("二、上年结转政府信息公开申请数量", carried_in)]
-    for index, label in enumerate(outcome_labels):
-        rows.append((f"三、本年度办理结果/{label}", [col[index] for col in outcome_counts]))
-    totals = [n + c - o for n, c, o in zip(new, carried_in, carried_out)]
-    rows.append(("三、本年度办理结果/(七)总计", totals))
-    rows.append(("四、结转下年度继续办理", carried_out))
-    return rows
+    counts = {"requests.new": new, "requests.carried_in": carried_in, "requests.carried_out": carried_out,
+              "requests.total": [n + c - o for n, c, o in zip(new, carried_in, carried_out)]}
+    for index, row_id in enumerate(outcomes):
+        counts[row_id] = [column[index] for column in outcome_counts]
+    return [("/".join(row.path), counts[row.id]) for row in rows]
 
 
 def _requests_table(rows: list[tuple[str, list[int]]]) -> Grid:
     def values(counts: list[int]) -> list[Cell]:
         return [Cell(str(v)) for v in counts] + [Cell(str(sum(counts)))]
 
+    columns = national.columns()
+    over: list[Cell] = []
+    for index, column in enumerate(columns):
+        if column.heading is None:
+            over.append(Cell(column.name, rowspan=2))
+        elif index == 0 or columns[index - 1].heading != column.heading:
+            over.append(Cell(column.heading, colspan=sum(1 for c in columns if c.heading == column.heading)))
     grid: Grid = [
-        [Cell("(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)", rowspan=3, colspan=3),
-         Cell("申请人情况", colspan=7)],
-        [Cell("自然人", rowspan=2), Cell("法人或其他组织", colspan=5), Cell("总计", rowspan=2)],
-        [Cell(name) for name in APPLICANTS[1:]],
+        [Cell(national.rulebook().rule("requests_balance").printed or "", rowspan=3, colspan=3),
+         Cell(national.APPLICANTS_HEADING, colspan=len(columns))],
+        over,
+        [Cell(column.name) for column in columns if column.heading is not None],
     ]
-    outcome_rows = [r for r in rows if r[0].startswith("三、")]
+    outcome_rows = [r for r in rows if len(r[0].split("/")) > 1]
     groups: dict[str, int] = {}
     for label, _ in outcome_rows:
         parts = label.split("/")
@@ -118,7 +109,7 @@ def _requests_table(rows: list[tuple[str, list[int]]]) -> Grid:
             continue
         row: list[Cell] = []
         if first_outcome:
-            row.append(Cell("三、本年度办理结果", rowspan=len(outcome_rows)))
+            row.append(Cell(parts[0], rowspan=len(outcome_rows)))
             first_outcome = False
         if len(parts) == 2:
             row.append(Cell(parts[1], colspan=2))
@@ -132,18 +123,25 @@ def _requests_table(rows: list[tuple[str, list[int]]]) -> Grid:
 
 
 def _appeals(rng: random.Random) -> tuple[Grid, list[int]]:
+    groups, results = national.appeal_groups(), national.appeal_results()
     numbers: list[int] = []
-    for _ in range(3):
+    for _ in groups:
         group = [rng.randint(0, 2), rng.randint(0, 1), 0, rng.randint(0, 1)]
         numbers.extend(group + [sum(group)])
-    grid: Grid = [
-        [Cell("行政复议", colspan=5), Cell("行政诉讼", colspan=10)],
-        [*(Cell(x, rowspan=2) for x in APPEAL_RESULTS), Cell("未经复议直接起诉", colspan=5),
-         Cell("复议后起诉", colspan=5)],
-        [Cell(x) for x in APPEAL_RESULTS * 2],
-        [Cell(str(n)) for n in numbers],
-    ]
-    return grid, numbers
+    names = [result.name for result in results]
+    top: list[Cell] = []
+    middle: list[Cell] = []
+    bottom: list[Cell] = []
+    for index, named in enumerate(groups):
+        if named.heading is None:
+            top.append(Cell(named.name, colspan=len(names)))
+            middle += [Cell(name, rowspan=2) for name in names]
+            continue
+        if index == 0 or groups[index - 1].heading != named.heading:
+            top.append(Cell(named.heading, colspan=len(names) * sum(1 for g in groups if g.heading == named.heading)))
+        middle.append(Cell(named.name, colspan=len(names)))
+        bottom += [Cell(name) for name in names]
+    return [top, middle, bottom, [Cell(str(n)) for n in numbers]], numbers
 
 
 def _active_2021(rng: random.Random) -> Grid:
@@ -188,7 +186,8 @@ def _active_2019(rng: random.Random) -> Grid:
         [Cell("行政事业性收费"), Cell(str(rng.randint(0, 5))), Cell("0", colspan=2)],
         [Cell("第二十条第(九)项", colspan=4)],
         [Cell("信息内容"), Cell("采购项目数量"), Cell("采购总金额", colspan=2)],
-        [Cell("政府集中采购"), Cell(str(rng.randint(0, 20))), Cell(f"{rng.randint(0, 900)}.{rng.randint(0, 9)}", colspan=2)],
+        [Cell("政府集中采购"), Cell(str(rng.randint(0, 20))),
+         Cell(f"{rng.randint(0, 900)}.{rng.randint(0, 9)}", colspan=2)],
     ]
 
 

@@ -18,9 +18,10 @@ import struct
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Protocol
+from typing import Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 # Every page of a portal carries a fixed Last-Modified unless it says otherwise, so that a
@@ -60,7 +61,6 @@ class Request:
     method: str
     path: str
     query: dict[str, str]
-    raw_query: str
     form: dict[str, str]
     generation: int
 
@@ -158,7 +158,7 @@ class PortalServer(ThreadingHTTPServer):
         self._fault_attempts: Counter[str] = Counter()
         self._fault_lock = threading.Lock()
 
-    def handle_error(self, request: object, client_address: object) -> None:
+    def handle_error(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
         # Clients that hang up (a crawler giving up on a 30 MB body, a reset we caused) are
         # part of the job; anything else is a bug worth the traceback.
         error = sys.exc_info()[1]
@@ -224,7 +224,7 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
         form = self._read_form() if self.command == "POST" else {}
         request = Request(method=self.command, path=parts.path or "/",
                           query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-                          raw_query=parts.query, form=form, generation=self.server.generation)
+                          form=form, generation=self.server.generation)
         site = self.server.sites_for_generation(self.server.generation)
         try:
             page = site.page_for(request)
@@ -361,7 +361,7 @@ class RunningPortal:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "RunningPortal":
+    def __enter__(self) -> RunningPortal:
         return self
 
     def __exit__(self, *exc: object) -> None:

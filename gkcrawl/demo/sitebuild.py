@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import struct
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -95,7 +96,7 @@ class SiteBuilder:
         self.html(path, html, encoding=encoding, content_type=content_type, last_modified=meta.published)
 
     def column(self, path: str, name: str, crumbs: list[tuple[str, str]], list_html: str, *,
-               side_links: list[tuple[str, str]] = (), extra_head: str = "",
+               side_links: Sequence[tuple[str, str]] = (), extra_head: str = "",
                encoding: str = "utf-8", content_type: str | None = "auto") -> None:
         html = column_html(self.identity, name, crumbs, list_html, side_links=side_links,
                            extra_head=extra_head, charset=encoding)

@@ -133,8 +133,10 @@ def build(context: BuildContext) -> StaticSite:
     builder.column(SECTION, "政府信息公开", CRUMBS_SECTION, f'<ul class="columns">{section_list}</ul>',
                    side_links=columns)
     builder.column("/xxgk/jgzn/index.html", "机构职能", [*CRUMBS_SECTION, ("机构职能", "/xxgk/jgzn/index.html")],
-                   "<p>示范市人民政府办公室是市人民政府的工作部门，负责市政府日常工作的综合协调。</p>", side_links=columns)
-    builder.column("/xxgk/gkzn/index.html", "政府信息公开指南", [*CRUMBS_SECTION, ("政府信息公开指南", "/xxgk/gkzn/index.html")],
+                   "<p>示范市人民政府办公室是市人民政府的工作部门，负责市政府日常工作的综合协调。</p>",
+                   side_links=columns)
+    builder.column("/xxgk/gkzn/index.html", "政府信息公开指南",
+                   [*CRUMBS_SECTION, ("政府信息公开指南", "/xxgk/gkzn/index.html")],
                    "<p>公民、法人或者其他组织可以通过门户网站政府信息公开专栏获取主动公开的政府信息，"
                    "也可以依法申请获取政府信息。</p>", side_links=columns)
 
@@ -153,7 +155,8 @@ def build(context: BuildContext) -> StaticSite:
 
     report_items = []
     for seed in SEEDS:
-        meta = ArticleMeta(index_no=seed.index_no or f"{stable_serial(seed.filename, digits=9)}/{seed.published[:4]}-00012",
+        index_no = seed.index_no or f"{stable_serial(seed.filename, digits=9)}/{seed.published[:4]}-00012"
+        meta = ArticleMeta(index_no=index_no,
                            published=seed.published, source=seed.source)
         content = seed_body_html(seed_text(seed.filename), seed.layout)
         if seed.encoding == "gbk":

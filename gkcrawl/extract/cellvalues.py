@@ -71,9 +71,7 @@ def _valid_piece(piece: str, allow_negative: bool) -> bool:
         body = body[1:]
     if not body or body[0] == "." or body[-1] == "." or body.count(".") > 1:
         return False
-    if len(body) > 1 and body[0] == "0" and body[1] != ".":
-        return False
-    return True
+    return not (len(body) > 1 and body[0] == "0" and body[1] != ".")
 
 
 @lru_cache(maxsize=4096)

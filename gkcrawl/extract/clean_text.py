@@ -16,33 +16,19 @@ from importlib import resources
 import trafilatura
 from trafilatura.settings import use_config
 
+from gkcrawl import vocabulary
+
 from .spam import remove_spam
 
+# The rules are data: gkcrawl/data/vocabulary/furniture.yaml.
+_FURNITURE = vocabulary.furniture()
 # A short line matching one of these is furniture, never report text.
-FURNITURE_LINE_RES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
-    r"字\s*号\s*[:：]?\s*[【\[]?",
-    r"[【\[]\s*大\s*中\s*小\s*[】\]]",
-    r"字体大小|浏览次数|阅读次数|访问量|点击数",
-    r"^\s*(?:打印|关闭|打印本页|关闭窗口|收藏|返回顶部|【打印】|【关闭】)",
-    r"责任编辑|责任校对|编辑\s*[:：]|审核\s*[:：]|校对\s*[:：]",
-    r"主办单位|承办单位|协办单位|技术支持\s*[:：]|运维单位|网站标识码|版权所有|Copyright|©",
-    r"ICP\s*备|公网安备|京公网|网站地图|联系我们|无障碍|适老化",
-    r"分享到|微信\s*微博|扫一扫|QQ空间",
-    r"^\s*(?:索\s*引\s*号|发布日期|发布时间|发文日期|信息来源|来\s*源|文\s*号|公开形式|公开方式|"
-    r"公开范围|相关附件|附件下载|归档时间|已归档|发布机构|主题分类|体裁分类|成文日期|有效性|"
-    r"栏\s*目|标\s*题|名\s*称|原文链接|本地目录|当前位置|您的位置|所在位置)\s*[:：]?",
-    r"^\s*已归档\s*$",
-    r"^\s*\d{4}-\d{2}-\d{2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\s*(?:来源.*)?$",
-    r"^\s*页面链接与图片详见",
-    r"^=+\s*正文\s*=+$",
-    r"^\s*[-—－]\s*\d{1,3}\s*[-—－]\s*$",
-    r"^\s*第\s*\d+\s*页\s*(?:共\s*\d+\s*页)?\s*$",
-))
+FURNITURE_LINE_RES: tuple[re.Pattern[str], ...] = _FURNITURE.line_rules
 # Lines longer than this are report prose even when a furniture word appears in them.
 MAX_FURNITURE_LINE = 120
 # A flattened page (one long line) starting with a breadcrumb: the report starts here.
-_BREADCRUMB_RE = re.compile(r"^\s*(?:当前位置|您的位置|所在位置)[:：]")
-_REPORT_START_RE = re.compile(r"本报告|根据《|按照《|依据《")
+_BREADCRUMB_RE = _FURNITURE.breadcrumb
+_REPORT_START_RE = _FURNITURE.report_start
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,6 @@ import io
 import logging
 import re
 import shutil
-import subprocess
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
+from .converters import ConverterTimeout, run_converter
 from .pdf_geometry import rebuild_page
 from .tables import Grid, html_to_text, render_grid
 
@@ -75,7 +75,7 @@ def _clean_decode(data: bytes, encoding: str) -> str | None:
 def decode_bytes(data: bytes, content_type: str | None = None, is_html: bool = False) -> tuple[str, str]:
     """(text, encoding): BOM, <meta>, clean UTF-8, the HTTP charset if clean, else GB18030."""
     bom, bom_bytes = read_bom(data)
-    if bom:
+    if bom and bom_bytes:
         return data[len(bom_bytes):].decode(bom, errors="replace"), bom
     candidates: list[str] = []
     if is_html:
@@ -261,11 +261,11 @@ def _doc_via_libreoffice(data: bytes) -> Document | None:
         source = Path(tmp) / "report.doc"
         source.write_bytes(data)
         try:
-            done = subprocess.run([binary, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
-                                   "--convert-to", "docx", "--outdir", tmp, str(source)],
-                                  capture_output=True, timeout=SOFFICE_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            return None
+            done = run_converter([binary, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
+                                  "--convert-to", "docx", "--outdir", tmp, str(source)], SOFFICE_TIMEOUT, "soffice")
+        except ConverterTimeout as timeout:
+            # Visible on the result: the tables then come from antiword's text, and say so.
+            return Document("doc", error=str(timeout), flags=["converter_timeout:soffice"])
         produced = Path(tmp) / "report.docx"
         if done.returncode != 0 or not produced.exists():
             return None
@@ -283,10 +283,9 @@ def _antiword(data: bytes) -> Document:
         path = Path(tmp) / "report.doc"
         path.write_bytes(data)
         try:
-            done = subprocess.run([binary, "-m", "UTF-8.txt", "-w", "0", str(path)], capture_output=True,
-                                  timeout=ANTIWORD_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired:
-            return Document("doc", error=f"antiword timed out after {ANTIWORD_TIMEOUT}s")
+            done = run_converter([binary, "-m", "UTF-8.txt", "-w", "0", str(path)], ANTIWORD_TIMEOUT, "antiword")
+        except ConverterTimeout as timeout:
+            return Document("doc", error=str(timeout), flags=["converter_timeout:antiword"])
     if done.returncode != 0:
         return Document("doc", error=f"antiword failed: {done.stderr.decode('utf-8', 'replace').strip()[:200]}")
     text = done.stdout.decode("utf-8", errors="replace")
@@ -301,6 +300,8 @@ def read_doc(data: bytes) -> Document:
         converted = _doc_via_libreoffice(data)
         if converted is not None and converted.text.strip():
             return converted
+        if converted is not None:
+            doc.flags.extend(converted.flags)  # e.g. converter_timeout:soffice
         doc.flags.append("doc_tables_by_antiword")
     return doc
 

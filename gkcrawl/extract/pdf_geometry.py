@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gkcrawl import template as national
+
 from .cellvalues import BLANK_MARKS, parse_cell
 from .normalize import normalize
 
-REQUEST_NAMES = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
-RESULT_NAMES = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+# Part 三's column names and part 四's result names, as the national formats print them.
+REQUEST_NAMES = tuple(column.name for column in national.columns())
+RESULT_NAMES = tuple(result.name for result in national.appeal_results())
 ACTIVE_NAMES = re.compile(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|本年增/?减|本年处理决定数量|"
                           r"处理决定数量|采购项目数量|采购总金额|本年制发件数|本年废止件数|现行有效件数|"
                           r"本年收费金额(?:\(单位:?万元\))?")
@@ -128,7 +131,8 @@ def _chains(words: list[Word]) -> list[list[Word]]:
             if gap < -0.3 * height or gap > 0.9 * height or j in has_above:
                 continue
             overlap = min(upper.x1, lower.x1) - max(upper.x0, lower.x0)
-            if overlap >= 0.5 * min(upper.x1 - upper.x0, lower.x1 - lower.x0) and (best is None or lower.top < ordered[best].top):
+            wide_enough = overlap >= 0.5 * min(upper.x1 - upper.x0, lower.x1 - lower.x0)
+            if wide_enough and (best is None or lower.top < ordered[best].top):
                 best = j
         if best is not None:
             below[i] = best
@@ -285,19 +289,19 @@ def _partition(rows: list[Row], labels: list[Line], label_edge: float,
                 total = before + _cost(rows[j], labels[start:end], label_edge, align)
                 if total < best[j][end]:
                     best[j][end], back[j][end] = total, start
-    end = None
+    last: int | None = None  # where the last label block ends, in the best reading
     for stop in range(n, -1, -1):
-        if best[m - 1][stop] < inf and (end is None or best[m - 1][stop] <= best[m - 1][end]):
-            end = stop
+        if best[m - 1][stop] < inf and (last is None or best[m - 1][stop] <= best[m - 1][last]):
+            last = stop
         if stop > 0 and (stop - 1 in forced or labels[stop - 1].cy <= ys[-1]):
             break
-    if end is None:
+    if last is None:
         return inf, [[row.line] for row in rows], 0, 0
     blocks: list[list[Line]] = [[] for _ in rows]
-    stop = end
+    stop = last
     for j in range(m - 1, -1, -1):
         blocks[j], stop = labels[back[j][stop]:stop], back[j][stop]
-    return best[m - 1][end], blocks, stop, n - end
+    return best[m - 1][last], blocks, stop, n - last
 
 
 def _render_row(row: Row, block: list[Line], label_edge: float) -> list[str]:
@@ -375,7 +379,7 @@ def rebuild_page(page, carry: Columns | None = None) -> GeometryPage:
                 continue
             close(segment)
             segment = None
-        window = []
+        window: list[Line] = []
         for candidate in lines[index:index + MAX_HEADER_LINES + 1]:
             if window and any(_PURE_NUMBER.match(w.norm) for w in candidate.words):
                 break

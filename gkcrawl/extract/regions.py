@@ -8,6 +8,7 @@ abbreviation (晋ICP备). Data: ``gkcrawl/data/regions/`` (see SOURCES.md there)
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -57,8 +58,7 @@ def join_region(province: str, city: str = "", county: str = "") -> str:
 
 def _rows(name: str) -> list[dict[str, str]]:
     data = resources.files("gkcrawl") / "data" / "regions" / name
-    with data.open("r", encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return list(csv.DictReader(io.StringIO(data.read_text(encoding="utf-8"), newline="")))
 
 
 @lru_cache(maxsize=1)

@@ -2,38 +2,34 @@
 
 Hijacked portal copies replace a place name with a keyword chain
 (``在哪个应用商店能下载365_英国365下载_bat365软件下载`` where ``朔州市`` stood) and swap the
-portal address for a spam domain. Detection is by vocabulary a maintainer extends below:
-STRONG_TERMS flag a string on their own, WEAK_TERMS (words a real report also uses: 下载,
-彩票, 澳门, 365) count only inside an underscore-joined chain or next to a strong term.
+portal address for a spam domain. Detection is by vocabulary a maintainer extends in
+``gkcrawl/data/vocabulary/spam_terms.yaml``: strong terms flag a string on their own, weak
+terms (words a real report also uses: 下载, 彩票, 澳门, 365) count only inside an
+underscore-joined chain or next to a strong term.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from gkcrawl import vocabulary
 
 from . import regions
 from .html_tree import parse_html
 from .normalize import to_simplified
 from .spam_report import SpamReport
 
-STRONG_TERMS: tuple[str, ...] = (
-    "bet365", "bat365", "365bet", "英国365", "365体育", "博彩", "娱乐城", "威尼斯人", "体育投注",
-    "足球投注", "真人娱乐", "真人视讯", "ag真人", "百家乐", "赌场", "赌博网", "网上赌", "六合彩",
-    "新葡京", "葡京娱乐", "太阳城", "老虎机", "棋牌游戏", "棋牌app", "彩票app", "彩票平台",
-    "购彩", "时时彩", "北京赛车", "pk10", "亚博体育", "开云体育", "bob体育", "必赢", "澳门金沙",
-    "永利皇宫", "银河娱乐", "皇冠体育", "皇冠投注", "电子游艺", "捕鱼游戏", "体育app", "线上娱乐",
-)
-WEAK_TERMS: tuple[str, ...] = (
-    "365", "下载", "app", "软件", "应用商店", "官网", "官方", "平台", "注册", "登录", "入口",
-    "手机版", "网址", "彩票", "棋牌", "澳门", "真人", "皇冠", "娱乐", "体育", "英国", "投注",
-    "赌", "在哪个", "在哪里", "哪里", "哪个", "怎么", "安卓", "苹果", "ios",
-)
+# The terms are data: gkcrawl/data/vocabulary/spam_terms.yaml.
+_TERMS = vocabulary.spam_terms()
+STRONG_TERMS: tuple[str, ...] = _TERMS.strong
+WEAK_TERMS: tuple[str, ...] = _TERMS.weak
 # Government and public-interest domains a report may name as its own site.
-TRUSTED_SUFFIXES: tuple[str, ...] = (".gov.cn", ".gov", ".org.cn", ".edu.cn", ".gov.hk", ".gov.mo")
+TRUSTED_SUFFIXES: tuple[str, ...] = _TERMS.trusted_suffixes
 
 _TERMS_RE = re.compile(
     "|".join(re.escape(t) for t in sorted(STRONG_TERMS + WEAK_TERMS, key=len, reverse=True)),
@@ -41,10 +37,15 @@ _TERMS_RE = re.compile(
 )
 _STRONG = {t.lower() for t in STRONG_TERMS}
 # A chain: runs with no space or punctuation, joined by underscores.
-_SEGMENT = r"[^\s_，。；：、,.;:（）()《》<>“”\"'【】\[\]|｜/]+"
-_CHAIN_RE = re.compile(rf"{_SEGMENT}(?:_{_SEGMENT})+")
+_SEGMENT_CHAR = r"[^\s_，。；：、,.;:（）()《》<>“”\"'【】\[\]|｜/]"
+_SEGMENT = _SEGMENT_CHAR + "+"
+# A chain starts where a segment starts: without the lookbehind every position inside a long
+# run without punctuation retried the whole run (quadratic; 16,000 characters took seconds).
+_CHAIN_RE = re.compile(rf"(?<!{_SEGMENT_CHAR}){_SEGMENT}(?:_{_SEGMENT})+")
 _STRONG_RE = re.compile("|".join(re.escape(t) for t in STRONG_TERMS), re.IGNORECASE)
-_DOMAIN_RE = re.compile(r"(?<![\w.@])((?:[a-z0-9-]+\.)+(?:com|net|cn|org|cc|vip|top|xyz|info|me|co))(?![\w.])",
+# A DNS label is at most 63 characters and a site's name has few labels: the bounds keep a
+# long run of letters, digits, hyphens and dots from being rescanned from every hyphen in it.
+_DOMAIN_RE = re.compile(r"(?<![\w.@])((?:[a-z0-9-]{1,63}\.){1,8}(?:com|net|cn|org|cc|vip|top|xyz|info|me|co))(?![\w.])",
                         re.IGNORECASE)
 _SITE_CONTEXT_RE = re.compile(r"(?:门户网站|网站|网址|网页)[^\n。]{0,12}$")
 
@@ -106,6 +107,7 @@ def _term_hits(segment: str) -> list[re.Match[str]]:
 def _chain_spans(text: str) -> list[tuple[int, int]]:
     """Underscore chains whose segments carry spam words, cut to the words' extent."""
     spans: list[tuple[int, int]] = []
+    runs = _ascii_runs(text)
     for chain in _CHAIN_RE.finditer(text):
         segments = chain.group().split("_")
         hits_per_segment = [_term_hits(s) for s in segments]
@@ -117,7 +119,7 @@ def _chain_spans(text: str) -> list[tuple[int, int]]:
         start = chain.start() + (first_hits[0].start() if first_hits else len(segments[0]) + 1)
         last_offset = chain.end() - len(segments[-1])
         end = last_offset + last_hits[-1].end() if last_hits else last_offset - 1
-        start, end = _widen_ascii(text, start, end)
+        start, end = _widen_ascii(runs, start, end)
         spans.append((start, end))
     return spans
 
@@ -158,28 +160,64 @@ def _common_prefix(words: list[str]) -> str:
 
 
 def _strong_spans(text: str) -> list[tuple[int, int]]:
-    """A strong term with the spam words and ASCII glued to it (``澳门威尼斯人官网``)."""
+    """A strong term with the spam words and ASCII glued to it (``澳门威尼斯人官网``).
+
+    How far a start grows back depends only on the start, how far an end grows on only
+    the end: both are memoised, so a run of glued terms is walked once, not once per hit."""
+    backs: dict[int, int] = {}
+    forwards: dict[int, int] = {}
+    runs = _ascii_runs(text)
     spans: list[tuple[int, int]] = []
     for hit in _STRONG_RE.finditer(text):
-        start, end = hit.start(), hit.end()
-        grown = True
-        while grown:
-            grown = False
-            before = _TERMS_RE.search(text, max(0, start - 4), start)
-            if before and before.end() == start:
-                start, grown = before.start(), True
-            after = _TERMS_RE.match(text, end)
-            if after:
-                end, grown = after.end(), True
-        spans.append(_widen_ascii(text, start, end))
+        start = _grown(hit.start(), backs, lambda at: _term_ending_at(text, at))
+        end = _grown(hit.end(), forwards, lambda at: _term_starting_at(text, at))
+        spans.append(_widen_ascii(runs, start, end))
     return spans
 
 
-def _widen_ascii(text: str, start: int, end: int) -> tuple[int, int]:
-    while start > 0 and text[start - 1].isascii() and text[start - 1].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isascii() and text[end].isalnum():
-        end += 1
+def _term_ending_at(text: str, at: int) -> int | None:
+    before = _TERMS_RE.search(text, max(0, at - 4), at)
+    return before.start() if before and before.end() == at else None
+
+
+def _term_starting_at(text: str, at: int) -> int | None:
+    after = _TERMS_RE.match(text, at)
+    return after.end() if after else None
+
+
+def _grown(at: int, memo: dict[int, int], step: Callable[[int], int | None]) -> int:
+    """Follow ``step`` from ``at`` until it stops; every position walked remembers the result."""
+    walked: list[int] = []
+    while at not in memo:
+        walked.append(at)
+        following = step(at)
+        if following is None:
+            break
+        at = following
+    final = memo.get(at, at)
+    for position in walked:
+        memo[position] = final
+    return final
+
+
+_ASCII_ALNUM_RE = re.compile(r"[A-Za-z0-9]+")
+
+
+def _ascii_runs(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of the text's runs of ASCII letters and digits, in order."""
+    runs = [(m.start(), m.end()) for m in _ASCII_ALNUM_RE.finditer(text)]
+    return [s for s, _ in runs], [e for _, e in runs]
+
+
+def _widen_ascii(runs: tuple[list[int], list[int]], start: int, end: int) -> tuple[int, int]:
+    """Grow a span over the ASCII letters and digits glued to either side (in O(log n))."""
+    starts, ends = runs
+    index = bisect.bisect_right(starts, start - 1) - 1  # the run holding start - 1, if any
+    if index >= 0 and ends[index] > start - 1 >= 0:
+        start = min(start, starts[index])
+    index = bisect.bisect_right(starts, end) - 1  # the run holding end, if any
+    if index >= 0 and ends[index] > end:
+        end = ends[index]
     return start, end
 
 

@@ -14,7 +14,8 @@ class SpamReport:
     positions: list[dict[str, Any]] = field(default_factory=list)
     spam_domains: list[str] = field(default_factory=list)
     # The body's identity recovered from the document's own evidence, when spam overwrote it:
-    # {"region": ..., "agency": ..., "evidence": [{"kind": "postal_code", "value": "036000", "points_to": "山西省朔州市"}, ...]}
+    # {"region": ..., "agency": ...,
+    #  "evidence": [{"kind": "postal_code", "value": "036000", "points_to": "山西省朔州市"}, ...]}
     identity: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:

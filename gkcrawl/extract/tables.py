@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lxml import etree
-from lxml import html as lxml_html
+from lxml import etree, html as lxml_html
 
 Grid = list[list[str | None]]
 _BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
@@ -20,7 +19,7 @@ IMAGE_MARK = "[[image]]"
 
 
 def _cell_text(cell: etree._Element) -> str:
-    parts = []
+    parts: list[str] = []
     for node in cell.iter():
         if node.tag in ("br", "p", "div") and parts:
             parts.append(" ")
@@ -55,8 +54,7 @@ def html_table_grid(table: etree._Element) -> Grid:
                 col += 1
             rowspan, colspan = _span(cell, "rowspan"), _span(cell, "colspan")
             row.append(_cell_text(cell))
-            for extra in range(1, colspan):
-                row.append(None)
+            row.extend([None] * (colspan - 1))
             for dr in range(1, rowspan):
                 for dc in range(colspan):
                     pending[(r + dr, col + dc)] = True
@@ -91,9 +89,8 @@ def drop_extra_columns(grid: Grid) -> Grid:
     for row in grid[:_HEADER_ROWS]:
         for col, cell in enumerate(row):
             head = re.sub(r"\s", "", cell or "")
-            if head in _SEQUENCE_HEADS and col == 0 and _only_sequence(grid, col):
-                drop.add(col)
-            elif head in _REMARK_HEADS and col == width - 1 and col > 0:
+            sequence = head in _SEQUENCE_HEADS and col == 0 and _only_sequence(grid, col)
+            if sequence or (head in _REMARK_HEADS and col == width - 1 and col > 0):
                 drop.add(col)
     if not drop:
         return grid

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from .result import PARSER_VERSION, Check, ParseResult, SpamReport
 
@@ -15,19 +16,21 @@ META_KEYS = ("title", "agency", "region", "year", "published", "archived", "inde
 
 
 def _empty_meta(title: str | None = None) -> dict:
-    meta = {key: None for key in META_KEYS}
+    meta: dict[str, Any] = {key: None for key in META_KEYS}
     meta["title"] = title
     return meta
 
 
 def extract_cells(table_text: str, result: ParseResult) -> None:
     """Template, cells, uncertain keys, notes and checks from the document's table text."""
-    from .checks import run_checks
     from gkcrawl.extract.normalize import normalize
+    from gkcrawl.template import stand_ins
+
+    from .checks import run_checks
+    from .detect import detect_template
     from .page_forms import parts_as_images, strip_image_marks, template_from_words
     from .resolve import outcome_rows, resolve
     from .rows_text import locate_rows
-    from .detect import detect_template
 
     normalized = normalize(table_text)
     image_parts = parts_as_images(normalized)
@@ -44,7 +47,8 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
         # The template's words without one printed number (a news item quoting the format,
         # a notice): no tables, so no template and no cells are invented.
         result.template = None
-        result.checks.append(Check("requests_balance", None, f"no standard tables: template words without values ({why})"))
+        result.checks.append(Check("requests_balance", None,
+                                   f"no standard tables: template words without values ({why})"))
         return
     resolution = resolve(template, rows)
     result.cells = resolution.cells
@@ -52,9 +56,11 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
     result.cell_notes = resolution.notes
     by_id = {r.spec.row_id: r for r in rows}
     check_cells = dict(resolution.cells)
-    combined = by_id.get("requests.other")
-    if template == "2021" and combined is not None:
+    for row_id in stand_ins(template):
         # A 2019-style single (六) row inside a 2021 table still counts in the column sums.
+        combined = by_id.get(row_id)
+        if combined is None:
+            continue
         for index, key in enumerate(combined.spec.keys):
             known, value = combined.cell(index)
             if known:
@@ -77,7 +83,8 @@ def _mark_image_parts(result: ParseResult, template: str, parts: list[str]) -> N
     result.uncertain = sorted(set(result.uncertain) | set(keys))
     result.flags.append("tables_as_images")
     result.checks.append(Check("tables_as_images", None,
-                               f"part {describe_parts(parts)} published as an image: {len(keys)} cells not read"))
+                               f"part {describe_parts(parts)} published as an image: {len(keys)} cells not read",
+                               list(keys)))
 
 
 def _spam_and_clean(doc, url: str | None, result: ParseResult) -> tuple[str, str]:

@@ -5,24 +5,15 @@ neither the part 二 nor the part 三 table has no standard tables (template Non
 
 from __future__ import annotations
 
-import re
+from gkcrawl import vocabulary
 
-MARKERS_2021 = [re.compile(p) for p in (
-    r"本\s*年\s*制\s*发\s*件\s*数", r"本\s*年\s*废\s*止\s*件\s*数", r"现\s*行\s*有\s*效\s*件\s*数",
-    r"本\s*年\s*收\s*费\s*金\s*额", r"逾\s*期\s*不\s*补\s*正", r"逾\s*期\s*未\s*按\s*收\s*费\s*通\s*知",
-)]
-MARKERS_2019 = [re.compile(p) for p in (
-    r"本\s*年\s*新\s*制\s*作\s*数\s*量", r"本\s*年\s*新\s*公\s*开\s*数\s*量", r"对\s*外\s*公\s*开\s*总\s*数\s*量",
-    r"上\s*一\s*年\s*项\s*目\s*数\s*量", r"政\s*府\s*集\s*中\s*采\s*购", r"采\s*购\s*总\s*金\s*额",
-    r"其\s*他\s*对\s*外\s*管\s*理\s*服\s*务\s*事\s*项",
-)]
-TABLE_EVIDENCE = [re.compile(p) for p in (
-    r"本\s*年\s*(?:度\s*)?新\s*收\s*政\s*府\s*信\s*息\s*公\s*开\s*申\s*请",
-    r"结\s*转\s*下\s*(?:一\s*)?年\s*度\s*继\s*续\s*办\s*理",
-    r"第\s*二\s*十\s*条\s*第\s*\(\s*[一五六八]\s*\)\s*项", r"上\s*年\s*(?:度\s*)?结\s*转\s*政\s*府\s*信\s*息",
-)]
-NOTICE_2021 = re.compile(r"国\s*办\s*公\s*开\s*办\s*函\s*[\[(]?\s*2021\s*[\])]?\s*30")
-NOTICE_2019 = re.compile(r"国\s*办\s*公\s*开\s*办\s*函\s*[\[(]?\s*2019\s*[\])]?\s*60")
+# The words are data: gkcrawl/data/vocabulary/template_markers.yaml.
+_WORDS = vocabulary.template_markers()
+MARKERS_2021 = _WORDS.markers_2021
+MARKERS_2019 = _WORDS.markers_2019
+TABLE_EVIDENCE = _WORDS.table_evidence
+NOTICE_2021 = _WORDS.notice_2021
+NOTICE_2019 = _WORDS.notice_2019
 
 
 def _table_scope(text: str) -> str | None:

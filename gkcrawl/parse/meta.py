@@ -12,34 +12,27 @@ import re
 from collections import Counter
 from typing import Any
 
-
+from gkcrawl import vocabulary
 from gkcrawl.extract import regions
 from gkcrawl.extract.html_tree import parse_html
 from gkcrawl.extract.normalize import to_simplified
-from .dates import ARCHIVED_RE, CN_YEAR_RE, cn_year, find_published, first_date
-from .result import SpamReport
 from gkcrawl.extract.spam import collect_evidence, combine_evidence, remove_spam
 
+from .dates import ARCHIVED_RE, CN_YEAR_RE, cn_year, find_published, first_date
+from .result import SpamReport
+
+# The words of bodies' names are data: gkcrawl/data/vocabulary/agency_words.yaml.
+_AGENCY_WORDS = vocabulary.agency_words()
 # Abbreviations expanded whatever the document spells (the official name is unambiguous).
-ALWAYS_EXPAND: dict[str, str] = {"管委会": "管理委员会"}
+ALWAYS_EXPAND: dict[str, str] = _AGENCY_WORDS.always_expand
 # Expanded only when the document itself spells the full form with the same place prefix.
-EXPAND_IF_SPELLED: dict[str, str] = {
-    "城管执法局": "城市管理行政执法局",
-    "城管局": "城市管理局",
-    "发改委": "发展和改革委员会",
-    "人社局": "人力资源和社会保障局",
-    "住建局": "住房和城乡建设局",
-    "市监局": "市场监督管理局",
-    "卫健委": "卫生健康委员会",
-    "审批局": "行政审批局",
-    "政务中心": "政务服务中心",
-}
-AGENCY_SUFFIXES = ("人民政府", "管理委员会", "管委会", "委员会", "局", "厅", "委", "办公室", "中心",
-                   "院", "署", "办事处", "办")
-_SUFFIX_RE = "|".join(AGENCY_SUFFIXES)
+EXPAND_IF_SPELLED: dict[str, str] = _AGENCY_WORDS.expand_if_spelled
+AGENCY_SUFFIXES: tuple[str, ...] = _AGENCY_WORDS.suffixes
+_SUFFIX_RE = "|".join(re.escape(suffix) for suffix in AGENCY_SUFFIXES)
 _CJK = r"\u4e00-\u9fff"
 _INDEX_RE = re.compile(r"索\s*引\s*号\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z/\-－_]{3,60})")
-_YEAR_PERIOD_RE = re.compile(r"(?:统计期限|统计时限|统计期|统计时间|统计区间|数据统计)[^。]{0,20}?(\d{4})\s*年\s*1\s*月\s*1\s*日")
+_YEAR_PERIOD_RE = re.compile(r"(?:统计期限|统计时限|统计期|统计时间|统计区间|数据统计)"
+                             r"[^。]{0,20}?(\d{4})\s*年\s*1\s*月\s*1\s*日")
 _YEAR_REPORT_RE = re.compile(r"(\d{4})\s*年度?(?:政府信息公开|政务公开|信息公开)[^。，,]{0,12}报告")
 _YEAR_OPENING_RE = re.compile(r"(?:总体情况|概述)\s*\n?\s*(\d{4})\s*年[,，、]")
 _HEADER_TITLE_RE = re.compile(r"^\s*标\s*题\s*[:：]\s*(.+?)\s*$", re.MULTILINE)
@@ -190,7 +183,7 @@ def find_year(simple: str, title: str | None) -> int | None:
         match = CN_YEAR_RE.search(title)  # 二〇二一年度
         if match and 1990 < cn_year(match.group(1)) < 2100:
             return cn_year(match.group(1))
-    patterns = (_YEAR_PERIOD_RE, _YEAR_REPORT_RE, _YEAR_OPENING_RE)
+    patterns: tuple[re.Pattern[str], ...] = (_YEAR_PERIOD_RE, _YEAR_REPORT_RE, _YEAR_OPENING_RE)
     if title and "报告" not in title:
         patterns = (_YEAR_PERIOD_RE,)  # a page that is no report names other reports' years
     for pattern in patterns:
@@ -210,7 +203,8 @@ def find_index_no(simple: str) -> str | None:
 _PLACE_LEAD = rf"[{_CJK}]{{2,10}}?(?:省|市|县|区|州|盟|旗|实验区|新区)"
 _TOWN_LEAD = rf"[{_CJK}]{{2,8}}?(?:镇|乡|街道)"
 _AGENCY_RE = re.compile(rf"(?:{_PLACE_LEAD})+[{_CJK}]{{0,14}}?(?:{_SUFFIX_RE})")
-_BY_RE = re.compile(rf"由([{_CJK}]{{4,40}}?)(?:政务公开领导小组办公室|政务公开领导小组|办公室)?(?:按照|根据|依据|编制|负责)")
+_BY_RE = re.compile(rf"由([{_CJK}]{{4,40}}?)(?:政务公开领导小组办公室|政务公开领导小组|办公室)?"
+                    r"(?:按照|根据|依据|编制|负责)")
 _OPENING_RE = re.compile(rf"\d{{4}}\s*年\s*[,，]\s*([{_CJK}]{{4,30}}?(?:{_SUFFIX_RE}))")
 
 

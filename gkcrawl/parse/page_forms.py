@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 
 from gkcrawl.extract.tables import IMAGE_MARK
+
 from .detect import MARKERS_2019, MARKERS_2021, NOTICE_2019, NOTICE_2021
+
 PART_NAMES = {"active": "二", "requests": "三", "appeals": "四"}
 _ATTACHMENT_LINK = re.compile(r"""href\s*=\s*["']?[^"'\s>]+\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)\b""", re.I)
 _ATTACHMENT_WORDS = re.compile(r"详见附件|附件\s*\d?\s*[:：]|\.(?:pdf|docx?|wps|ofd)\b", re.I)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from .labels import RowSpec, negative_allowed
 from gkcrawl.extract.cellvalues import BLANK, BLANK_MARKS, CellReading, is_run, parse_cell, split_run
+from gkcrawl.template import RowSpec, negative_allowed, row_equations
 
 Value = int | float | None
 Reading = tuple[Value, ...]
@@ -50,17 +50,15 @@ def _same(a: Value, b: Value) -> bool:
 
 
 def row_sum_ok(spec: RowSpec, reading: Reading) -> bool:
-    """The row's own arithmetic: applicant columns sum to 总计; appeal groups to their 总计."""
+    """The row's own arithmetic (the template's rules lying wholly in this row): applicant
+    columns sum to 总计; appeal groups to their 总计."""
     vals = [v or 0 for v in reading]
-    if spec.section == "requests":
-        return abs(sum(vals[:6]) - vals[6]) < 1e-6
-    if spec.section == "appeals":
-        return all(abs(sum(vals[g:g + 4]) - vals[g + 4]) < 1e-6 for g in (0, 5, 10))
-    return True
+    return all(abs(sum(vals[i] for i in left) - sum(vals[i] for i in right)) < 1e-6
+               for left, right in row_equations(spec.row_id, spec.keys))
 
 
 def _has_row_sum(spec: RowSpec) -> bool:
-    return spec.section in ("requests", "appeals")
+    return bool(row_equations(spec.row_id, spec.keys))
 
 
 def _parse_all(tokens: list[str]) -> list[CellReading] | None:
@@ -169,10 +167,10 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
     if parsed is not None and len(parsed) == width:
         with_notes(parsed)
         return RowResult(spec, [tuple(c.value for c in parsed)], "exact", raw, notes)
-    if parsed is not None and all((c.value or 0) == 0 for c in parsed):
-        if len(parsed) < width or all(c.value is not None for c in parsed):
-            # Only zeros and blanks printed: wherever they sit, every cell is 0.
-            return RowResult(spec, [tuple([0] * width)], "all_zero", raw, notes)
+    if (parsed is not None and all((c.value or 0) == 0 for c in parsed)
+            and (len(parsed) < width or all(c.value is not None for c in parsed))):
+        # Only zeros and blanks printed: wherever they sit, every cell is 0.
+        return RowResult(spec, [tuple([0] * width)], "all_zero", raw, notes)
     readings: list[Reading] = []
     how = "none"
     if runs_mode:

@@ -10,23 +10,22 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from .labels import template_keys
+from gkcrawl.template import (
+    ColumnRule,
+    Document,
+    column_rules,
+    narrowing_families,
+    outcome_rows as _outcome_rows,
+    template_keys,
+)
+
 from .readings import Reading, RowResult
 from .result import Check
 
 MAX_COMBOS = 60000
-OUTCOME_PREFIXES = ("requests.granted", "requests.partial", "requests.withheld.", "requests.unable.",
-                    "requests.not_processed.", "requests.other")
-
-
-@dataclass
-class Constraint:
-    """sum(plus rows[col]) == sum(minus rows[col]) for one column of the requests table."""
-
-    family: str
-    column: int
-    plus: list[str]
-    minus: list[str]
+# A column rule of the template (gkcrawl/data/template_rules.yaml, the rules that `narrows`):
+# sum(plus rows[column]) == sum(minus rows[column]) in the requests table.
+Constraint = ColumnRule
 
 
 @dataclass
@@ -39,20 +38,11 @@ class Resolution:
 
 def outcome_rows(rows: dict[str, RowResult]) -> list[str]:
     """(一)…(六) rows, each sub-row once; a 2021 combined (六) row only when no sub-rows."""
-    ids = [r for r in rows if r.startswith(OUTCOME_PREFIXES) and r != "requests.other"]
-    has_sub = any(r.startswith("requests.other.") for r in ids)
-    if "requests.other" in rows and not has_sub:
-        ids.append("requests.other")
-    return ids
+    return _outcome_rows(list(rows))
 
 
 def constraints(rows: dict[str, RowResult]) -> list[Constraint]:
-    out: list[Constraint] = []
-    for col in range(7):
-        out.append(Constraint("column_balance", col, ["requests.new", "requests.carried_in"],
-                              ["requests.total", "requests.carried_out"]))
-        out.append(Constraint("outcome_sum", col, outcome_rows(rows), ["requests.total"]))
-    return out
+    return column_rules(Document(tuple(rows), tuple(outcome_rows(rows))))
 
 
 def _value(row: RowResult, reading: Reading, col: int) -> float:
@@ -95,7 +85,7 @@ def _family_trusted(family: str, cons: list[Constraint], rows: dict[str, RowResu
 def propagate(rows: dict[str, RowResult]) -> None:
     """Drop readings no column rule can accept; repeat until nothing changes."""
     cons = constraints(rows)
-    trusted = {f for f in ("column_balance", "outcome_sum") if _family_trusted(f, cons, rows)}
+    trusted = {f for f in narrowing_families() if _family_trusted(f, cons, rows)}
     changed = True
     rounds = 0
     while changed and rounds < 8:
@@ -161,10 +151,13 @@ def resolve(template: str, results: list[RowResult]) -> Resolution:
             if row.resolved_by:
                 how += " + " + ", ".join(sorted(set(row.resolved_by)))
             checks.append(Check("cells_resolved", True,
-                                f"{row.spec.row_id} 「{_printed(row.raw)}」 -> {list(row.readings[0])} by {how}"))
+                                f"{row.spec.row_id} 「{_printed(row.raw)}」 -> {list(row.readings[0])} by {how}",
+                                list(row.spec.keys)))
         elif not row.unique and row.readings:
+            left_open = [key for index, key in enumerate(row.spec.keys) if not row.cell(index)[0]]
             checks.append(Check("cells_ambiguous", None,
-                                f"{row.spec.row_id} 「{_printed(row.raw)}」: {len(row.readings)} readings ({row.how})"))
+                                f"{row.spec.row_id} 「{_printed(row.raw)}」: {len(row.readings)} readings ({row.how})",
+                                left_open or list(row.spec.keys)))
     found_keys = {k for r in results for k in r.spec.keys}
     # A row the document does not print (or that could not be read) is unknown, not blank.
     uncertain.extend(key for key in cells if key not in found_keys)

@@ -11,19 +11,25 @@ from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.3.5"
+PARSER_VERSION = "0.3.6"
 
 CellValue = int | float | None
 
 
 @dataclass
 class Check:
+    """One finding about the report. `cells` names the cells it is about: for a failed check
+    the cells of what failed (every cell of a failing sum), for a passing one the cells it
+    covered, for an unknown one the cells it needed and could not read; [] when it concerns
+    no cell (the template's detection, a document without tables)."""
+
     name: str
     ok: bool | None
     detail: str
+    cells: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+        return {"name": self.name, "ok": self.ok, "detail": self.detail, "cells": list(self.cells)}
 
 
 @dataclass

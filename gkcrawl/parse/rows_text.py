@@ -10,25 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .labels import LABELS, MARKERS, RowSpec, row_specs
+from gkcrawl import vocabulary
 from gkcrawl.extract.cellvalues import BLANK, BLANK_MARKS, is_run, parse_cell
+
+from .labels import LABELS, MARKERS, RowSpec, row_specs
 from .readings import RowResult, read_row
 
-SECTION_HEADINGS = {
-    "active": re.compile(r"二\s*[、.]\s*主\s*动\s*公\s*开\s*政\s*府\s*信\s*息\s*情\s*况"),
-    "requests": re.compile(r"三\s*[、.]\s*收\s*到\s*和\s*处\s*理\s*政\s*府\s*信\s*息\s*公\s*开\s*申\s*请\s*情\s*况"),
-    "appeals": re.compile(r"四\s*[、.]\s*政\s*府\s*信\s*息\s*公\s*开\s*行\s*政\s*(?:法\s*)?复\s*议"),
-    # Part 五 closes the tables; so does part 一 or 六 when a page prints the tables first.
-    "end": re.compile(r"五\s*[、.]\s*(?:政\s*府\s*信\s*息\s*公\s*开\s*)?(?:工\s*作\s*)?存\s*在|五\s*[、.]\s*[^\n\d]{0,20}问\s*题|"
-                      r"(?:^|\n)\s*(?:一\s*[、.]\s*总\s*体\s*情\s*况|六\s*[、.]\s*其\s*他\s*需\s*要\s*报\s*告)"),
-}
-FALLBACKS = {
-    "active": re.compile(r"第\s*二\s*十\s*条\s*第\s*\(\s*一\s*\)\s*项"),
-    "requests": re.compile(r"本\s*列\s*数\s*据\s*的\s*勾\s*稽|申\s*请\s*人\s*情\s*况|本\s*年\s*(?:度\s*)?新\s*收\s*政\s*府\s*信\s*息"),
-    "appeals": re.compile(r"行\s*政\s*复\s*议[\s|]*行\s*政\s*诉\s*讼"),
-}
-APPEALS_HEADER = re.compile(r"结\s*果\s*维\s*持|结\s*果\s*纠\s*正|其\s*他\s*结\s*果|尚\s*未\s*审\s*结|总\s*计|合\s*计|"
-                            r"未\s*经\s*复\s*议\s*直\s*接\s*起\s*诉|复\s*议\s*后\s*起\s*诉|行\s*政\s*诉\s*讼")
+# Headings and part 四's words are data: gkcrawl/data/vocabulary/headings.yaml.
+_HEADINGS = vocabulary.headings()
+SECTION_HEADINGS = _HEADINGS.sections
+FALLBACKS = _HEADINGS.fallbacks
+APPEALS_HEADER = _HEADINGS.appeals_header
 _NUMBERISH = re.compile(r"[+\-]?\d")
 
 
@@ -83,9 +75,7 @@ def region_tokens(region: str) -> tuple[list[str], int]:
         for word in re.split(r"[\s|｜]+", line):
             if not word:
                 continue
-            if parse_cell(word) is not None or is_run(word):
-                tokens.append(word)
-            elif _NUMBERISH.match(word):
+            if parse_cell(word) is not None or is_run(word) or _NUMBERISH.match(word):
                 tokens.append(word)
             else:
                 noise += len(word)
@@ -217,21 +207,24 @@ def _before_prose(region: str) -> str:
     return region[:prose.start()] if prose else region
 
 
-RESULT_NAMES = ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")
+RESULT_NAMES = _HEADINGS.appeals_result_names
 _RESULT_NAME = re.compile("|".join(r"\s*".join(name) for name in RESULT_NAMES + ("合计",)))
 
 
 def _appeals_pairs(region: str) -> list[str] | None:
     """Part 四 printed as name/value pairs (``结果维持 1 结果纠正 2 …``, fifteen of them):
     the values in order, or None unless every one of the fifteen names holds one value."""
-    words = re.split(r"[\s|｜]+", _RESULT_NAME.sub(lambda m: " " + re.sub(r"\s", "", m.group()).replace("合计", "总计") + " ",
-                                                  region))
+    def spaced_name(match: re.Match[str]) -> str:
+        return " " + re.sub(r"\s", "", match.group()).replace("合计", "总计") + " "
+
+    words = re.split(r"[\s|｜]+", _RESULT_NAME.sub(spaced_name, region))
     names: list[str] = []
     values: list[str] = []
     for index, word in enumerate(words):
         if word in RESULT_NAMES:
             following = words[index + 1] if index + 1 < len(words) else ""
-            if not following or following in RESULT_NAMES or (parse_cell(following) is None and following not in BLANK_MARKS):
+            unreadable = parse_cell(following) is None and following not in BLANK_MARKS
+            if not following or following in RESULT_NAMES or unreadable:
                 return None
             names.append(word)
             values.append(following or BLANK)

@@ -11,11 +11,13 @@ from typing import Any
 
 from datasette.utils import tilde_encode
 
-from .report_checks import CellChange, changed_cells, flagged_cells
+from .report_checks import CellChange, changed_cells, check_cells, flagged_cells
 from .report_tables import ReportTable, build_report_tables, keys_outside_template, template_labels
 
 CELLS_SQL = "SELECT key, value, uncertain, note FROM report_cells WHERE report_id = :id"
-CHECKS_SQL = "SELECT id, name, ok, detail FROM checks WHERE report_id = :id ORDER BY id"
+# Every column, so an archive written before checks named their cells (no `cells` column:
+# served read-only, never migrated) still shows its checks, flagging nothing.
+CHECKS_SQL = "SELECT * FROM checks WHERE report_id = :id ORDER BY id"
 VERSION_CELLS_SQL = """
 SELECT c.report_id, c.key, c.value, c.uncertain, c.note
 FROM report_cells c JOIN reports r ON r.id = c.report_id
@@ -84,6 +86,7 @@ async def report_page(datasette: Any, database: str, report_id: int, url: str, t
     labels = template_labels(template) if template else {}
     for check in checks:
         check["status"] = CHECK_STATUS.get(check["ok"], "unknown")
+        check["cells"] = check_cells(check)
         check["url"] = datasette.urls.row(database, "checks", str(check["id"]))
 
     def cell_url(key: str) -> str:

@@ -1,8 +1,9 @@
 """A report's three template tables (parts 二, 三, 四) laid out as the report printed them.
 
-Pure: the layout comes from cells.tsv (keys and Chinese labels per national format), the
-values from the archived `report_cells` rows. Nothing here builds HTML: the page template
-renders these dataclasses with autoescaping, so crawled text can never become markup.
+Pure: the layout comes from the national formats (gkcrawl.template: cells.tsv's keys, rows,
+columns and Chinese labels), the values from the archived `report_cells` rows. Nothing here
+builds HTML: the page template renders these dataclasses with autoescaping, so crawled text
+can never become markup.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gkcrawl.archive.schema import APPLICANTS, cell_label_rows
+from gkcrawl import template as national
 
 UNCERTAIN_TOOLTIP = "位置无法确定 / column not established"
-APPLICANT_HEADERS = ["自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计"]
-APPEAL_GROUPS = [("review", "行政复议"), ("lit_direct", "未经复议直接起诉"), ("lit_after_review", "复议后起诉")]
-APPEAL_RESULTS = ["upheld", "corrected", "other", "pending", "total"]
-PART_TITLES = {"active": "二、主动公开政府信息情况", "requests": "三、收到和处理政府信息公开申请情况",
-               "appeals": "四、政府信息公开行政复议、行政诉讼情况"}
-REQUESTS_CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+PART_TITLES = {row.part: row.title for row in reversed(list(national.all_rows().values()))}
+_FULL_WIDTH = str.maketrans({"(": "（", ")": "）", ":": "：", ",": "，"})
+# The 勾稽关系 as the table prints it in its corner (template_rules.yaml), in full-width punctuation.
+REQUESTS_CORNER = (national.rulebook().rule("requests_balance").printed or "").translate(_FULL_WIDTH)
 
 
 @dataclass
@@ -61,8 +60,8 @@ class ReportTable:
 
 
 def template_labels(template: str) -> dict[str, str]:
-    """key -> Chinese label for one national format, in cells.tsv order."""
-    return {key: label for key, tmpl, _, label in cell_label_rows() if tmpl == template}
+    """key -> Chinese label for one national format, in cells.tsv order ({} for another name)."""
+    return national.template(template).labels() if template in national.formats() else {}
 
 
 CellLookup = Callable[[str], CellView]
@@ -78,10 +77,10 @@ def _active_table(labels: Mapping[str, str], lookup: CellLookup) -> ReportTable:
     width = 1 + max((len(cols) for items in sections.values() for cols in items.values()), default=1)
     body: list[list[GridCell]] = []
     for section, items in sections.items():
-        body.append([GridCell(text=section.replace("(", "（").replace(")", "）"), colspan=width,
+        body.append([GridCell(text=section.translate(_FULL_WIDTH), colspan=width,
                               css="gk-section")])
         columns = next(iter(items.values()))
-        header = [GridCell(text="信息内容", css="gk-colhead")]
+        header = [GridCell(text=national.ACTIVE_ITEM_HEADING, css="gk-colhead")]
         header += [GridCell(text=name, css="gk-colhead") for name, _ in columns]
         header[-1].colspan = width - len(columns)
         body.append(header)
@@ -94,30 +93,25 @@ def _active_table(labels: Mapping[str, str], lookup: CellLookup) -> ReportTable:
     return ReportTable("active", PART_TITLES["active"], [], body, width, keys)
 
 
-def _label_path(label: str) -> list[str]:
-    """`三、本年度办理结果/(三)不予公开/1.属于国家秘密/自然人` -> its row part, up to three levels."""
-    parts = label.split("/")
-    return parts[:-1] if parts[-1] == "自然人" else parts
-
-
-def _run_length(paths: list[list[str]], start: int, depth: int) -> int:
-    prefix = paths[start][:depth]
-    run = 1
-    while start + run < len(paths) and paths[start + run][:depth] == prefix and len(paths[start + run]) > depth:
-        run += 1
-    return run
-
-
 def _requests_table(labels: Mapping[str, str], lookup: CellLookup) -> ReportTable:
     """Part 三: three label columns (row group, outcome, ground) and the seven applicant columns."""
-    rows = [key.rsplit(".", 1)[0] for key in labels if key.startswith("requests.") and key.endswith(".natural")]
-    paths = [_label_path(labels[f"{row}.natural"]) for row in rows]
+    rows = [row for row in _rows(labels) if row.part == "requests"]
+    paths = [list(row.path) for row in rows]
+    columns = national.columns()
+    under: list[GridCell] = []  # the header row under a heading (法人或其他组织's five kinds)
+    over: list[GridCell] = []
+    for index, column in enumerate(columns):
+        if column.heading is None:
+            over.append(GridCell(text=column.name, rowspan=2))
+        else:
+            if index == 0 or columns[index - 1].heading != column.heading:
+                over.append(GridCell(text=column.heading, colspan=0))
+            over[-1].colspan += 1
+            under.append(GridCell(text=column.name))
     header = [
         [GridCell(text=REQUESTS_CORNER, colspan=3, rowspan=3, css="gk-corner"),
-         GridCell(text="申请人情况", colspan=7)],
-        [GridCell(text="自然人", rowspan=2), GridCell(text="法人或其他组织", colspan=5),
-         GridCell(text="总计", rowspan=2)],
-        [GridCell(text=name) for name in APPLICANT_HEADERS[1:6]],
+         GridCell(text=national.APPLICANTS_HEADING, colspan=len(columns))],
+        over, under,
     ]
     body: list[list[GridCell]] = []
     for index, (row, path) in enumerate(zip(rows, paths)):
@@ -129,24 +123,48 @@ def _requests_table(labels: Mapping[str, str], lookup: CellLookup) -> ReportTabl
                 grid.append(GridCell(text=text, colspan=3 - depth, css="gk-rowhead"))
             elif starts_run:
                 grid.append(GridCell(text=text, rowspan=_run_length(paths, index, depth + 1), css="gk-rowhead"))
-        grid += [GridCell(cell=lookup(f"{row}.{applicant}")) for applicant in APPLICANTS]
+        grid += [GridCell(cell=lookup(key)) for key in row.keys]
         body.append(grid)
     keys = [key for key in labels if key.startswith("requests.")]
-    return ReportTable("requests", PART_TITLES["requests"], header, body, 10, keys)
+    return ReportTable("requests", PART_TITLES["requests"], header, body, 3 + len(columns), keys)
+
+
+def _rows(labels: Mapping[str, str]) -> list[national.Row]:
+    """The printed rows holding these cells, in order."""
+    every = national.all_rows()
+    return [every[row_id] for row_id in dict.fromkeys(national.row_id_of(key) for key in labels)]
+
+
+def _run_length(paths: list[list[str]], start: int, depth: int) -> int:
+    prefix = paths[start][:depth]
+    run = 1
+    while start + run < len(paths) and paths[start + run][:depth] == prefix and len(paths[start + run]) > depth:
+        run += 1
+    return run
 
 
 def _appeals_table(labels: Mapping[str, str], lookup: CellLookup) -> ReportTable:
     """Part 四: 行政复议 (5) and 行政诉讼 split into 未经复议直接起诉 (5) and 复议后起诉 (5)."""
-    result_names = [labels.get(f"appeals.review.{r}", r).rsplit("/", 1)[-1] for r in APPEAL_RESULTS]
-    header = [
-        [GridCell(text="行政复议", colspan=5), GridCell(text="行政诉讼", colspan=10)],
-        [GridCell(text=name, rowspan=2) for name in result_names]
-        + [GridCell(text=name, colspan=5) for _, name in APPEAL_GROUPS[1:]],
-        [GridCell(text=name) for _ in APPEAL_GROUPS[1:] for name in result_names],
-    ]
-    keys = [f"appeals.{group}.{result}" for group, _ in APPEAL_GROUPS for result in APPEAL_RESULTS]
-    body = [[GridCell(cell=lookup(key), css="gk-group-end" if key.endswith(".total") else "") for key in keys]]
-    return ReportTable("appeals", PART_TITLES["appeals"], header, body, 15, keys)
+    results = national.appeal_results()
+    names = [result.name for result in results]
+    top: list[GridCell] = []
+    middle: list[GridCell] = []
+    bottom: list[GridCell] = []
+    groups = national.appeal_groups()
+    for index, group in enumerate(groups):
+        if group.heading is None:  # 行政复议: its name on top, its results spanning two rows
+            top.append(GridCell(text=group.name, colspan=len(results)))
+            middle += [GridCell(text=name, rowspan=2) for name in names]
+            continue
+        if index == 0 or groups[index - 1].heading != group.heading:
+            top.append(GridCell(text=group.heading, colspan=0))
+        top[-1].colspan += len(results)
+        middle.append(GridCell(text=group.name, colspan=len(results)))
+        bottom += [GridCell(text=name) for name in names]
+    keys = [f"appeals.{group.key}.{result.key}" for group in groups for result in results]
+    body = [[GridCell(cell=lookup(key), css="gk-group-end" if key.endswith(f".{national.TOTAL}") else "")
+             for key in keys]]
+    return ReportTable("appeals", PART_TITLES["appeals"], [top, middle, bottom], body, len(keys), keys)
 
 
 def build_report_tables(template: str | None, cells: Mapping[str, Mapping[str, Any]],

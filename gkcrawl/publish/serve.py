@@ -102,7 +102,7 @@ def serve(options: ServeOptions) -> int:
         process = subprocess.Popen(datasette_command(options, metadata_file, snapshots_dir))
         print(f"Serving {db_path} read-only at http://{options.host}:{options.port}/", file=sys.stderr, flush=True)
 
-        def stop(signum: int, frame: Any) -> None:
+        def stop(_signum: int, _frame: Any) -> None:
             process.terminate()
 
         previous = signal.signal(signal.SIGTERM, stop)
@@ -144,7 +144,7 @@ def start_background(db_path: Path, *, port: int | None = None, timeout: float =
 
     port = port or free_port()
     # A file, not a pipe: uvicorn's access log would fill an unread pipe and stall the server.
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the server process
     process = subprocess.Popen([sys.executable, "-m", "gkcrawl", "serve", "--db", str(db_path), "--port", str(port)],
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 from gkcrawl.demo.report_content import ReportDoc, make_report, place_cells
+
 from .style_files import ATTACHMENT_DIR, ATTACHMENTS, WORK_POINTS_FILE, WORK_POINTS_TITLE
 
 

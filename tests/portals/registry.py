@@ -10,7 +10,16 @@ from __future__ import annotations
 from gkcrawl.demo.portal import DEFAULT_STALL_SECONDS, DEMO, Style, serve_style, style_of
 from gkcrawl.demo.server import RunningPortal
 
-from . import style_behaviour, style_files, style_large, style_scripted, style_trs, style_wild, style_wild2
+from . import (
+    style_behaviour,
+    style_bombs,
+    style_files,
+    style_large,
+    style_scripted,
+    style_trs,
+    style_wild,
+    style_wild2,
+)
 
 _STYLES: dict[str, Style] = {style.name: style for style in (
     DEMO,
@@ -26,6 +35,7 @@ _STYLES: dict[str, Style] = {style.name: style for style in (
     style_of("large", style_large),
     style_of("wild", style_wild),
     style_of("wild2", style_wild2),
+    style_of("bombs", style_bombs),
 )}
 
 STYLES: tuple[str, ...] = tuple(_STYLES)

@@ -17,6 +17,7 @@ from html import escape
 from gkcrawl.demo.furniture import page_html
 from gkcrawl.demo.server import Page, Request, StaticSite
 from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder
+
 from .style_common import DEPARTMENTS, ReportEntry, identity_for, publish_report, report_entry
 
 # ---------------------------------------------------------------- changing
@@ -186,7 +187,7 @@ def build_faults(context: BuildContext) -> StaticSite:
         if kind == "broken_html":
             builder.pages[entry.path] = Page(_break_html(page.body), page.content_type, last_modified=page.last_modified)
         elif kind == "server_error":
-            builder.pages[entry.path] = Page("<html><body><h1>500 Internal Server Error</h1></body></html>".encode(),
+            builder.pages[entry.path] = Page(b"<html><body><h1>500 Internal Server Error</h1></body></html>",
                                              "text/html; charset=utf-8", status=500, cacheable=False)
         elif kind in ("retry_after", "stall", "reset", "truncate", "oversize"):
             builder.pages[entry.path] = Page(page.body, page.content_type, last_modified=page.last_modified,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from html import escape
-
 from pathlib import Path
 
 from gkcrawl.demo.furniture import ArticleMeta, Identity

@@ -16,6 +16,7 @@ from pathlib import Path
 from gkcrawl.demo.furniture import ArticleMeta
 from gkcrawl.demo.server import StaticSite
 from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial, trs_doc_path
+
 from .style_common import ATTACHMENT_DIR, identity_for, publish_date, publish_report, report_entry
 
 BODY = "白鹭区人民政府"

@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import functools
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
-from typing import Callable
 
 from gkcrawl.demo.furniture import trs_pager_script
 from gkcrawl.demo.server import Page, PortalServer, Request, RunningPortal, StaticSite
 from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial, trs_doc_path
-from .style_common import ATTACHMENT_DIR, DEPARTMENTS, ReportEntry, explainer_title, identity_for, publish_report, report_entry
+
+from .style_common import (
+    ATTACHMENT_DIR,
+    DEPARTMENTS,
+    ReportEntry,
+    explainer_title,
+    identity_for,
+    publish_report,
+    report_entry,
+)
 
 BODY = "大川市人民政府"
 IDENTITY = identity_for(BODY, 19)

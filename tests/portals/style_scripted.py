@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from gkcrawl.demo.server import Page, Request, StaticSite
 from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial
+
 from .style_common import DEPARTMENTS, ReportEntry, explainer_title, identity_for, publish_date, publish_report
 
 HANWEB_BODY = "白石县人民政府"

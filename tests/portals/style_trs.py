@@ -9,6 +9,7 @@ import dataclasses
 from gkcrawl.demo.furniture import trs_pager_script
 from gkcrawl.demo.server import StaticSite
 from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial, trs_doc_path
+
 from .style_common import DEPARTMENTS, ReportEntry, explainer_title, identity_for, publish_report, report_entry
 
 PAGE_SIZE = 5

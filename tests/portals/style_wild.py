@@ -24,6 +24,7 @@ from urllib.parse import quote
 from gkcrawl.demo.furniture import ArticleMeta
 from gkcrawl.demo.server import Page, Request, StaticSite
 from gkcrawl.demo.sitebuild import PIXEL_PNG, BuildContext, Manifest, SiteBuilder, news_article, stable_serial
+
 from .style_common import ATTACHMENT_DIR, ReportEntry, explainer_title, identity_for, publish_date, publish_report
 
 BODY = "鹤川区人民政府"

@@ -22,6 +22,7 @@ from html import escape
 from gkcrawl.demo.furniture import ArticleMeta, column_html, page_html
 from gkcrawl.demo.server import Page, Request, StaticSite
 from gkcrawl.demo.sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable_serial
+
 from .style_common import ATTACHMENT_DIR, ReportEntry, identity_for, publish_date, publish_report
 
 BODY = "澜江市人民政府"
@@ -116,7 +117,7 @@ def _ilist_items(builder: SiteBuilder, parts: Wild2Parts) -> list[Item]:
                  '<script src="viewer.js"></script></body></html>')
     parts.reports.add(VIEWER_PDF)
     for title, published in ((f"{SHORT}2022年政府信息公开工作年度报告解读", "2023-01-30"),
-                             (f"关于报送2022年度政府信息公开工作年度报告的通知", "2022-12-20"),
+                             ("关于报送2022年度政府信息公开工作年度报告的通知", "2022-12-20"),
                              (f"图解：{SHORT}2022年政府信息公开工作年度报告", "2023-01-31"),
                              (f"{SHORT}2022年度人口统计年报", "2023-02-20")):
         items.append(_distractor(builder, parts, _art_path(ILIST_CAT[-4:], published, title), title, published,

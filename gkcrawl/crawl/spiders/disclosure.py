@@ -21,11 +21,11 @@ from scrapy.http import FormRequest, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from gkcrawl.crawl import discovery, list_endpoints, page_reading, strategies
-from gkcrawl.crawl.archive_link import ArchiveLink
+from gkcrawl.crawl import config, discovery, list_endpoints, page_reading, strategies
+from gkcrawl.crawl.archive_access import archive_of
 from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
 from gkcrawl.crawl.discovery import LinkKind
-from gkcrawl.crawl.items import DocumentItem
+from gkcrawl.crawl.items import DocumentItem, GoneReportItem
 from gkcrawl.crawl.registry import entries_for, load_registry
 from gkcrawl.crawl.resume import LINKS_ATTACHMENT
 from gkcrawl.crawl.warc import iso_utc, sha256_hex, utc_now
@@ -39,24 +39,6 @@ MAX_LIST_PAGES = 300
 # reports run to several thousand characters).
 MIN_REPORT_PROSE_CHARS = 1500
 NOTE_LINKS_ATTACHMENT = LINKS_ATTACHMENT
-
-
-def host_allowed(host: str, allowed_hosts: set[str]) -> bool:
-    """True for an allowed host or one of its subdomains. A `www.` host stands for its whole
-    site: portals keep the disclosure platform on a sibling host (www.x.gov.cn -> xxgk.x.gov.cn)."""
-    host = host.lower()
-    for allowed in allowed_hosts:
-        allowed = allowed.lower()
-        if host == allowed:
-            return True
-        if not allowed or allowed[0].isdigit() or allowed.startswith("["):
-            continue  # an IP address has no subdomains
-        site = allowed.split(":")[0]
-        site = site[4:] if site.startswith("www.") else site
-        name = host.split(":")[0]
-        if name == site or name.endswith("." + site):
-            return True
-    return False
 
 
 class DisclosureSpider(Spider):
@@ -74,21 +56,21 @@ class DisclosureSpider(Spider):
         self.allowed_hosts: set[str] = {urlsplit(u).netloc for u in self.start_urls}
         self.js_hosts: set[str] = set()
         self.js_enabled = False
-        self.depth_limit = 8
+        self.depth_limit: int = config.default("GKCRAWL_DEPTH_LIMIT")
         self.max_other_hops = 1
-        self.max_query_variants = 20
+        self.max_query_variants: int = config.default("GKCRAWL_MAX_QUERY_VARIANTS")
         self.query_variants: dict[str, set[str]] = defaultdict(set)
-        self.recheck_known = True
+        self.recheck_known: bool = config.default("GKCRAWL_RECHECK_KNOWN")
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "DisclosureSpider":
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DisclosureSpider:
         spider: DisclosureSpider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.js_enabled = settings.getbool("GKCRAWL_JS")
-        spider.depth_limit = settings.getint("GKCRAWL_DEPTH_LIMIT", 8)
-        spider.max_query_variants = settings.getint("GKCRAWL_MAX_QUERY_VARIANTS", 20)
-        spider.recheck_known = settings.getbool("GKCRAWL_RECHECK_KNOWN", True)
-        registry = load_registry(settings.get("GKCRAWL_SITES_FILE") or None)
+        spider.js_enabled = config.get_bool(settings, "GKCRAWL_JS")
+        spider.depth_limit = config.get_int(settings, "GKCRAWL_DEPTH_LIMIT")
+        spider.max_query_variants = config.get_int(settings, "GKCRAWL_MAX_QUERY_VARIANTS")
+        spider.recheck_known = config.get_bool(settings, "GKCRAWL_RECHECK_KNOWN")
+        registry = load_registry(config.get(settings, "GKCRAWL_SITES_FILE") or None)
         for entry in entries_for(registry, spider.start_urls, spider.site_name):
             if not spider.start_urls or spider.site_name == entry.name:
                 spider.start_urls.extend(u for u in entry.start_urls if u not in spider.start_urls)
@@ -103,7 +85,7 @@ class DisclosureSpider(Spider):
             yield self._request(url, role="start", link_text="", depth=0, priority=PRIORITY["start"])
         if self.recheck_known:
             # Reports archived earlier: a re-crawl notices the ones removed (404/410) or moved (301).
-            for url in ArchiveLink.for_crawler(self.crawler).known_report_urls(self.allowed_hosts):
+            for url in archive_of(self.crawler).known_report_urls(self.allowed_hosts):
                 role = "attachment" if discovery.is_attachment_url(url) else "report"
                 yield self._request(url, role=role, link_text="", depth=0, priority=PRIORITY[role],
                                     extra={"gk_known": True})
@@ -121,7 +103,7 @@ class DisclosureSpider(Spider):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             return False
-        return host_allowed(parts.netloc, self.allowed_hosts)
+        return discovery.host_allowed(parts.netloc, self.allowed_hosts)
 
     def _within_query_cap(self, url: str) -> bool:
         query = urlsplit(url).query
@@ -235,7 +217,7 @@ class DisclosureSpider(Spider):
                 usable += 1
             elif kind is LinkKind.REPORT_COLUMN:
                 request = self._follow(response, url, role="column", link_text=label)
-                usable += int(_is_child_column(response.url, url))
+                usable += int(discovery.is_child_column(response.url, url))
             elif kind is LinkKind.YEAR_COLUMN and role == "column":
                 request = self._follow(response, url, role="column", link_text=label)
                 usable += 1
@@ -252,7 +234,7 @@ class DisclosureSpider(Spider):
                                            extra={"gk_hops": hops + 1})
             if request is not None:
                 yield request
-        if role == "column" and self._wants_browser(response, usable):
+        if role == "column" and isinstance(response, TextResponse) and self._wants_browser(response, usable):
             self.crawler.stats.inc_value("gkcrawl/browser_requests")
             yield self._request(response.url, role="column", link_text=response.meta.get("gk_link_text", ""),
                                 depth=response.meta.get("gk_depth", 0), priority=PRIORITY["column"],
@@ -374,25 +356,16 @@ class DisclosureSpider(Spider):
             referer=(response.request.headers.get("Referer") or b"").decode("latin-1") or None
             if response.request else None)
 
-    def on_error(self, failure: Failure) -> None:
-        """A failed request: already captured with its reason; a vanished report is marked gone."""
+    def on_error(self, failure: Failure) -> Iterator[GoneReportItem]:
+        """A failed request: already captured with its reason; a vanished report yields a gone item."""
         request = failure.request  # type: ignore[attr-defined]
         self.crawler.stats.inc_value("gkcrawl/failed_requests")
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             response = failure.value.response
             if response.status in (404, 410) and request.meta.get("gk_role") in ("report", "attachment"):
-                from gkcrawl.archive.store import mark_gone
-
                 when = request.meta.get(META_FETCHED_AT) or iso_utc(utc_now())
-                mark_gone(ArchiveLink.for_crawler(self.crawler).db, request.url, when)
+                yield GoneReportItem(url=request.url, when=when, status=response.status)
                 self.crawler.stats.inc_value("gkcrawl/reports_gone")
                 logger.info("report gone (%s): %s", response.status, request.url)
             return
         logger.info("request failed %s: %s", request.url, failure.getErrorMessage())
-
-
-def _is_child_column(page_url: str, link_url: str) -> bool:
-    """A sub-column of this list (its own list content), not the site's navigation."""
-    page_dir = page_url.rsplit("/", 1)[0] + "/"
-    return link_url.startswith(page_dir) and discovery.path_key(link_url) != discovery.path_key(page_url) \
-        and "/" in link_url[len(page_dir):].rstrip("/")

@@ -1,0 +1,29 @@
+"""ParseResult back from its JSON form (`ParseResult.to_json`), as a worker answers it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gkcrawl.parse.result import PARSER_VERSION, Check, ParseResult, SpamReport
+
+
+def result_from_json(data: dict[str, Any]) -> ParseResult:
+    """The inverse of `ParseResult.to_json` (keys it leaves out come back as their defaults)."""
+    spam = data.get("spam") or {}
+    return ParseResult(
+        template=data.get("template"),
+        meta=dict(data.get("meta") or {}),
+        cells=dict(data.get("cells") or {}),
+        uncertain=list(data.get("uncertain") or []),
+        checks=[Check(c["name"], c.get("ok"), c.get("detail", ""), list(c.get("cells") or []))
+                for c in data.get("checks") or []],
+        spam=SpamReport(found=bool(spam.get("found")), strings=list(spam.get("strings") or []),
+                        positions=list(spam.get("positions") or []),
+                        spam_domains=list(spam.get("spam_domains") or []), identity=spam.get("identity")),
+        text=data.get("text") or "",
+        cell_notes=dict(data.get("cell_notes") or {}),
+        flags=list(data.get("flags") or []),
+        kind=data.get("kind"),
+        error=data.get("error"),
+        parser_version=data.get("parser_version") or PARSER_VERSION,
+    )

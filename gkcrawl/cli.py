@@ -21,7 +21,7 @@ LAZY_COMMANDS = {
     "crawl": "gkcrawl.crawl.command:crawl_command",
     "serve": "gkcrawl.publish.commands:serve_command",
     "snapshot": "gkcrawl.archive.commands:snapshot_command",
-    "reparse": "gkcrawl.archive.commands:reparse_command",
+    "reparse": "gkcrawl.derive.commands:reparse_command",
     "demo": "gkcrawl.demo.command:demo_command",
 }
 

@@ -12,8 +12,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from gkcrawl.archive.models import Capture
-from gkcrawl.archive.reparse import reparse_archive
 from gkcrawl.archive.store import open_archive, record_capture, record_report
+from gkcrawl.derive.reparse import reparse_archive
 from gkcrawl.parse import PARSER_VERSION
 from gkcrawl.parse.result import Check, ParseResult
 from samples import sample_report

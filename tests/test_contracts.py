@@ -36,8 +36,13 @@ def rules(test_modules: tuple[str, ...]) -> list[Rule]:
         Rule("gkcrawl.parse", STORAGE_AND_FRAMEWORKS + ("gkcrawl.archive", "gkcrawl.crawl", "gkcrawl.publish",
                                                         "gkcrawl.derive"),
              "parse is pure: document in, ParseResult out"),
-        Rule("gkcrawl.archive", ("gkcrawl.publish", "gkcrawl.crawl"),
+        Rule("gkcrawl.archive", ("gkcrawl.publish", "gkcrawl.crawl", "gkcrawl.derive"),
              "the archive stores; it does not know who fills or serves it"),
+        Rule("gkcrawl.derive", ("scrapy", "twisted", "datasette", "gkcrawl.crawl", "gkcrawl.publish"),
+             "derivation is fed from the archive by the crawl and by reparse alike; it knows neither Scrapy nor "
+             "the publication"),
+        Rule("gkcrawl.publish", ("scrapy", "twisted", "gkcrawl.crawl", "gkcrawl.derive"),
+             "publishing reads the archive; it never crawls or parses"),
         Rule("gkcrawl.crawl", ("gkcrawl.archive",),
              f"the crawler reaches the archive only through {CRAWL_ARCHIVE_GATE}", (CRAWL_ARCHIVE_GATE,)),
         Rule("gkcrawl.template", tuple(f"gkcrawl.{room}" for room in ROOMS if room != "template"),
@@ -115,6 +120,8 @@ def test_the_contract_check_catches_each_kind_of_breach(tmp_path: Path) -> None:
         "gkcrawl/extract/uses_parse.py": "from ..parse import result\n",
         "gkcrawl/parse/fetch.py": "from scrapy.http import Response\n",
         "gkcrawl/archive/serve_too.py": "from gkcrawl.publish.serve import serve\n",
+        "gkcrawl/archive/parse_too.py": "from gkcrawl.derive.room import derive_batch\n",
+        "gkcrawl/derive/decide.py": "from gkcrawl.crawl import discovery\n",
         "gkcrawl/crawl/pipelines.py": "from gkcrawl.archive.store import open_archive\n",
         "gkcrawl/crawl/archive_access.py": "from gkcrawl.archive.store import open_archive\n",
         "gkcrawl/template/__init__.py": "from gkcrawl import parse\n",
@@ -126,7 +133,8 @@ def test_the_contract_check_catches_each_kind_of_breach(tmp_path: Path) -> None:
         path.write_text(text, encoding="utf-8")
     found = violations(tmp_path, tests_dir)
     assert [line.split(" imports ")[0] for line in found] == [
-        "gkcrawl/archive/serve_too.py:1", "gkcrawl/crawl/pipelines.py:1", "gkcrawl/demo/portal.py:1",
+        "gkcrawl/archive/parse_too.py:1", "gkcrawl/archive/serve_too.py:1", "gkcrawl/crawl/pipelines.py:1",
+        "gkcrawl/demo/portal.py:1", "gkcrawl/derive/decide.py:1",
         "gkcrawl/extract/reader.py:4", "gkcrawl/extract/uses_parse.py:1", "gkcrawl/parse/fetch.py:1",
         "gkcrawl/template/__init__.py:1"]
     assert "gkcrawl/extract/uses_parse.py:1 imports gkcrawl.parse: " in "\n".join(found)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from derive_helpers import path_with, survivors
-from gkcrawl.archive.reparse import reparse_archive
 from gkcrawl.archive.store import derived_columns
 from gkcrawl.derive import process_tree
 from gkcrawl.derive.limits import ParseLimits
+from gkcrawl.derive.reparse import reparse_archive
 from gkcrawl.derive.result_json import result_from_json
 from gkcrawl.extract import document
 from gkcrawl.parse import parse_document

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
-from gkcrawl.crawl import discovery
+from gkcrawl.parse import titles
 from gkcrawl.parse.result import ParseResult
 
 # A notice page ("现将…予以公布", 附件：….pdf) says little; its attachment is the report.
@@ -50,7 +50,7 @@ def is_report(candidate: Candidate, result: ParseResult) -> bool:
         return False  # the parser or the length says: a notice; its attachment is the report
     if "not_a_report" in (result.flags or []) and candidate.role != "report":
         return False
-    if not result.error and discovery.needs_template(candidate.link_text or candidate.title_hint):
+    if not result.error and titles.needs_template(candidate.link_text or candidate.title_hint):
         return False  # a 政务公开 work summary: the OGI report under that name has the tables
     return candidate.role in ("report", "attachment")
 

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from gkcrawl.derive.candidates import adopt_reports, reparse_selection
-from gkcrawl.derive.limits import ParseLimits
-from gkcrawl.derive.room import derive_batch
-from gkcrawl.derive.supervisor import InlineRunner, Runner, Supervisor
+from gkcrawl.archive.warc_read import ArchivedBytesError, read_response
 from gkcrawl.parse import PARSER_VERSION, ParseResult
 
-from .warc_read import ArchivedBytesError, read_response
+from .candidates import adopt_reports, reparse_selection
+from .limits import ParseLimits
+from .room import derive_batch
+from .supervisor import InlineRunner, Runner, Supervisor
 
 __all__ = ["ArchivedBytesError", "ReparseStats", "read_response", "reparse_archive"]
 

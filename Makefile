@@ -12,7 +12,9 @@ lint: install
 	.venv/bin/ruff check gkcrawl tests benchmarks
 	.venv/bin/mypy gkcrawl
 
+# The tests also need nginx and pywb (.venv-pywb): bootstrap --test installs them.
 test: lint
+	bash scripts/bootstrap.sh --test
 	.venv/bin/python -m pytest -q --durations=15
 
 bench: install

@@ -21,6 +21,7 @@ LAZY_COMMANDS = {
     "crawl": "gkcrawl.crawl.command:crawl_command",
     "serve": "gkcrawl.publish.commands:serve_command",
     "snapshot": "gkcrawl.archive.commands:snapshot_command",
+    "wacz": "gkcrawl.archive.commands:wacz_command",
     "reparse": "gkcrawl.derive.commands:reparse_command",
     "demo": "gkcrawl.demo.command:demo_command",
 }
@@ -29,6 +30,7 @@ SHORT_HELP = {
     "crawl": "Crawl portals' disclosure sections into the archive.",
     "serve": "Publish the archive with Datasette (read-only).",
     "snapshot": "Write a dated, checksummed copy of the archive.",
+    "wacz": "Write a dated WACZ of the archive's WARCs for replay.",
     "reparse": "Re-derive every report from its archived bytes.",
     "demo": "Start the bundled demo portal, crawl it, and serve the archive.",
 }

@@ -98,12 +98,25 @@ def test_completed_dupefilter_filters_what_an_earlier_run_stored(tmp_path: Path)
     stored, other = Request("http://a.example/r.pdf"), Request("http://a.example/list.html")
     assert not first.request_seen(stored) and not first.request_seen(other)
     first.mark_completed(stored)
-    first.close("finished")
+    first.close("shutdown")  # stopped (Ctrl-C, SIGTERM): its job dir resumes
     second = CompletedDupeFilter.from_crawler(crawler)
     assert second.completed_count == 1
     assert second.request_seen(stored)
     assert not second.request_seen(other)  # navigation is walked again
     assert second.request_seen(other)  # ... once per run
+    second.close("finished")
+
+
+def test_a_finished_crawl_leaves_no_completed_set_for_the_next_run(tmp_path: Path) -> None:
+    from scrapy import Request
+
+    crawler = get_crawler(settings_dict={"JOBDIR": str(tmp_path)})
+    first = CompletedDupeFilter.from_crawler(crawler)
+    stored = Request("http://a.example/r.pdf")
+    first.mark_completed(stored)
+    first.close("finished")  # a weekly schedule reusing --job-dir must revalidate every report
+    second = CompletedDupeFilter.from_crawler(crawler)
+    assert second.completed_count == 0 and not second.request_seen(stored)
     second.close("finished")
 
 

@@ -95,7 +95,7 @@ def test_completed_dupe_filter_persists_only_finished_reports(tmp_path: Path) ->
     second = CompletedDupeFilter.from_crawler(crawler)
     assert second.request_seen(report)        # stored: never fetched again
     assert not second.request_seen(listing)   # navigation is walked again after a restart
-    second.close("finished")
+    second.close("shutdown")  # stopped again: the completed set stays for the next resume
     assert (tmp_path / COMPLETED_FILE).stat().st_size > 0
 
 

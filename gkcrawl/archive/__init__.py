@@ -1,1 +1,1 @@
-"""The archive: SQLite schema, the store API (the only writer), reparse, snapshots, serving."""
+"""The archive: SQLite schema, the store API (the only writer), reading WARC records back, snapshots."""

@@ -9,9 +9,14 @@ from dataclasses import dataclass, field
 class Capture:
     """One HTTP response as fetched (or a fetch that failed), with where its bytes are kept.
 
-    `sha256` is the hash of the body exactly as stored in the WARC record; `warc_file` is
-    relative to the crawl's WARC directory, `warc_offset` the byte offset of the response
-    record. `revisit` marks an unchanged payload (304 / same hash) recorded as a revisit.
+    `sha256` is the SHA-256 of the decoded document (the payload with its Content-Encoding
+    undone: what a researcher's download of the URL hashes to) and `size` its length;
+    `payload_digest` is the record's WARC-Payload-Digest (`sha256:BASE32` of the payload as
+    received and stored, gzip included). `warc_file` is relative to the crawl's WARC
+    directory, `warc_offset` the byte offset of the record and `warc_type` its type:
+    `response`, `revisit` (an unchanged payload: a 304, or the same payload digest again;
+    `revisit` is then true) or `resource` (a page as the browser rendered it). `refers_to` is
+    the captures.id of the capture a revisit or rendered page stands on.
     """
 
     url: str
@@ -31,3 +36,6 @@ class Capture:
     referer: str | None = None
     error: str | None = None
     revisit: bool = False
+    payload_digest: str | None = None
+    warc_type: str | None = None
+    refers_to: int | None = None

@@ -48,13 +48,22 @@ TABLES: dict[str, TableSpec] = {
                  ("response_headers", "TEXT"), ("sha256", "TEXT"), ("size", "INTEGER"),
                  ("content_type", "TEXT"), ("warc_file", "TEXT"), ("warc_offset", "INTEGER"),
                  ("warc_record_id", "TEXT"), ("site", "TEXT"), ("referer", "TEXT"), ("error", "TEXT"),
-                 ("revisit", "INTEGER NOT NULL DEFAULT 0")],
+                 ("revisit", "INTEGER NOT NULL DEFAULT 0"), ("payload_digest", "TEXT"), ("warc_type", "TEXT"),
+                 ("refers_to", "INTEGER")],
         pk=("id",),
-        foreign_keys=[("site", "sites", "host")],
+        foreign_keys=[("site", "sites", "host"), ("refers_to", "captures", "id")],
         indexes=[("idx_captures_url", ("url", "fetched_at"), False),
                  ("idx_captures_site", ("site",), False),
                  ("idx_captures_sha256", ("sha256",), False),
                  ("idx_captures_warc_record_id", ("warc_record_id",), True)]),
+    # A crawl budget spent (a list, a column's sub-columns, a site): where the crawl stopped
+    # short, so a cut is never silent. One row per budget, scope and crawl.
+    "budgets": TableSpec(
+        columns=[("id", "INTEGER"), ("site", "TEXT"), ("budget", "TEXT NOT NULL"), ("scope_url", "TEXT NOT NULL"),
+                 ("spent", "INTEGER NOT NULL"), ("exhausted_at", "TEXT NOT NULL")],
+        pk=("id",),
+        foreign_keys=[("site", "sites", "host")],
+        indexes=[("idx_budgets_site", ("site",), False)]),
     "urls": TableSpec(
         columns=[("url", "TEXT NOT NULL"), ("site", "TEXT"), ("first_seen", "TEXT"), ("last_seen", "TEXT"),
                  ("last_status", "INTEGER"), ("gone_at", "TEXT")],

@@ -1,22 +1,29 @@
 """Dated, checksummed copies of the archive for download.
 
-The copy is taken with SQLite's online backup API, so it is consistent even while a crawl
-keeps writing (WAL). It is written to a temporary name and renamed into place, then
-SHA256SUMS (accepted by `sha256sum -c`) and CHANGES (reports added, changed and gone since
-the previous snapshot) are rewritten beside it.
+The copy is taken with SQLite's online backup API in one step (one read transaction), so it
+is consistent and finishes in one pass however often a crawl commits (WAL): a backup in
+small steps restarts at every commit of another process and, beside a crawl, never ends.
+Everything is written in a sibling folder (`.snapshots.partial/`, never published: `gkcrawl
+serve` offers the snapshots folder itself) and renamed into place, then CHANGES, and
+SHA256SUMS (accepted by `sha256sum -c`) last: a snapshot killed mid-copy leaves only a
+partial file that the next snapshot removes.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 SNAPSHOT_GLOB = "gkcrawl-*.db"
+# Files listed in SHA256SUMS: the database snapshots and the WACZ beside them (gkcrawl/archive/wacz.py).
+PUBLISHED_GLOBS = (SNAPSHOT_GLOB, "gkcrawl-*.wacz")
 
 
 @dataclass
@@ -37,14 +44,32 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _backup(source: Path, target: Path) -> None:
-    temporary = target.with_name(target.name + ".tmp")
-    temporary.unlink(missing_ok=True)
+def partial_dir(folder: Path) -> Path:
+    """Where files for `folder` are written before they are renamed in: beside it, same filesystem."""
+    return folder.parent / f".{folder.name}.partial"
+
+
+@contextmanager
+def publishing(folder: Path) -> Iterator[Path]:
+    """The partial folder, held by this process alone (one snapshot at a time), emptied of
+    whatever a killed run left."""
+    work = partial_dir(folder)
+    work.mkdir(parents=True, exist_ok=True)
+    with (work / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for stale in work.iterdir():
+            if stale.name != ".lock":
+                stale.unlink()
+        yield work
+
+
+def _backup(source: Path, target: Path, work: Path) -> None:
+    temporary = work / target.name
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     dst = sqlite3.connect(temporary)
     try:
         src.execute("PRAGMA busy_timeout=30000")
-        src.backup(dst, pages=4096)
+        src.backup(dst, pages=-1)  # all pages in one step: see the module docstring
         # A download is one self-contained file: no WAL beside it.
         dst.execute("PRAGMA journal_mode=DELETE")
         dst.commit()
@@ -66,10 +91,19 @@ def _report_state(path: Path) -> dict[str, tuple[str, str | None]]:
     return {url: (sha, gone) for url, sha, gone in rows}
 
 
-def _write_text(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
+def _write_text(path: Path, text: str, work: Path) -> None:
+    temporary = work / path.name
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
+
+
+def write_sums(folder: Path, work: Path, known: dict[str, str] | None = None) -> None:
+    """SHA256SUMS of every published file, written last and atomically. `known`: name -> digest
+    already computed."""
+    known = known or {}
+    names = sorted({p.name for pattern in PUBLISHED_GLOBS for p in folder.glob(pattern)})
+    sums = [f"{known.get(name) or sha256_of(folder / name)}  {name}\n" for name in names]
+    _write_text(folder / "SHA256SUMS", "".join(sums), work)
 
 
 def take_snapshot(db_path: Path, *, snapshots_dir: Path | None = None,
@@ -81,7 +115,12 @@ def take_snapshot(db_path: Path, *, snapshots_dir: Path | None = None,
     target = folder / f"gkcrawl-{clock().strftime('%Y-%m-%d')}.db"
     earlier = [p for p in sorted(folder.glob(SNAPSHOT_GLOB)) if p.name != target.name]
     previous = earlier[-1] if earlier else None
-    _backup(Path(db_path), target)
+    with publishing(folder) as work:
+        _backup(Path(db_path), target, work)
+        return _publish(target, previous, folder, work)
+
+
+def _publish(target: Path, previous: Path | None, folder: Path, work: Path) -> SnapshotResult:
 
     current = _report_state(target)
     before = _report_state(previous) if previous else {}
@@ -94,16 +133,12 @@ def take_snapshot(db_path: Path, *, snapshots_dir: Path | None = None,
         if gone and (url not in before or not before[url][1]):
             result.gone.append(url)
 
-    sums = []
-    for snapshot in sorted(folder.glob(SNAPSHOT_GLOB)):
-        digest = result.sha256 if snapshot == target else sha256_of(snapshot)
-        sums.append(f"{digest}  {snapshot.name}\n")
-    _write_text(folder / "SHA256SUMS", "".join(sums))
     lines = [f"# {target.name} compared with {previous.name if previous else '(no earlier snapshot)'}",
              f"# {len(current)} report URLs: {len(result.added)} added, {len(result.changed)} changed, "
              f"{len(result.gone)} gone", ""]
     lines += [f"added\t{url}" for url in result.added]
     lines += [f"changed\t{url}" for url in result.changed]
     lines += [f"gone\t{url}" for url in result.gone]
-    _write_text(folder / "CHANGES", "\n".join(lines) + "\n")
+    _write_text(folder / "CHANGES", "\n".join(lines) + "\n", work)
+    write_sums(folder, work, {target.name: result.sha256})
     return result

@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -118,13 +119,54 @@ def record_capture(db: sqlite_utils.Database, capture: Capture) -> int:
         cursor = conn.execute(
             "INSERT INTO captures (url, final_url, method, status, fetched_at, request_headers, "
             "response_headers, sha256, size, content_type, warc_file, warc_offset, warc_record_id, site, "
-            "referer, error, revisit) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "referer, error, revisit, payload_digest, warc_type, refers_to) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [capture.url, capture.final_url or capture.url, capture.method, capture.status, capture.fetched_at,
              json.dumps(capture.request_headers or {}, ensure_ascii=False),
              json.dumps(capture.response_headers or {}, ensure_ascii=False),
              capture.sha256, capture.size, capture.content_type, capture.warc_file, capture.warc_offset,
-             capture.warc_record_id, site, capture.referer, capture.error, int(bool(capture.revisit))])
+             capture.warc_record_id, site, capture.referer, capture.error, int(bool(capture.revisit)),
+             capture.payload_digest, capture.warc_type, capture.refers_to])
         return int(cursor.lastrowid)
+
+
+@dataclass(frozen=True)
+class StoredCapture:
+    """An earlier capture a new WARC record can refer to (WARC-Refers-To and its target and date)."""
+
+    id: int
+    url: str
+    fetched_at: str
+    warc_record_id: str
+    sha256: str | None
+    size: int | None
+    payload_digest: str | None
+    content_type: str | None
+
+
+def find_capture(db: sqlite_utils.Database, url: str, *, payload_digest: str | None = None,
+                 sha256s: tuple[str, ...] = (), with_payload: bool = True) -> StoredCapture | None:
+    """The latest capture of `url` with a WARC record: one holding a payload (a response, not a
+    revisit) when `with_payload`, with this payload digest (or, for rows written before the
+    digest was kept, one of these sha256 values) when given; else any response or revisit."""
+    where = ["url = ?", "warc_record_id IS NOT NULL", "status IS NOT NULL"]
+    params: list[Any] = [url]
+    if with_payload:
+        where.append("revisit = 0 AND coalesce(warc_type, 'response') = 'response'")
+    else:
+        where.append("coalesce(warc_type, 'response') IN ('response', 'revisit')")
+    if payload_digest is not None or sha256s:
+        alternatives = []
+        if payload_digest is not None:
+            alternatives.append("payload_digest = ?")
+            params.append(payload_digest)
+        if sha256s:
+            alternatives.append(f"(payload_digest IS NULL AND sha256 IN ({', '.join('?' for _ in sha256s)}))")
+            params.extend(sha256s)
+        where.append("(" + " OR ".join(alternatives) + ")")
+    row = db.execute("SELECT id, final_url, fetched_at, warc_record_id, sha256, size, payload_digest, content_type "
+                     f"FROM captures WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT 1", params).fetchone()
+    return StoredCapture(*row) if row else None
 
 
 def touch_url(db: sqlite_utils.Database, url: str, when: str, status: int) -> None:
@@ -154,6 +196,15 @@ def mark_gone(db: sqlite_utils.Database, url: str, when: str) -> None:
             "ON CONFLICT(url) DO UPDATE SET gone_at = coalesce(gone_at, excluded.gone_at)",
             [url, site, when, when, when])
         conn.execute("UPDATE reports SET gone_at = ? WHERE url = ? AND gone_at IS NULL", [when, url])
+
+
+def record_budget(db: sqlite_utils.Database, *, site: str, budget: str, scope_url: str, spent: int,
+                  when: str) -> None:
+    """A crawl budget spent at `scope_url` (the list, column or site it bounded)."""
+    with transaction(db) as conn:
+        _ensure_site(conn, site, when)
+        conn.execute("INSERT INTO budgets (site, budget, scope_url, spent, exhausted_at) VALUES (?, ?, ?, ?, ?)",
+                     [site, budget, scope_url, spent, when])
 
 
 def _as_year(value: Any) -> int | None:

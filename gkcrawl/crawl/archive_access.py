@@ -19,14 +19,25 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from gkcrawl.archive.models import Capture
-from gkcrawl.archive.store import mark_gone, open_archive, record_capture, record_report, touch_url
+from gkcrawl.archive.store import (
+    StoredCapture,
+    find_capture,
+    mark_gone,
+    open_archive,
+    record_budget,
+    record_capture,
+    record_report,
+    touch_url,
+)
+from gkcrawl.archive.warc_read import DEFAULT_DECODED_LIMIT, decode_payload
 
 from . import config
 from .items import GoneReportItem
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ArchiveExtension", "Capture", "archive_of"]
+__all__ = ["DEFAULT_DECODED_LIMIT", "ArchiveExtension", "Capture", "StoredCapture", "archive_of", "check_writable",
+           "decode_payload", "require_archive"]
 
 
 class ArchiveExtension:
@@ -83,6 +94,14 @@ class ArchiveExtension:
         """A report URL that now answers 404/410: its versions keep their rows and gain gone_at."""
         mark_gone(self.db, url, when)
 
+    def record_budget(self, *, site: str, budget: str, scope_url: str, spent: int, when: str) -> None:
+        """A budget that stopped part of the crawl: a `budgets` row (never raises: it is logged)."""
+        try:
+            record_budget(self.db, site=site, budget=budget, scope_url=scope_url, spent=spent, when=when)
+        except Exception:  # noqa: BLE001 - a failed row must not stop the crawl; it is logged
+            logger.exception("could not record the %s budget of %s", budget, scope_url)
+            self.crawler.stats.inc_value("gkcrawl/archive_errors")
+
     def item_scraped(self, item: Any) -> None:
         if isinstance(item, GoneReportItem):
             try:
@@ -92,6 +111,11 @@ class ArchiveExtension:
                 self.crawler.stats.inc_value("gkcrawl/archive_errors")
 
     # What the crawl reads.
+
+    def earlier_capture(self, url: str, *, payload_digest: str | None = None, sha256s: tuple[str, ...] = (),
+                        with_payload: bool = True) -> StoredCapture | None:
+        """The latest archived capture of `url` a new record can refer to (see store.find_capture)."""
+        return find_capture(self.db, url, payload_digest=payload_digest, sha256s=sha256s, with_payload=with_payload)
 
     def known_report_urls(self, hosts: set[str]) -> list[str]:
         """Report URLs archived earlier on these hosts: re-checked so removals are noticed."""
@@ -104,6 +128,24 @@ class ArchiveExtension:
         where = " where gone_at is null" if "gone_at" in columns else ""
         urls = [row[0] for row in db.execute(f"select distinct url from reports{where}").fetchall()]
         return sorted(u for u in urls if urlsplit(u).netloc in hosts)
+
+
+def require_archive(crawler: Crawler, component: str) -> None:
+    """NotConfigured for a component that writes the archive when this crawl has none
+    (`scrapy shell/fetch/view`, where run_settings empties GKCRAWL_DB_PATH): they never write one."""
+    if crawler.get_extension(ArchiveExtension) is None:
+        raise NotConfigured(f"{component} writes the archive; this crawl has none (GKCRAWL_DB_PATH is empty)")
+
+
+def check_writable(db_path: Path) -> None:
+    """Open (creating it if need be) and write-lock the archive once, so that a crawl that could
+    store nothing fails before it starts. Raises OSError or sqlite3.Error with the reason."""
+    db = open_archive(db_path)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("ROLLBACK")
+    finally:
+        db.conn.close()
 
 
 def archive_of(crawler: Crawler) -> ArchiveExtension:

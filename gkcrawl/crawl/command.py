@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from .outcome import EXIT_CANNOT_START
 from .settings import (
     CLOSESPIDER_PAGECOUNT,
     DOWNLOAD_TIMEOUT,
@@ -59,7 +61,17 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
     column's pages, and stores every report page and attachment with its provenance
     (WARC plus a captures row). It stays on the start URLs' hosts, obeys robots.txt,
     throttles itself, and re-crawls incrementally: unchanged pages cost a 304.
-    Progress goes to stderr every few seconds; a summary per site at the end.
+    Progress goes to stderr every few seconds; a summary per site at the end,
+    and one line per failure ("gkcrawl crawl: cannot reach HOST: dns lookup failed").
+
+    \b
+    Exit status (for cron):
+      0  every start site yielded pages
+      2  usage error (bad arguments)
+      3  the crawl could not start (archive not writable, registry unreadable)
+      4  a start site yielded no page (unreachable, robots.txt forbids it, only errors)
+      5  the archive failed during the crawl (some captures or reports not stored)
+    --summary-json gives each site's status: ok, unreachable, robots_forbidden, no_pages, db_error.
 
     \b
     Example:
@@ -68,7 +80,7 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
         gkcrawl crawl http://www.example.gov.cn/ --no-js --max-pages 500 --depth 6
     """
     from .registry import load_registry
-    from .runner import CrawlOptions, run_crawl
+    from .runner import CrawlCannotStart, CrawlOptions, run_crawl
 
     if not urls and not site:
         raise click.UsageError("give at least one start URL, or --site NAME")
@@ -86,16 +98,32 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
     try:
         registry = load_registry(sites_file)
     except (OSError, ValueError, TypeError) as error:
-        raise click.ClickException(f"cannot read the site registry: {error}") from error
+        _fail(f"cannot read the site registry: {error}", EXIT_CANNOT_START)
     if site and site not in registry:
         raise click.BadParameter(f"no site named {site!r} in the registry", param_hint="--site")
     options = CrawlOptions(warc_dir=warc_dir, job_dir=job_dir, site=site, max_pages=max_pages, depth=depth,
                            js=js, log_level=log_level, contact_url=contact_url, download_timeout=download_timeout,
                            sites_file=sites_file, extra_settings=extra)
-    summary = run_crawl(list(urls), db_path, options)
+    try:
+        summary = run_crawl(list(urls), db_path, options)
+    except CrawlCannotStart as error:
+        if summary_json:
+            click.echo(json.dumps({"finish_reason": "cannot_start", "problems": [str(error)],
+                                   "exit_status": error.exit_status}, ensure_ascii=False, indent=1))
+        _fail(str(error), error.exit_status)
     if summary_json:
         out = {k: v for k, v in summary.__dict__.items() if k != "stats"}
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     click.echo(f"gkcrawl crawl: {summary.finish_reason}: {summary.pages} pages, {summary.reports_seen} reports "
                f"({summary.reports_new} new, {summary.reports_gone} gone), {summary.errors} errors, "
                f"{summary.bytes_downloaded} bytes -> {db_path}", err=True)
+    for problem in summary.problems:
+        click.echo(f"gkcrawl crawl: {problem}", err=True)
+    if summary.exit_status:
+        raise SystemExit(summary.exit_status)
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    """One line on stderr and the exit status cron reads (see the command's help)."""
+    click.echo(f"gkcrawl crawl: {message}", err=True)
+    raise SystemExit(status)

@@ -1,8 +1,14 @@
-"""What the spider hands the pipelines and the archive: documents that may be reports, and reports gone."""
+"""What the spider hands the pipelines and the archive: documents that may be reports, and reports gone.
+
+Items are dataclasses whose fields are all JSON-able, so Scrapy's feed exports
+(`scrapy crawl disclosure -O items.jsonl`) write them. A document's bytes ride beside the
+fields (`item.body`), not as one: they are in the WARC, found again from `capture_id` and
+`sha256`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 
 @dataclass
@@ -10,7 +16,7 @@ class DocumentItem:
     """A report candidate exactly as fetched, with the discovery decision beside it."""
 
     url: str
-    body: bytes = field(repr=False)
+    body: InitVar[bytes]  # kept as an attribute, not a field: never exported nor repr'd
     content_type: str | None
     capture_id: int | None
     fetched_at: str
@@ -24,6 +30,10 @@ class DocumentItem:
     notes: list[str] = field(default_factory=list)
     # The server's file name for an attachment (`filename*=UTF-8''附件1.pdf`), when it sent one.
     content_disposition: str | None = None
+
+    def __post_init__(self, body: bytes) -> None:
+        # An attribute beside the fields (mypy does not model an InitVar kept this way).
+        self.body = body  # type: ignore[attr-defined]
 
 
 @dataclass

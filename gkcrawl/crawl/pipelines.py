@@ -28,7 +28,7 @@ from gkcrawl.derive.room import BackgroundRoom
 from gkcrawl.derive.supervisor import Supervisor
 
 from . import config
-from .archive_access import archive_of
+from .archive_access import archive_of, require_archive
 from .items import DocumentItem
 from .warc import iso_utc, utc_now
 
@@ -65,14 +65,16 @@ class StoreReportPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoreReportPipeline:
+        require_archive(crawler, "the store pipeline")
         return cls(crawler, limits_from(crawler.settings))
 
     def open_spider(self) -> None:
         archive = archive_of(self.crawler)
+        db = archive.db  # opened (created) before the room's thread connects to the file
         warc_root = Path(config.get(self.crawler.settings, "GKCRAWL_WARC_DIR"))
         self.supervisor = Supervisor(self.limits)
         self.room = BackgroundRoom(archive.db_path, warc_root, self.supervisor, self._recorded_from_thread)
-        for derivation_id in pending_ids(archive.db):  # left underived by a stopped crawl
+        for derivation_id in pending_ids(db):  # left underived by a stopped crawl
             self.stats.inc_value("gkcrawl/derive/resumed")
             self.room.submit(derivation_id)
 

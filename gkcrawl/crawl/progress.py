@@ -28,6 +28,12 @@ def site_rows(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
     return sites
 
 
+def budget_note(row: dict[str, int]) -> str:
+    """A site row's spent budgets (the archive's `budgets` table says where): never silent."""
+    spent = row.get("budget_exhausted", 0)
+    return f", {spent} budget{'s' if spent != 1 else ''} exhausted (see the budgets table)" if spent else ""
+
+
 def progress_line(stats: dict[str, Any], elapsed: float) -> str:
     pages = int(stats.get("gkcrawl/pages", 0))
     rate = pages / elapsed if elapsed > 0 else 0.0
@@ -74,4 +80,5 @@ class ProgressExtension:
               file=self.out, flush=True)
         for host, row in sorted(site_rows(stats).items()):
             print(f"  {host}: {row.get('pages', 0)} pages, {row.get('reports', 0)} reports "
-                  f"({row.get('reports_new', 0)} new), {row.get('errors', 0)} errors", file=self.out, flush=True)
+                  f"({row.get('reports_new', 0)} new), {row.get('errors', 0)} errors{budget_note(row)}",
+                  file=self.out, flush=True)

@@ -10,6 +10,10 @@ every report already stored.
 
 Only Scrapy's public API is used: the completed set is this module's own file (each
 fingerprint as its 2-byte big-endian length, then its bytes), read and written here.
+
+The job dir keeps nothing else: no request queue (WalkAgainScheduler), so a crawl stopped
+gracefully (Ctrl-C, SIGTERM) resumes exactly as a killed one does. A crawl that finishes
+clears its completed set, so a schedule that reuses the job dir revalidates every report.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import signals
+from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.http import Request
@@ -28,6 +33,8 @@ from scrapy.utils.job import job_dir
 from .items import DocumentItem
 
 COMPLETED_FILE = "completed.seen"
+QUEUE_DIR = "requests.queue"  # Scrapy's on-disk request queue (not kept: WalkAgainScheduler)
+FINISHED = "finished"  # the close reason of a crawl that ran out of requests (not stopped)
 LEAF_ROLES = {"report", "attachment"}
 LINKS_ATTACHMENT = "links_report_attachment"  # DocumentItem note: the page links report files
 _SIZE_BYTES = 2
@@ -91,8 +98,30 @@ class CompletedDupeFilter(RFPDupeFilter):
         self.completed_file.flush()
 
     def close(self, reason: str) -> None:
-        if self.completed_file is not None:
-            self.completed_file.close()
+        """A crawl that finished is done with its job: the next run (a weekly schedule reusing
+        `--job-dir`) must revalidate every report again, so the completed set goes."""
+        if self.completed_file is None:
+            return
+        self.completed_file.close()
+        if reason == FINISHED:
+            Path(self.completed_file.name).unlink(missing_ok=True)
+
+
+class WalkAgainScheduler(Scheduler):
+    """Scrapy's scheduler without a request queue on disk: a resumed crawl walks again.
+
+    A queue kept across a stop (Ctrl-C, SIGTERM) is read back first, ahead of the start
+    page: pages deep in one section then claim, at their depth, the section and column pages
+    a walk from the start reaches shallowly, the depth limit cuts their reports and the
+    dupefilter drops the shallow path (42% of the `large` portal's reports lost). Walking
+    again from the start pages, as after a kill, rebuilds every request at its true depth;
+    the completed set skips every report already stored. A queue left by an earlier version
+    is removed."""
+
+    def __init__(self, dupefilter: Any, jobdir: str | None = None, *args: Any, **kwargs: Any) -> None:
+        if jobdir:
+            shutil.rmtree(Path(jobdir, QUEUE_DIR), ignore_errors=True)
+        super().__init__(dupefilter, None, *args, **kwargs)  # no jobdir: memory queues only
 
 
 def prepare_job_dir(path: Path) -> bool:
@@ -102,7 +131,7 @@ def prepare_job_dir(path: Path) -> bool:
     a clean close): that queue cannot be read back, so it is dropped; the completed set stays.
     """
     path.mkdir(parents=True, exist_ok=True)
-    queue = path / "requests.queue"
+    queue = path / QUEUE_DIR
     if queue.exists() and not (queue / "active.json").exists():
         shutil.rmtree(queue)
     return (path / COMPLETED_FILE).exists() or queue.exists()

@@ -7,9 +7,7 @@ demo run `gkcrawl crawl` as a subprocess.
 from __future__ import annotations
 
 import logging
-import shutil
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,14 +16,16 @@ from urllib.parse import urlsplit
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from gkcrawl import __version__
-
 from . import settings as default_settings
+from .archive_access import check_writable
+from .outcome import EXIT_CANNOT_START, exit_status, site_outcomes
 from .progress import site_rows
-from .resume import prepare_job_dir
 
-PLAYWRIGHT_HANDLERS = {"http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
-                       "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"}
+
+class CrawlCannotStart(Exception):
+    """The crawl could not begin (or never ran): one line saying why; exit EXIT_CANNOT_START."""
+
+    exit_status = EXIT_CANNOT_START
 
 
 @dataclass
@@ -59,55 +59,25 @@ class CrawlSummary:
     reports_gone: int
     errors: int
     elapsed_seconds: float
-    sites: dict[str, dict[str, int]]
+    sites: dict[str, dict[str, Any]]  # per host: counters, and for start hosts `status` (+ `problem`)
     stats: dict[str, Any]
-
-
-def user_agent(contact_url: str) -> str:
-    return f"gkcrawl/{__version__} (+{contact_url})"
-
-
-def archive_cache_dir(db_path: Path, cache_dir: Path | None = None) -> Path:
-    """The conditional-request cache of this archive, and only this one.
-
-    A 304 is only evidence when the archive holds the response it confirms: a cache shared
-    between archives, or left behind by a deleted database, would make a fresh archive
-    record revisits of bytes it never stored. So the default cache is per database, and a
-    database with no captures yet starts with an empty cache."""
-    cache = (cache_dir or db_path.parent / "httpcache" / db_path.stem).resolve()
-    if cache.exists() and not _has_captures(db_path):
-        shutil.rmtree(cache)
-    return cache
-
-
-def _has_captures(db_path: Path) -> bool:
-    if not db_path.exists():
-        return False
-    try:
-        with closing(sqlite3.connect(db_path)) as conn:
-            return conn.execute("SELECT 1 FROM captures LIMIT 1").fetchone() is not None
-    except sqlite3.Error:
-        return False
+    problems: list[str] = field(default_factory=list)  # one line per failure, for stderr
+    exit_status: int = 0
 
 
 def build_settings(db_path: Path, options: CrawlOptions) -> Settings:
-    """Scrapy settings for one crawl: the module defaults plus this run's choices."""
+    """Scrapy settings for one crawl: the module defaults plus this run's options.
+
+    What a crawl derives from them (WARC dir, cache, handlers, User-Agent, job dir) is the
+    run_settings add-on's job, so `scrapy crawl disclosure` derives the same."""
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
-    db_path = Path(db_path)
-    base = db_path.parent
     overrides: dict[str, Any] = {
         "GKCRAWL_DB_PATH": str(db_path),
-        "GKCRAWL_WARC_DIR": str(options.warc_dir or base / "warc"),
-        "HTTPCACHE_DIR": str(archive_cache_dir(db_path, options.cache_dir)),
         "GKCRAWL_DEPTH_LIMIT": options.depth,
-        # The spider counts depth itself (a list's further pages are not deeper); Scrapy's own
-        # limit stays as a backstop against an endless chain the spider failed to see.
-        "DEPTH_LIMIT": options.depth + default_settings.DEPTH_BACKSTOP,
         "CLOSESPIDER_PAGECOUNT": options.max_pages,
         "GKCRAWL_JS": options.js,
         "LOG_LEVEL": options.log_level.upper(),
-        "USER_AGENT": user_agent(options.contact_url),
         "GKCRAWL_CONTACT_URL": options.contact_url,
         "DOWNLOAD_TIMEOUT": options.download_timeout,
         "RETRY_TIMES": options.retry_times,
@@ -115,56 +85,61 @@ def build_settings(db_path: Path, options: CrawlOptions) -> Settings:
         "GKCRAWL_PROGRESS_INTERVAL": options.progress_interval,
         "GKCRAWL_SITES_FILE": str(options.sites_file or ""),
     }
-    if options.js:
-        overrides["DOWNLOAD_HANDLERS"] = PLAYWRIGHT_HANDLERS
+    if options.warc_dir:
+        overrides["GKCRAWL_WARC_DIR"] = str(options.warc_dir)
+    if options.cache_dir:
+        overrides["GKCRAWL_CACHE_DIR"] = str(options.cache_dir)
     if options.job_dir:
-        prepare_job_dir(Path(options.job_dir))
         overrides["JOBDIR"] = str(options.job_dir)
     overrides.update(options.extra_settings)
     settings.setdict(overrides, priority="cmdline")
     return settings
 
 
-def crawl_delays(start_urls: list[str], options: CrawlOptions) -> dict[str, dict[str, float]]:
-    """DOWNLOAD_SLOTS from the registry's per-site crawl delays."""
-    from .registry import entries_for, load_registry
-
-    slots: dict[str, dict[str, float]] = {}
-    for entry in entries_for(load_registry(options.sites_file), start_urls, options.site):
-        if entry.crawl_delay:
-            for host in entry.hosts:
-                slots[host.split(":")[0]] = {"delay": float(entry.crawl_delay)}
-    return slots
-
-
 def run_crawl(start_urls: list[str], db_path: Path, options: CrawlOptions | None = None) -> CrawlSummary:
-    """Crawl from `start_urls` into the archive at `db_path`; returns what happened."""
+    """Crawl from `start_urls` into the archive at `db_path`; returns what happened.
+
+    Raises CrawlCannotStart when the archive cannot be written or the crawl never ran."""
     from gkcrawl.crawl.spiders.disclosure import DisclosureSpider
 
     options = options or CrawlOptions()
-    settings = build_settings(db_path, options)
-    slots = crawl_delays(start_urls, options)
-    if slots:
-        settings.set("DOWNLOAD_SLOTS", slots, priority="cmdline")
-    process = CrawlerProcess(settings)
+    try:
+        check_writable(Path(db_path))
+    except (OSError, sqlite3.Error) as error:
+        raise CrawlCannotStart(f"cannot write the archive {db_path}: {error}") from error
+    process = CrawlerProcess(build_settings(db_path, options))
     crawler = process.create_crawler(DisclosureSpider)
     process.crawl(crawler, start_urls=list(start_urls), site=options.site)
     logging.getLogger("scrapy").setLevel(options.log_level.upper())
     process.start()
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
-    return summarize(stats)
+    if crawler.spider is None or "finish_reason" not in stats:
+        raise CrawlCannotStart("the crawl did not start (see the errors above)")
+    return summarize(stats, sorted(hosts_of(list(crawler.spider.start_urls))))
 
 
-def summarize(stats: dict[str, Any]) -> CrawlSummary:
+def summarize(stats: dict[str, Any], start_hosts: list[str] | None = None) -> CrawlSummary:
+    """The crawl's counters, and each start host's outcome with the exit status they make."""
     def count(key: str) -> int:
         return int(stats.get(key, 0) or 0)
 
+    sites: dict[str, dict[str, Any]] = dict(site_rows(stats))
+    outcomes = site_outcomes(stats, start_hosts or [])
+    problems = [o.problem for o in outcomes.values() if o.problem]
+    archive_errors = count("gkcrawl/archive_errors")
+    if archive_errors:
+        problems.append(f"the archive could not store {archive_errors} captures or reports (see the log)")
+    for host, outcome in outcomes.items():
+        sites.setdefault(host, {})["status"] = outcome.status
+        if outcome.problem:
+            sites[host]["problem"] = outcome.problem
     return CrawlSummary(
         finish_reason=str(stats.get("finish_reason", "unknown")), pages=count("gkcrawl/pages"),
         bytes_downloaded=count("gkcrawl/bytes"), reports_seen=count("gkcrawl/reports_seen"),
         reports_new=count("gkcrawl/reports_new"), reports_gone=count("gkcrawl/reports_gone"),
         errors=count("gkcrawl/errors"), elapsed_seconds=float(stats.get("gkcrawl/elapsed_seconds", 0.0)),
-        sites=site_rows(stats), stats={k: _plain(v) for k, v in stats.items()})
+        sites=sites, stats={k: _plain(v) for k, v in stats.items()}, problems=problems,
+        exit_status=exit_status(outcomes, archive_errors))
 
 
 def _plain(value: Any) -> Any:

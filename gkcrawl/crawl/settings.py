@@ -1,7 +1,9 @@
 """Scrapy settings for gkcrawl: polite, confined, resumable and archived by default.
 
-`scrapy.cfg` points here; `runner.run_crawl` starts from these and overrides per run
-(database path, WARC dir, job dir, depth, page cap, JS on or off). Every `GKCRAWL_*`
+`scrapy.cfg` points here; `runner.run_crawl` starts from these and sets its options
+(database path, job dir, depth, page cap, JS on or off); what a crawl derives from them
+(WARC dir and HTTP cache beside the database, download handlers, User-Agent) is derived by
+the add-on in `run_settings.py`, for `scrapy crawl disclosure` alike. Every `GKCRAWL_*`
 setting is declared here, once, with its default; code reads them through `config.py`
 and the CLI's and `CrawlOptions`' defaults are these values.
 """
@@ -30,10 +32,13 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
 # Confinement.
 GKCRAWL_DEPTH_LIMIT = 8  # link depth from the start page, counted by the spider (a list's further pages do not count)
-# Scrapy's own depth counts every further list page too: it is only a backstop against an
-# endless chain the spider failed to see.
-DEPTH_BACKSTOP = 100
-DEPTH_LIMIT = GKCRAWL_DEPTH_LIMIT + DEPTH_BACKSTOP
+# Scrapy's own depth counts every further list page too, so it would cut a long list: off.
+# Lists and trap generators are bounded by the budgets below, and a spent budget is recorded
+# (the archive's `budgets` table) and counted (`budget_exhausted` in the per-site summary).
+DEPTH_LIMIT = 0
+GKCRAWL_COLUMN_PAGE_BUDGET = 2000  # further pages of one list (下一页 chain, TRS pages, form pages, API batches)
+GKCRAWL_COLUMN_SUBCOLUMN_BUDGET = 300  # distinct sub-columns followed beneath one column (year columns ...)
+GKCRAWL_SITE_REQUEST_BUDGET = 200000  # requests followed on one site in one crawl
 DEPTH_PRIORITY = 0
 GKCRAWL_MAX_QUERY_VARIANTS = 20  # distinct query strings followed per path (calendar traps)
 CLOSESPIDER_PAGECOUNT = 0  # stop after this many responses (0: no cap; `--max-pages`)
@@ -44,6 +49,9 @@ GKCRAWL_RECHECK_KNOWN = True
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# A request given up on is a captures row and counts in its site's outcome (gkcrawl.crawl.outcome),
+# not an error line per URL: the crawl prints one line per failed site.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 DOWNLOAD_TIMEOUT = 30.0
 GKCRAWL_MAX_RETRY_AFTER = 30.0  # longest Retry-After (seconds) waited before a retry; longer asks are capped
 DOWNLOAD_MAXSIZE = 25 * 1024 * 1024  # scanned report PDFs run to ~20 MB; more is a trap
@@ -57,13 +65,20 @@ HTTPCACHE_POLICY = "gkcrawl.crawl.cache.AlwaysRevalidatePolicy"
 HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 HTTPCACHE_ALWAYS_STORE = True
 HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 400, 401, 403, 404, 410, 429, 500, 502, 503, 504]
-HTTPCACHE_DIR = "httpcache"  # replaced by a path beside the database
+HTTPCACHE_DIR = "httpcache"  # replaced by GKCRAWL_CACHE_DIR's path unless given explicitly (run_settings)
+GKCRAWL_CACHE_DIR = ""  # this archive's HTTP cache (empty: httpcache/<db name>/ beside the database)
 
 DUPEFILTER_CLASS = "gkcrawl.crawl.resume.CompletedDupeFilter"
+# JOBDIR keeps the completed set only: a resumed crawl walks from its start pages again.
+SCHEDULER = "gkcrawl.crawl.resume.WalkAgainScheduler"
 
 DOWNLOADER_MIDDLEWARES = {
     # First in line, so redirects scheduled by Scrapy are confined like followed links.
     "gkcrawl.crawl.middlewares.ConfinementMiddleware": 50,
+    # The headless browser too: a route handler on every rendered page aborts off-site requests.
+    "gkcrawl.crawl.browser.BrowserConfinementMiddleware": 60,
+    # Before robots.txt (100): counts its refusals, every page and every final failure per site.
+    "gkcrawl.crawl.outcome.SiteOutcomeMiddleware": 80,
     "gkcrawl.crawl.middlewares.RetryAfterMiddleware": 551,
     "gkcrawl.crawl.middlewares.CharsetFixMiddleware": 560,
     # Closer to the network than the HTTP cache (900): sees real 304s and every error.
@@ -75,6 +90,9 @@ ITEM_PIPELINES = {"gkcrawl.crawl.pipelines.StoreReportPipeline": 300}
 GKCRAWL_PARSE_WORKERS = 2  # documents parsed at once, one worker process each
 GKCRAWL_PARSE_TIMEOUT = 60.0  # wall-time seconds one document may take
 GKCRAWL_PARSE_MEMORY_MB = 2048  # address space of each worker and its converters (0: no limit)
+# Derives each disclosure crawl's settings from its archive; switches the archive off for
+# Scrapy's other commands (shell, fetch, view).
+ADDONS = {"gkcrawl.crawl.run_settings.DisclosureRunAddon": 0}
 EXTENSIONS = {
     "scrapy.extensions.logstats.LogStats": None,
     # The one owner of the archive database (capture rows, reports, gone marks).
@@ -83,9 +101,9 @@ EXTENSIONS = {
 }
 GKCRAWL_PROGRESS_INTERVAL = 3.0  # seconds between progress lines on stderr (0: none)
 
-# Archive locations (set per run by runner.run_crawl).
+# Archive locations (`--db`, `-s GKCRAWL_DB_PATH=`); only a disclosure crawl writes one (run_settings).
 GKCRAWL_DB_PATH = "archive/gkcrawl.db"  # the archive database (empty: the crawl archives nothing)
-GKCRAWL_WARC_DIR = "archive/warc"  # where WARC files go (runner: warc/ beside the database)
+GKCRAWL_WARC_DIR = "archive/warc"  # where WARC files go (unless given: warc/ beside the database)
 GKCRAWL_WARC_MAX_BYTES = 100 * 1024 * 1024  # a WARC file is closed and a new one begun past this size
 GKCRAWL_SITES_FILE = ""  # the site registry (empty: the bundled gkcrawl/data/sites.yaml)
 # Injected clock and WARC record ids (callables), so tests write byte-identical WARCs.
@@ -93,10 +111,9 @@ GKCRAWL_SITES_FILE = ""  # the site registry (empty: the bundled gkcrawl/data/si
 GKCRAWL_CLOCK = None  # () -> aware datetime, the fetch time of each record
 GKCRAWL_RECORD_IDS = None  # () -> '<urn:uuid:...>', each WARC record's id
 
-# The browser is used only for requests that ask for it (meta["playwright"]); the handler is
-# installed by runner.run_crawl when JS is on. Off here, for a bare `scrapy crawl` without that
-# handler; `gkcrawl crawl` turns it on unless `--no-js`.
-GKCRAWL_JS = False
+# The browser is used only for requests that ask for it (meta["playwright"]); its download
+# handler is installed by the run_settings add-on when JS is on (`--no-js`, -s GKCRAWL_JS=False).
+GKCRAWL_JS = True
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 PLAYWRIGHT_LAUNCH_OPTIONS = {

@@ -1,8 +1,22 @@
-"""Provenance: every HTTP exchange written to WARC and recorded as a `captures` row.
+"""Provenance: every HTTP exchange written to WARC as web archivists write it.
 
 `WarcFileWriter` is plain warcio (clock and record ids injectable, so tests produce
-byte-identical files); `WarcCaptureMiddleware` sits next to the network (priority 950,
-inside the HTTP cache) so it sees real 304s, redirects, errors and every retry.
+byte-identical files). What it writes, as Heritrix, warcprox and Browsertrix do:
+
+- a `response` record holds the entity body exactly as received, content coding included
+  (`Content-Encoding: gzip` stays, with the gzip bytes); the transfer coding is undone (Twisted
+  de-chunks the body), so `Transfer-Encoding` is dropped and `Content-Length` is the stored
+  length. `WARC-Payload-Digest` is the SHA-256 of those stored bytes;
+- a `revisit` record (unchanged payload) carries a full HTTP header block (status line and
+  headers of the response whose payload it stands for, `Content-Length` of that payload) and
+  `WARC-Refers-To-Target-URI`, `WARC-Refers-To-Date` and, when the archive knows it,
+  `WARC-Refers-To`, so a replay tool serves the earlier payload with these headers. A 304
+  answer becomes such a revisit (profile server-not-modified) with the confirmed response's
+  headers; the 304's own status line and headers go in a `metadata` record beside it;
+- a `resource` record holds what a browser made of a page (the rendered DOM), under
+  `urn:dom:<url>` so that replay of `<url>` still serves the server's response, and refers to
+  that response record;
+- every response or revisit has its `request` record (WARC-Concurrent-To).
 """
 
 from __future__ import annotations
@@ -18,13 +32,19 @@ from pathlib import Path
 from typing import Any
 
 from warcio.statusandheaders import StatusAndHeaders
-from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 Clock = Callable[[], datetime]
 IdFactory = Callable[[], str]
 
-_DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+IDENTICAL_PAYLOAD = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+# The target URI prefix of a rendered page's resource record (beside, never instead of, the page).
+RENDERED_PREFIX = "urn:dom:"
+
+# Hop-by-hop framing the stored record no longer has (the payload is stored de-chunked).
+_FRAMING_HEADERS = {"transfer-encoding", "content-length"}
+_REQUEST_DROPPED = {"content-encoding", "transfer-encoding", "content-length"}
 
 
 def utc_now() -> datetime:
@@ -45,20 +65,54 @@ def warc_digest(body: bytes) -> str:
 
 
 def iso_utc(moment: datetime) -> str:
-    """ISO 8601 UTC with a Z, second precision: the archive's fetched_at form."""
+    """ISO 8601 UTC with a Z, second precision: the archive's fetched_at form, and WARC-Date's."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stored_headers(headers: list[tuple[str, str]], payload_length: int) -> list[tuple[str, str]]:
+    """The response headers that describe the payload as stored: content coding kept, the
+    transfer coding (undone) dropped, Content-Length the stored length, in the server's order."""
+    out: list[tuple[str, str]] = []
+    placed = False
+    for name, value in headers:
+        lower = name.lower()
+        if lower == "content-length":
+            if not placed:
+                out.append((name, str(payload_length)))
+                placed = True
+        elif lower not in _FRAMING_HEADERS:
+            out.append((name, value))
+    if not placed:
+        out.append(("Content-Length", str(payload_length)))
+    return out
 
 
 @dataclass
 class WrittenRecord:
     warc_file: str     # file name, relative to the WARC directory
-    offset: int        # byte offset of the response (or revisit) record
+    offset: int        # byte offset of the response (revisit, resource) record
     record_id: str
+    date: str = ""     # its WARC-Date
+
+
+@dataclass
+class RefersTo:
+    """The record a revisit or a rendered page stands on: its URI and date, and its id when known."""
+
+    target_uri: str
+    date: str
+    record_id: str | None = None
 
 
 @dataclass
 class Exchange:
-    """One HTTP exchange as stored: the body and headers exactly as written to WARC."""
+    """One HTTP exchange as written to WARC.
+
+    `body` is the entity body as received (content coding applied, transfer coding undone);
+    `response_headers` the server's headers. For a revisit (`revisit_profile` set) `status`,
+    `reason` and `response_headers` are the HTTP header block of the revisit record (for a
+    304: the confirmed earlier response's), `revisit_digest` the payload digest it stands for
+    and `revisit_length` that payload's length; `not_modified` keeps the 304's own answer."""
 
     url: str
     method: str
@@ -69,10 +123,12 @@ class Exchange:
     response_headers: list[tuple[str, str]]
     body: bytes
     fetched: datetime
-    # For a revisit: the earlier capture's URL and date (the payload is not repeated).
-    revisit_of: tuple[str, str] | None = None
+    ip_address: str | None = None
+    refers_to: RefersTo | None = None
     revisit_profile: str | None = None
     revisit_digest: str | None = None  # warc_digest() of the unchanged payload
+    revisit_length: int | None = None  # its length in bytes (the revisit's Content-Length)
+    not_modified: tuple[str, list[tuple[str, str]]] | None = None  # the 304's status line and headers
 
 
 class WarcFileWriter:
@@ -104,52 +160,78 @@ class WarcFileWriter:
         info = self._writer.create_warcinfo_record(name, {
             "software": "gkcrawl (warcio)", "format": "WARC File Format 1.1",
             "description": "Government information disclosure annual reports crawl"})
-        self._set_ids(info.rec_headers)
+        info.rec_headers.replace_header("WARC-Record-ID", self.make_record_id())
+        info.rec_headers.replace_header("WARC-Date", iso_utc(self.clock()))
         self._writer.out = self._file
         self._writer.write_record(info)
 
-    def _set_ids(self, headers: StatusAndHeaders) -> None:
-        headers.replace_header("WARC-Record-ID", self.make_record_id())
-        headers.replace_header("WARC-Date", datetime_to_iso_date(self.clock().astimezone(timezone.utc)
-                                                                 .replace(tzinfo=None), use_micros=True))
-
-    def write(self, exchange: Exchange) -> WrittenRecord:
-        """Write request + response (or revisit) records; return where the response landed."""
+    def _ready(self) -> io.BufferedWriter:
         if self._file is None or self._file.tell() >= self.max_bytes:
             self._open_next()
         assert self._file is not None
-        date = datetime_to_iso_date(exchange.fetched.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
-        response_id = self.make_record_id()
-        headers = [(k, v) for k, v in exchange.response_headers if k.lower() not in _DROPPED_HEADERS]
-        headers.append(("Content-Length", str(len(exchange.body))))
-        http_headers = StatusAndHeaders(f"{exchange.status} {exchange.reason}".strip(), headers,
-                                        protocol="HTTP/1.1")
-        common = {"WARC-Record-ID": response_id, "WARC-Date": date}
-        if exchange.revisit_of is not None:
-            refers_uri, refers_date = exchange.revisit_of
+        self._writer.out = self._file
+        return self._file
+
+    def write(self, exchange: Exchange) -> WrittenRecord:
+        """Write the response (or revisit) record and its request record; return where the first landed."""
+        out = self._ready()
+        date = iso_utc(exchange.fetched)
+        record_id = self.make_record_id()
+        common = {"WARC-Record-ID": record_id, "WARC-Date": date}
+        if exchange.ip_address:
+            common["WARC-IP-Address"] = exchange.ip_address
+        if exchange.revisit_profile:
+            length = exchange.revisit_length if exchange.revisit_length is not None else len(exchange.body)
+            http_headers = StatusAndHeaders(f"{exchange.status} {exchange.reason}".strip(),
+                                            stored_headers(exchange.response_headers, length), protocol="HTTP/1.1")
+            refers = exchange.refers_to or RefersTo(exchange.url, date)
+            if refers.record_id:
+                common["WARC-Refers-To"] = refers.record_id
             digest = exchange.revisit_digest or warc_digest(exchange.body)
-            record = self._writer.create_revisit_record(exchange.url, digest, refers_uri,
-                                                        refers_date, http_headers=http_headers,
-                                                        warc_headers_dict=common)
-            if exchange.revisit_profile:
-                record.rec_headers.replace_header("WARC-Profile", exchange.revisit_profile)
+            record = self._writer.create_revisit_record(exchange.url, digest, refers.target_uri, refers.date,
+                                                        http_headers=http_headers, warc_headers_dict=common)
+            record.rec_headers.replace_header("WARC-Profile", exchange.revisit_profile)
         else:
+            http_headers = StatusAndHeaders(f"{exchange.status} {exchange.reason}".strip(),
+                                            stored_headers(exchange.response_headers, len(exchange.body)),
+                                            protocol="HTTP/1.1")
             record = self._writer.create_warc_record(
                 exchange.url, "response", payload=io.BytesIO(exchange.body), length=len(exchange.body),
                 http_headers=http_headers,
                 warc_headers_dict={**common, "WARC-Payload-Digest": warc_digest(exchange.body)})
-        offset = self._file.tell()
-        self._writer.out = self._file
+        offset = out.tell()
         self._writer.write_record(record)
-        request_record = self._request_record(exchange, date, response_id)
-        self._writer.write_record(request_record)
-        self._file.flush()
-        return WrittenRecord(self._name, offset, response_id)
+        self._writer.write_record(self._request_record(exchange, date, record_id))
+        if exchange.not_modified is not None:
+            self._writer.write_record(self._not_modified_record(exchange, date, record_id))
+        out.flush()
+        return WrittenRecord(self._name, offset, record_id, date)
+
+    def write_resource(self, url: str, payload: bytes, content_type: str, fetched: datetime,
+                       refers_to: RefersTo | None) -> WrittenRecord:
+        """A rendered page: `resource` record at `urn:dom:<url>` referring to the page's response."""
+        out = self._ready()
+        date = iso_utc(fetched)
+        record_id = self.make_record_id()
+        headers = {"WARC-Record-ID": record_id, "WARC-Date": date, "Content-Type": content_type,
+                   "WARC-Payload-Digest": warc_digest(payload)}
+        if refers_to is not None:
+            if refers_to.record_id:
+                headers["WARC-Refers-To"] = refers_to.record_id
+            headers["WARC-Refers-To-Target-URI"] = refers_to.target_uri
+            headers["WARC-Refers-To-Date"] = refers_to.date
+        record = self._writer.create_warc_record(RENDERED_PREFIX + url, "resource", payload=io.BytesIO(payload),
+                                                 length=len(payload), warc_content_type=content_type,
+                                                 warc_headers_dict=headers)
+        offset = out.tell()
+        self._writer.write_record(record)
+        out.flush()
+        return WrittenRecord(self._name, offset, record_id, date)
 
     def _request_record(self, exchange: Exchange, date: str, response_id: str) -> Any:
         parts = exchange.url.split("/", 3)
         path = "/" + (parts[3] if len(parts) > 3 else "")
-        req_headers = [(k, v) for k, v in exchange.request_headers if k.lower() not in _DROPPED_HEADERS]
+        req_headers = [(k, v) for k, v in exchange.request_headers if k.lower() not in _REQUEST_DROPPED]
         if exchange.request_body:
             req_headers.append(("Content-Length", str(len(exchange.request_body))))
         http_headers = StatusAndHeaders(f"{exchange.method} {path} HTTP/1.1", req_headers,
@@ -160,6 +242,19 @@ class WarcFileWriter:
             warc_headers_dict={"WARC-Record-ID": self.make_record_id(), "WARC-Date": date,
                                "WARC-Concurrent-To": response_id})
 
+    def _not_modified_record(self, exchange: Exchange, date: str, revisit_id: str) -> Any:
+        """The 304 as the server sent it (status line, headers), as warc-fields beside its revisit."""
+        assert exchange.not_modified is not None
+        status_line, headers = exchange.not_modified
+        lines = [f"http-status-line: HTTP/1.1 {status_line}"]
+        lines += [f"http-header: {name}: {value}" for name, value in headers]
+        fields = ("\r\n".join(_one_line(line) for line in lines) + "\r\n").encode("utf-8")
+        return self._writer.create_warc_record(
+            exchange.url, "metadata", payload=io.BytesIO(fields), length=len(fields),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict={"WARC-Record-ID": self.make_record_id(), "WARC-Date": date,
+                               "WARC-Concurrent-To": revisit_id})
+
     @property
     def current_file(self) -> str:
         return self._name
@@ -168,3 +263,7 @@ class WarcFileWriter:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
@@ -23,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     portal.set_generation(args.generation)
+    # SIGTERM stops the server as Ctrl-C does (its stalled answers end too).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # The URL goes to stdout only once the port is bound: `gkcrawl demo` waits for this line.
     print(portal.url, flush=True)
     print(f"serving the {args.style!r} portal (generation {args.generation}); Ctrl-C stops", file=sys.stderr)
     try:

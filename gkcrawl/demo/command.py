@@ -6,34 +6,22 @@ exactly as a user would run them by hand, so the demo exercises the real command
 
 from __future__ import annotations
 
-import subprocess
+import signal
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import click
 
-
-def _wait_for(url: str, seconds: float, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise click.ClickException(f"the demo portal exited with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-    raise click.ClickException(f"the demo portal did not answer at {url} within {seconds:.0f}s")
+from .children import ChildFailed, Children, port_in_use
 
 
-def _run_stage(name: str, argv: list[str]) -> None:
-    click.echo(f"gkcrawl demo: {name}", err=True)
-    status = subprocess.call(argv)
-    if status != 0:
-        raise click.ClickException(f"{name} failed with exit status {status}")
+def _check_ports(host: str, ports: dict[str, int]) -> None:
+    """A port another program holds is an error before anything starts: the demo would
+    otherwise crawl, or advertise, whatever server answers there."""
+    for option, port in ports.items():
+        if port_in_use(host, port):
+            raise click.ClickException(f"port {port} is in use on {host} by another program: "
+                                       f"choose a free one with {option} PORT")
 
 
 @click.command()
@@ -52,32 +40,46 @@ def demo_command(db_path: Path, port: int, portal_port: int, serve: bool) -> Non
     charset, distractor articles and a list that only JavaScript renders. Running the
     demo again re-crawls it incrementally: nothing changed, so nothing is added.
 
+    A port held by another program is an error (the demo never crawls or advertises
+    someone else's server). Ctrl-C or SIGTERM stops the demo and every process it started.
+
     \b
     Example:
         gkcrawl demo                     # then open http://127.0.0.1:8001
         gkcrawl demo --no-serve --db /tmp/demo.db
+        gkcrawl demo --portal-port 8100 --port 8101
     """
-    portal_url = f"http://127.0.0.1:{portal_port}/"
-    portal = subprocess.Popen([sys.executable, "-m", "gkcrawl.demo", "--style", "demo",
-                               "--host", "127.0.0.1", "--port", str(portal_port)],
-                              stdout=subprocess.DEVNULL)
-    try:
-        _wait_for(portal_url, 20, portal)
-        click.echo(f"gkcrawl demo: demo portal at {portal_url}", err=True)
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        gk = [sys.executable, "-m", "gkcrawl"]
-        _run_stage("crawling the demo portal", [*gk, "crawl", portal_url, "--db", str(db_path)])
-        _run_stage("taking a snapshot", [*gk, "snapshot", "--db", str(db_path)])
-        if serve:
-            click.echo(f"gkcrawl demo: serving the archive at http://127.0.0.1:{port}/ (Ctrl-C stops)", err=True)
-            subprocess.call([*gk, "serve", "--db", str(db_path), "--port", str(port)])
-        else:
-            click.echo(f"gkcrawl demo: archive built at {db_path}", err=True)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        portal.terminate()
+    host = "127.0.0.1"
+    _check_ports(host, {"--portal-port": portal_port, **({"--port": port} if serve else {})})
+    gk = [sys.executable, "-m", "gkcrawl"]
+    with Children() as children:
         try:
-            portal.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            portal.kill()
+            portal_url = children.start_server(
+                "the demo portal", [sys.executable, "-m", "gkcrawl.demo", "--style", "demo",
+                                    "--host", host, "--port", str(portal_port)], seconds=20)
+            click.echo(f"gkcrawl demo: demo portal at {portal_url}", err=True)
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            _stage(children, "crawling the demo portal", [*gk, "crawl", portal_url, "--db", str(db_path)])
+            _stage(children, "taking a snapshot", [*gk, "snapshot", "--db", str(db_path)])
+            if not serve:
+                click.echo(f"gkcrawl demo: archive built at {db_path}", err=True)
+                return
+            url = f"http://{host}:{port}/"
+            server = children.start([*gk, "serve", "--db", str(db_path), "--host", host, "--port", str(port)])
+            children.wait_until_answering(url, server, "the archive server", seconds=60)
+            click.echo(f"gkcrawl demo: serving the archive at {url} (Ctrl-C stops)", err=True)
+            status = children.wait(server)
+            if status != 0:
+                raise click.ClickException(f"serving the archive failed with exit status {status}")
+        except ChildFailed as error:
+            raise click.ClickException(str(error)) from error
+        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (children.Stopped)
+            click.echo("gkcrawl demo: stopping", err=True)
+            raise SystemExit(128 + getattr(stop, "signum", signal.SIGINT)) from None
+
+
+def _stage(children: Children, name: str, argv: list[str]) -> None:
+    click.echo(f"gkcrawl demo: {name}", err=True)
+    status = children.wait(children.start(argv))
+    if status != 0:
+        raise click.ClickException(f"{name} failed with exit status {status}")

@@ -219,7 +219,7 @@ def make_report(agency: str, year: int, *, seed: int, revision: int = 1) -> Repo
         "(五)监督保障。将政务公开纳入年度绩效考核,组织业务培训。",
     ]
     if revision > 1:
-        overview.append(f"(更正说明:本报告于{year + 1}年3月修订,更正了部分统计数据的表述。)")
+        overview.append(f"(更正说明:本报告于{year + revision - 1}年3月修订,更正了部分统计数据的表述。)")
     sections = [
         Section("一、总体情况", overview),
         Section("二、主动公开政府信息情况", [], active_grid),

@@ -350,9 +350,9 @@ class RunningPortal:
         return self._server.generation
 
     def set_generation(self, generation: int) -> None:
-        """Switch the whole site to its generation-`generation` state (1 or 2)."""
-        if generation not in (1, 2):
-            raise ValueError(f"generation must be 1 or 2, not {generation!r}")
+        """Switch the whole site to its generation-`generation` state (1, 2, ...: a style says how many)."""
+        if not isinstance(generation, int) or generation < 1:
+            raise ValueError(f"generation must be 1 or more, not {generation!r}")
         self._server.generation = generation
 
     def stop(self) -> None:

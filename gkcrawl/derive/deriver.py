@@ -24,6 +24,7 @@ from .candidates import DerivationRow, load_row, payload_location
 from .decision import filename_of, is_report
 from .jobs import JobOutcome, WorkerJob
 from .limits import PARSE_FAILED_FLAG
+from .regressions import Loss, loss_of
 from .result_json import result_from_json
 
 Mode = Literal["crawl", "reparse"]
@@ -48,6 +49,8 @@ class Recorded:
     unreadable: bool = False      # the archived bytes could not be read back
     changed: bool = False         # reparse: cells, checks, meta or text differ from before
     rederived: bool = False       # reparse of an existing report version
+    loss: Loss | None = None      # reparse: what the new parse loses against the stored rows
+    held_back: bool = False       # reparse: the loss was not applied (the stored rows stay)
     error: str | None = None
     seconds: float = 0.0
     worker_peak_rss_kb: int | None = None
@@ -73,10 +76,11 @@ class Deriver:
     """Turns derivation rows into worker jobs and worker outcomes into archive rows."""
 
     def __init__(self, db: sqlite_utils.Database, warc_root: Path, *, mode: Mode,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, accept_regressions: bool = False) -> None:
         self.db = db
         self.warc_root = Path(warc_root)
         self.mode = mode
+        self.accept_regressions = accept_regressions
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def _now(self) -> str:
@@ -163,6 +167,15 @@ class Deriver:
             with transaction(self.db) as conn:
                 self._finish(conn, row, recorded, outcome="report")
             return
+        loss = loss_of(self.db, row.report_id, result)
+        if loss:
+            recorded.loss = loss
+            if not self.accept_regressions:
+                recorded.held_back = True
+                with transaction(self.db) as conn:
+                    self._finish(conn, row, recorded, outcome="report",
+                                 note=f"regression held back: {loss.describe()}")
+                return
         before = fingerprint(self.db, row.report_id)
         columns = {**derived_columns(result), "parsed_at": self._now()}
         assignments = ", ".join(f"[{name}] = ?" for name in columns)
@@ -172,11 +185,12 @@ class Deriver:
             self._finish(conn, row, recorded, outcome="report")
         recorded.changed = fingerprint(self.db, row.report_id) != before
 
-    def _finish(self, conn: Any, row: DerivationRow, recorded: Recorded, *, outcome: str) -> None:
+    def _finish(self, conn: Any, row: DerivationRow, recorded: Recorded, *, outcome: str,
+                note: str | None = None) -> None:
         same_version = row.parser_version == PARSER_VERSION
         failures = (row.failures if same_version else 0) + 1 if recorded.failed else 0
         conn.execute(
             "UPDATE derivations SET status = ?, outcome = ?, report_id = ?, attempts = attempts + 1, failures = ?, "
             "error = ?, parser_version = ?, finished_at = ?, seconds = ?, worker_peak_rss_kb = ? WHERE id = ?",
-            ["failed" if recorded.failed else "done", outcome, recorded.report_id, failures, recorded.error,
+            ["failed" if recorded.failed else "done", outcome, recorded.report_id, failures, recorded.error or note,
              PARSER_VERSION, self._now(), round(recorded.seconds, 3), recorded.worker_peak_rss_kb, row.id])

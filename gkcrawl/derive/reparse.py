@@ -7,7 +7,9 @@ command. Derived rows (cells, checks, spam findings, meta columns, search index)
 replaced in one transaction per report and stamped with the parser version. A report whose
 bytes cannot be read, or whose parse fails, keeps its rows. Candidates a crawl left
 unfinished are derived too; a failed document is retried once, then skipped until the
-parser version changes.
+parser version changes. A re-derivation that loses a title, the template, cells, or the
+certainty of cells the stored rows have is a regression: listed, counted, and held back
+(the stored rows stay) unless `accept_regressions`.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class ReparseStats:
     derived: int = 0  # unfinished crawl candidates derived now
     new_reports: int = 0
     skipped: list[str] = field(default_factory=list)  # failed twice under this parser version
+    regressions: list[str] = field(default_factory=list)  # one line per report: what its new parse loses
+    held_back: int = 0  # regressions not applied
 
     def summary(self) -> str:
         text = (f"{self.reparsed}/{self.reports} reports re-derived, {self.changed} changed, "
@@ -52,15 +56,26 @@ class ReparseStats:
             text += f", {self.derived} pending candidates derived ({self.new_reports} new reports)"
         if self.skipped:
             text += f", {len(self.skipped)} skipped after two failures"
+        if self.regressions:
+            applied = len(self.regressions) - self.held_back
+            text += ", " + ", ".join(part for part in (
+                _regressions(self.held_back, "held back (stored rows kept)"),
+                _regressions(applied, "applied")) if part)
         return text
 
 
+def _regressions(count: int, what: str) -> str:
+    return f"{count} regression{'s' if count != 1 else ''} {what}" if count else ""
+
+
 def reparse_archive(db: sqlite_utils.Database, warc_root: Path, *, parse: Parser | None = None,
-                    now: Callable[[], datetime] | None = None, limits: ParseLimits | None = None) -> ReparseStats:
+                    now: Callable[[], datetime] | None = None, limits: ParseLimits | None = None,
+                    accept_regressions: bool = False) -> ReparseStats:
     """Re-derive every report version from its WARC bytes; returns what happened.
 
     `parse` runs a given parser in this process (no limits); by default the supervised
-    workers run the real parser under `limits`."""
+    workers run the real parser under `limits`. Regressions are applied only when
+    `accept_regressions`; either way each is listed in `regressions`."""
     adopt_reports(db)
     chosen, skipped = reparse_selection(db, PARSER_VERSION)
     stats = ReparseStats()
@@ -69,7 +84,8 @@ def reparse_archive(db: sqlite_utils.Database, warc_root: Path, *, parse: Parser
         stats.skipped.append(f"derivation {derivation_id} ({url})")
     runner: Runner = InlineRunner(parse) if parse is not None else Supervisor(limits or ParseLimits())
     try:
-        recorded = derive_batch(db, Path(warc_root), chosen, runner, mode="reparse", clock=now)
+        recorded = derive_batch(db, Path(warc_root), chosen, runner, mode="reparse", clock=now,
+                                accept_regressions=accept_regressions)
     finally:
         runner.close()
     for step in recorded:
@@ -82,8 +98,13 @@ def reparse_archive(db: sqlite_utils.Database, warc_root: Path, *, parse: Parser
         elif step.failed:
             stats.failures.append(f"{label}: {step.error}")
         elif step.rederived:
-            stats.reparsed += 1
-            stats.changed += int(step.changed)
+            if step.loss:
+                stats.regressions.append(f"{label}: {step.loss.describe()}")
+            if step.held_back:
+                stats.held_back += 1
+            else:
+                stats.reparsed += 1
+                stats.changed += int(step.changed)
         if not step.rederived and step.parsed:
             stats.derived += 1
             stats.new_reports += int(step.new_version)

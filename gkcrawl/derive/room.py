@@ -36,9 +36,10 @@ def _step(deriver: Deriver, message: int | JobOutcome) -> WorkerJob | Recorded:
 
 
 def derive_batch(db: sqlite_utils.Database, warc_root: Path, derivation_ids: list[int], runner: Runner, *,
-                 mode: Mode, clock: Clock | None = None) -> list[Recorded]:
-    """Derive these rows with `runner`, recording each outcome as it arrives; blocks until all are done."""
-    deriver = Deriver(db, warc_root, mode=mode, clock=clock)
+                 mode: Mode, clock: Clock | None = None, accept_regressions: bool = False) -> list[Recorded]:
+    """Derive these rows with `runner`, recording each outcome as it arrives; blocks until all are done.
+    A re-derivation that loses what the stored rows have is held back unless `accept_regressions`."""
+    deriver = Deriver(db, warc_root, mode=mode, clock=clock, accept_regressions=accept_regressions)
     outcomes: queue.Queue[JobOutcome] = queue.Queue()
     recorded: list[Recorded] = []
     running = 0

@@ -1,7 +1,7 @@
 """What the report row page needs beyond provenance: the rebuilt tables, the checks, the
 links to the wide views, and the cells each version of the same URL changed.
 
-Reads the archive through Datasette's database object (read-only, immutable mode).
+Reads the archive through Datasette's database object (a read-only WAL reader, see serve.py).
 """
 
 from __future__ import annotations

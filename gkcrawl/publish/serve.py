@@ -1,12 +1,17 @@
-"""Publish the archive with Datasette 0.65, read-only: immutable database, SQL time limit,
-the project's metadata, templates and plugin, and the snapshots folder for download.
+"""Publish the archive with Datasette 0.65, read-only: SQL time limit, the project's metadata,
+templates and plugin, and the snapshots folder for download.
+
+The database is opened as a read-only WAL reader (`mode=ro`), not immutable: a crawl may be
+writing it, and an immutable reader of a file that changes reads torn pages ("database disk
+image is malformed"). A WAL reader sees each committed transaction whole. Datasette only
+offers the `.db` download of immutable databases, so the plugin answers `/<name>.db` with
+the latest snapshot (a file nothing writes).
 """
 
 from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,15 +42,8 @@ class ServeOptions:
     port: int = 8001
     metadata_path: Path = DEFAULT_METADATA
     snapshots_dir: Path | None = None  # default: snapshots/ beside the database
-
-
-def checkpoint(db_path: Path) -> None:
-    """Fold the WAL into the main file: an immutable reader never looks at the WAL."""
-    conn = sqlite3.connect(db_path)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    finally:
-        conn.close()
+    warc_dir: Path | None = None  # default: warc/ beside the database (records offered for download)
+    replay_url: str | None = None  # a pywb-style collection URL: replay links are URL/<timestamp>/<original>
 
 
 def wide_view_labels() -> dict[str, dict[str, str]]:
@@ -74,12 +72,16 @@ def build_metadata(options: ServeOptions, snapshots_dir: Path) -> dict[str, Any]
         for column, label in columns.items():
             described.setdefault(column, label)
     plugins = metadata.setdefault("plugins", {})
-    plugins.setdefault("gkcrawl", {}).update({"snapshots_dir": str(snapshots_dir), "snapshots_url": "/snapshots/"})
+    plugins.setdefault("gkcrawl", {}).update({"snapshots_dir": str(snapshots_dir), "snapshots_url": "/snapshots/",
+                                             "database": options.db_path.stem,
+                                             "warc_dir": str(options.warc_dir or options.db_path.parent / "warc"),
+                                             "replay_url": options.replay_url})
     return metadata
 
 
 def datasette_command(options: ServeOptions, metadata_file: Path, snapshots_dir: Path) -> list[str]:
-    command = [sys.executable, "-m", "datasette", "serve", "-i", str(options.db_path),
+    # Not `-i`: the file may be written by a crawl (see the module docstring).
+    command = [sys.executable, "-m", "datasette", "serve", str(options.db_path),
                "--metadata", str(metadata_file), "--template-dir", str(TEMPLATES_DIR),
                "--plugins-dir", str(PLUGINS_DIR), "--static", f"snapshots:{snapshots_dir}",
                "--host", options.host, "--port", str(options.port)]
@@ -92,7 +94,6 @@ def serve(options: ServeOptions) -> int:
     """Run Datasette in the foreground until interrupted; returns its exit code."""
     db_path = options.db_path.resolve()
     options.db_path = db_path
-    checkpoint(db_path)
     snapshots_dir = (options.snapshots_dir or db_path.parent / "snapshots").resolve()
     snapshots_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gkcrawl-serve-") as work:
@@ -137,7 +138,8 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def start_background(db_path: Path, *, port: int | None = None, timeout: float = 60.0) -> RunningServer:
+def start_background(db_path: Path, *, port: int | None = None, timeout: float = 60.0,
+                     extra_args: list[str] | None = None) -> RunningServer:
     """Start `gkcrawl serve` as a subprocess on 127.0.0.1 and wait until it answers (tests, benchmark)."""
     import time
     import urllib.request
@@ -145,7 +147,8 @@ def start_background(db_path: Path, *, port: int | None = None, timeout: float =
     port = port or free_port()
     # A file, not a pipe: uvicorn's access log would fill an unread pipe and stall the server.
     log = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the server process
-    process = subprocess.Popen([sys.executable, "-m", "gkcrawl", "serve", "--db", str(db_path), "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "gkcrawl", "serve", "--db", str(db_path), "--port", str(port),
+                                *(extra_args or [])],
                                stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

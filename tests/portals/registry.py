@@ -13,6 +13,7 @@ from gkcrawl.demo.server import RunningPortal
 from . import (
     style_behaviour,
     style_bombs,
+    style_budgets,
     style_files,
     style_large,
     style_scripted,
@@ -29,13 +30,15 @@ _STYLES: dict[str, Style] = {style.name: style for style in (
     style_of("attachments", style_files),
     Style("gbk", style_trs.build_gbk, style_trs.manifest_gbk),
     Style("deep", style_trs.build_deep, style_trs.manifest_deep),
-    Style("changing", style_behaviour.build_changing, style_behaviour.manifest_changing, generations=2),
+    Style("changing", style_behaviour.build_changing, style_behaviour.manifest_changing, generations=3),
     Style("traps", style_behaviour.build_traps, style_behaviour.manifest_traps),
     Style("faults", style_behaviour.build_faults, style_behaviour.manifest_faults),
     style_of("large", style_large),
     style_of("wild", style_wild),
     style_of("wild2", style_wild2),
     style_of("bombs", style_bombs),
+    Style("longlist", style_budgets.build_longlist, style_budgets.manifest_longlist),
+    Style("subcolumns", style_budgets.build_subcolumns, style_budgets.manifest_subcolumns),
 )}
 
 STYLES: tuple[str, ...] = tuple(_STYLES)

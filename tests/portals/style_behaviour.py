@@ -1,7 +1,8 @@
 """Portals that test a crawler's conduct rather than its reading.
 
 `changing`: generation 2 moves one report (301), removes one (404) and corrects one (new bytes,
-new ETag and Last-Modified); the rest stay byte-identical.
+new ETag and Last-Modified); the rest stay byte-identical. Generation 3 (a third scheduled
+run) corrects that report again and removes one more.
 `traps`: an endless calendar, session ids in URLs, an endless search, a deep link chain and
 links to other hosts; a polite crawler stays bounded and never leaves 127.0.0.1.
 `faults`: one URL per way a server fails (503 + Retry-After then OK, stall, reset, truncated
@@ -33,9 +34,14 @@ def _changing_entries(generation: int) -> tuple[list[ReportEntry], dict[str, obj
     changes = {"moved": {moved.path: moved_new.path}, "removed": {removed.path}, "changed": {changed.path}}
     if generation == 1:
         return entries, changes
+    # Generation 3 (a third scheduled run) corrects the corrected report again and removes another.
+    gone = {removed.path} | ({entries[4].path} if generation >= 3 else set())
     current = [moved_new if e is moved else
-               ReportEntry(e.agency, e.year, e.path, e.published, e.title, e.href, revision=2) if e is changed else e
-               for e in entries if e is not removed]
+               ReportEntry(e.agency, e.year, e.path, e.published, e.title, e.href, revision=generation)
+               if e is changed else e
+               for e in entries if e.path not in gone]
+    if generation >= 3:
+        changes = {**changes, "removed": gone}
     return current, changes
 
 
@@ -49,7 +55,7 @@ def build_changing(context: BuildContext) -> StaticSite:
     nb_crumbs = [*crumbs, ("政府信息公开年报", "/xxgk/nb/index.html")]
     for entry in entries:
         publish_report(builder, entry, nb_crumbs)
-    if context.generation == 2:
+    if context.generation >= 2:
         for old, new in changes["moved"].items():  # type: ignore[union-attr]
             builder.redirect(old, new, 301)
     builder.column("/xxgk/nb/index.html", "政府信息公开年报", nb_crumbs,
@@ -59,8 +65,8 @@ def build_changing(context: BuildContext) -> StaticSite:
 
 def manifest_changing(generation: int = 1) -> Manifest:
     entries, changes = _changing_entries(generation)
-    extra: dict[str, object] = {"generation2": changes}
-    if generation == 2:
+    extra: dict[str, object] = {"generation2": _changing_entries(2)[1], "generation3": _changing_entries(3)[1]}
+    if generation >= 2:
         extra["redirects"] = dict(changes["moved"])  # type: ignore[arg-type]
     return Manifest({e.path for e in entries}, set(), extra)
 

@@ -89,7 +89,7 @@ def publish_report(builder: SiteBuilder, entry: ReportEntry, crumbs: list[tuple[
     if entry.revision > 1:
         # A corrected report is newer: its Last-Modified must move on with its bytes.
         page = builder.pages[entry.path]
-        builder.pages[entry.path] = dataclasses.replace(page, last_modified=f"{entry.year + 1}-03-15")
+        builder.pages[entry.path] = dataclasses.replace(page, last_modified=f"{entry.year + entry.revision - 1}-03-15")
 
 
 def explainer_title(body_name: str, year: int) -> str:

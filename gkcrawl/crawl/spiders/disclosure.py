@@ -4,7 +4,10 @@ Every page gets a role from the link that led to it (start, section, column, rep
 attachment, other); discovery.py says what each link is, strategies.py adds the pages a
 CMS family hides in scripts (TRS page counts, Hanweb data proxy, JS-built lists). The
 spider stays on the start hosts (plus registry hints), caps query variants per path and
-counts its own depth so that walking a long list's pages never exhausts it.
+counts its own depth so that walking a long list's pages never exhausts it. Lists and trap
+generators are bounded by budgets (settings.py: pages per list, sub-columns per column,
+URLs per site); a spent budget is logged, recorded in the archive's `budgets` table and
+counted (`budget_exhausted`), never a silent cut.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 NAV_ROLES = {"start", "section", "column"}
 PRIORITY = {"report": 30, "attachment": 30, "column": 20, "section": 10, "start": 10, "other": 0}
-MAX_LIST_PAGES = 300
 # Text outside links that a report page has and a list page lacks (the shortest real
 # reports run to several thousand characters).
 MIN_REPORT_PROSE_CHARS = 1500
@@ -61,6 +63,12 @@ class DisclosureSpider(Spider):
         self.max_query_variants: int = config.default("GKCRAWL_MAX_QUERY_VARIANTS")
         self.query_variants: dict[str, set[str]] = defaultdict(set)
         self.recheck_known: bool = config.default("GKCRAWL_RECHECK_KNOWN")
+        self.column_page_budget: int = config.default("GKCRAWL_COLUMN_PAGE_BUDGET")
+        self.subcolumn_budget: int = config.default("GKCRAWL_COLUMN_SUBCOLUMN_BUDGET")
+        self.site_request_budget: int = config.default("GKCRAWL_SITE_REQUEST_BUDGET")
+        self.subcolumns: dict[str, set[str]] = defaultdict(set)  # column -> sub-columns followed
+        self.site_urls: dict[str, set[str]] = defaultdict(set)   # host -> URLs followed
+        self.budgets_spent: set[tuple[str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DisclosureSpider:
@@ -70,6 +78,9 @@ class DisclosureSpider(Spider):
         spider.depth_limit = config.get_int(settings, "GKCRAWL_DEPTH_LIMIT")
         spider.max_query_variants = config.get_int(settings, "GKCRAWL_MAX_QUERY_VARIANTS")
         spider.recheck_known = config.get_bool(settings, "GKCRAWL_RECHECK_KNOWN")
+        spider.column_page_budget = config.get_int(settings, "GKCRAWL_COLUMN_PAGE_BUDGET")
+        spider.subcolumn_budget = config.get_int(settings, "GKCRAWL_COLUMN_SUBCOLUMN_BUDGET")
+        spider.site_request_budget = config.get_int(settings, "GKCRAWL_SITE_REQUEST_BUDGET")
         registry = load_registry(config.get(settings, "GKCRAWL_SITES_FILE") or None)
         for entry in entries_for(registry, spider.start_urls, spider.site_name):
             if not spider.start_urls or spider.site_name == entry.name:
@@ -83,7 +94,7 @@ class DisclosureSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
             yield self._request(url, role="start", link_text="", depth=0, priority=PRIORITY["start"])
-        if self.recheck_known:
+        if self.recheck_known and self.start_urls:  # no start URLs: no archive (run_settings)
             # Reports archived earlier: a re-crawl notices the ones removed (404/410) or moved (301).
             for url in archive_of(self.crawler).known_report_urls(self.allowed_hosts):
                 role = "attachment" if discovery.is_attachment_url(url) else "report"
@@ -128,18 +139,71 @@ class DisclosureSpider(Spider):
             self.crawler.stats.inc_value("gkcrawl/depth_limited")
             return None
         meta_extra = dict(extra or {})
+        if not self._within_site_budget(url):
+            return None
+        if role == "column" and depth_step and response.meta.get("gk_role") == "column":
+            root = response.meta.get("gk_column_root") or response.url
+            if not self._within_subcolumn_budget(root, url):
+                return None
+            meta_extra["gk_column_root"] = root
         if role == "column" and urlsplit(url).netloc in self.js_hosts and self.js_enabled:
             meta_extra.update(self._browser_meta())
         return self._request(url, role=role, link_text=link_text, depth=depth, priority=PRIORITY[role],
                              extra=meta_extra, headers={"Referer": response.url})
 
     def _next_list_page(self, response: Response, url: str, role: str) -> Request | None:
-        """A further page of a list: same depth, but a bounded chain (endless pagers are traps)."""
-        pages = response.meta.get("gk_list_pages", 0) + 1
-        if pages > MAX_LIST_PAGES:
-            self.crawler.stats.inc_value("gkcrawl/list_pages_capped")
+        """A further page of a list: same depth, but a chain bounded by the list's page budget."""
+        pages = self._list_page_number(response)
+        if pages is None:
             return None
-        return self._follow(response, url, role=role, link_text="", depth_step=0, extra={"gk_list_pages": pages})
+        extra = {"gk_list_pages": pages, "gk_list_root": response.meta.get("gk_list_root") or response.url}
+        if response.meta.get("gk_column_root"):
+            extra["gk_column_root"] = response.meta["gk_column_root"]
+        return self._follow(response, url, role=role, link_text="", depth_step=0, extra=extra)
+
+    def _list_page_number(self, response: Response) -> int | None:
+        """How many further pages this list's chain has followed with the next; None past its budget."""
+        pages: int = response.meta.get("gk_list_pages", 0) + 1
+        if pages > self.column_page_budget:
+            self.crawler.stats.inc_value("gkcrawl/list_pages_capped")
+            self._spend("column_pages", response.meta.get("gk_list_root") or response.url, pages - 1)
+            return None
+        return pages
+
+    # -- budgets --------------------------------------------------------------------------
+
+    def _within_site_budget(self, url: str) -> bool:
+        host = urlsplit(url).netloc
+        followed = self.site_urls[host]
+        if url in followed:
+            return True
+        if len(followed) >= self.site_request_budget:
+            self._spend("site_requests", f"{urlsplit(url).scheme}://{host}/", len(followed))
+            return False
+        followed.add(url)
+        return True
+
+    def _within_subcolumn_budget(self, root: str, url: str) -> bool:
+        followed = self.subcolumns[root]
+        if url in followed or url == root:
+            return True
+        if len(followed) >= self.subcolumn_budget:
+            self._spend("column_subcolumns", root, len(followed))
+            return False
+        followed.add(url)
+        return True
+
+    def _spend(self, budget: str, scope_url: str, spent: int) -> None:
+        """A budget ran out at `scope_url`: said once, recorded in the archive, counted per site."""
+        if (budget, scope_url) in self.budgets_spent:
+            return
+        self.budgets_spent.add((budget, scope_url))
+        site = urlsplit(scope_url).netloc
+        self.crawler.stats.inc_value("gkcrawl/budget_exhausted")
+        self.crawler.stats.inc_value(f"gkcrawl/site/{site}/budget_exhausted")
+        logger.warning("budget %s exhausted at %s after %d: the rest of it is not crawled", budget, scope_url, spent)
+        archive_of(self.crawler).record_budget(site=site, budget=budget, scope_url=scope_url, spent=spent,
+                                               when=iso_utc(utc_now()))
 
     @staticmethod
     def _browser_meta() -> dict[str, Any]:
@@ -260,7 +324,10 @@ class DisclosureSpider(Spider):
         return on_report_page
 
     def _strategy_requests(self, response: TextResponse, text: str, role: str) -> Iterator[Request]:
-        for url in strategies.trs_page_urls(text, response.url)[:MAX_LIST_PAGES]:
+        trs_pages = strategies.trs_page_urls(text, response.url)  # as many as the page states it has
+        if len(trs_pages) > self.column_page_budget:
+            self._spend("column_pages", response.url, self.column_page_budget)
+        for url in trs_pages[:self.column_page_budget]:
             request = self._next_list_page(response, url, role)
             if request is not None:
                 yield request
@@ -290,15 +357,16 @@ class DisclosureSpider(Spider):
 
     def _form_page_request(self, response: Response, pager: list_endpoints.FormPager, number: int) -> Request | None:
         """The next page of a list paged by a POSTed form (`goPage(n)` -> cur_page=n)."""
-        pages = response.meta.get("gk_list_pages", 0) + 1
-        if pages > MAX_LIST_PAGES:
-            self.crawler.stats.inc_value("gkcrawl/list_pages_capped")
+        pages = self._list_page_number(response)
+        if pages is None:
             return None
         self.crawler.stats.inc_value("gkcrawl/form_pages")
         return self._request(pager.action, role=response.meta.get("gk_role", "column"),
                              link_text=response.meta.get("gk_link_text", ""), depth=response.meta.get("gk_depth", 0),
                              priority=PRIORITY["column"], factory=FormRequest, formdata=pager.formdata(number),
-                             extra={"gk_list_pages": pages}, headers={"Referer": response.url})
+                             extra={"gk_list_pages": pages,
+                                    "gk_list_root": response.meta.get("gk_list_root") or response.url},
+                             headers={"Referer": response.url})
 
     def _api_request(self, response: Response, api: list_endpoints.JsonListApi, page: int) -> Request:
         self.crawler.stats.inc_value("gkcrawl/json_api_pages")
@@ -341,7 +409,9 @@ class DisclosureSpider(Spider):
         yield from self._follow_links(response, "column", links, False, [""])
         total = total or proxy.total_records
         more = (batch + 1) * proxy.batch_size < total if total else strategies.record_count(text) >= proxy.batch_size
-        if more and batch + 1 < MAX_LIST_PAGES:
+        if more and batch + 1 >= self.column_page_budget:
+            self._spend("column_pages", base, batch + 1)
+        elif more:
             yield self._proxy_request(response, proxy, batch + 1)
 
     def _item(self, response: Response, *, role: str, title: str) -> DocumentItem:

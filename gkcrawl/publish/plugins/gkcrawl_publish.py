@@ -9,13 +9,17 @@ function `escape_fts`; registering our own version last turns 复议 into the ph
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
+from datasette.utils.asgi import AsgiFileDownload, Response
 
 from gkcrawl.archive.search_text import phrase_query
 from gkcrawl.publish.report_page import report_page
+from gkcrawl.publish.warc_record import NoRecord, read_record
 
 PROVENANCE_SQL = """
 SELECT r.id, r.url, r.version, r.template, r.fetched_at, r.sha256, r.parser_version, r.parsed_at, r.gone_at, r.text,
@@ -52,6 +56,48 @@ def latest_snapshot(datasette: Any) -> dict[str, str] | None:
             "changes_url": url + "CHANGES"}
 
 
+async def download_database(datasette: Any, request: Any) -> Any:
+    """`/<name>.db`: the latest snapshot, a consistent file (the live database may be mid-crawl)."""
+    config = datasette.plugin_config("gkcrawl") or {}
+    if request.url_vars["database"] != config.get("database"):
+        return Response.text("Not found", status=404)
+    latest = latest_snapshot(datasette)
+    if latest is None:
+        return Response.text("No snapshot of this archive yet: the live database is not offered for download "
+                             "while it may be written. Run `gkcrawl snapshot` and reload.\n", status=404)
+    path = Path(config["snapshots_dir"]) / latest["name"]
+    return AsgiFileDownload(str(path), filename=latest["name"], content_type="application/octet-stream")
+
+
+async def download_warc_record(datasette: Any, request: Any) -> Any:
+    """`/-/gkcrawl/warc-record?file=F&offset=N`: one record of the archive's WARC folder, as stored."""
+    config = datasette.plugin_config("gkcrawl") or {}
+    warc_file = request.args.get("file") or ""
+    offset = request.args.get("offset") or ""
+    if not config.get("warc_dir") or not offset.isdigit():
+        return Response.text("Not found\n", status=404)
+    try:
+        record = read_record(Path(config["warc_dir"]), warc_file, int(offset))
+    except NoRecord as missing:
+        return Response.text(f"{missing}\n", status=404)
+    name = f"{Path(warc_file).name.removesuffix('.warc.gz')}-{offset}.warc.gz"
+    return Response(record, content_type="application/warc",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    # Plugin routes are matched before Datasette's own, so this replaces its (immutable-only) download.
+    return [(r"^/(?P<database>[^/.]+)\.db$", download_database),
+            (r"^/-/gkcrawl/warc-record$", download_warc_record)]
+
+
+def replay_link(replay_url: str | None, url: str, fetched_at: str | None) -> str | None:
+    """pywb's address of this capture: COLLECTION/<14-digit timestamp>/<original URL>."""
+    stamp = re.sub(r"\D", "", fetched_at or "")[:14]
+    return f"{replay_url.rstrip('/')}/{stamp}/{url}" if replay_url and len(stamp) == 14 else None
+
+
 @hookimpl
 def extra_template_vars(template: str, database: str | None, table: str | None, view_name: str, request: Any,
                         datasette: Any) -> Any:
@@ -64,6 +110,12 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
             if rows:
                 provenance = dict(rows[0])
                 found["provenance"] = provenance
+                config = datasette.plugin_config("gkcrawl") or {}
+                if provenance["warc_file"] and provenance["warc_offset"] is not None:
+                    found["warc_record_url"] = "/-/gkcrawl/warc-record?" + urllib.parse.urlencode(
+                        {"file": provenance["warc_file"], "offset": provenance["warc_offset"]})
+                found["replay_link"] = replay_link(config.get("replay_url"), provenance["url"],
+                                                   provenance["fetched_at"])
                 found["report_versions"] = [dict(r) for r in (await db.execute(
                     VERSIONS_SQL, {"url": provenance["url"]})).rows]
                 try:

@@ -79,16 +79,20 @@ def _backup(source: Path, target: Path, work: Path) -> None:
     os.replace(temporary, target)
 
 
-def _report_state(path: Path) -> dict[str, tuple[str, str | None]]:
-    """url -> (sha256 of the latest version, gone_at) in one archive file."""
+def latest_versions(path: Path, columns: str) -> list[tuple]:
+    """`columns` of the newest version of every report URL in one archive file, read-only, by URL."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        rows = conn.execute(
-            "SELECT url, sha256, gone_at FROM reports r "
-            "WHERE version = (SELECT max(version) FROM reports v WHERE v.url = r.url)").fetchall()
+        return conn.execute(
+            f"SELECT {columns} FROM reports r "
+            "WHERE version = (SELECT max(version) FROM reports v WHERE v.url = r.url) ORDER BY url").fetchall()
     finally:
         conn.close()
-    return {url: (sha, gone) for url, sha, gone in rows}
+
+
+def _report_state(path: Path) -> dict[str, tuple[str, str | None]]:
+    """url -> (sha256 of the latest version, gone_at) in one archive file."""
+    return {url: (sha, gone) for url, sha, gone in latest_versions(path, "url, sha256, gone_at")}
 
 
 def _write_text(path: Path, text: str, work: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .snapshot import publishing, sha256_of, write_sums
+from .snapshot import latest_versions, publishing, sha256_of, write_sums
 
 WARC_PATTERNS = ("*.warc.gz", "*.warc")
 
@@ -41,13 +40,7 @@ def warc_files(warc_dir: Path) -> list[Path]:
 
 def _pages_jsonl(db_path: Path, target: Path) -> int:
     """pages.jsonl (json-pages-1.0) of the latest version of every report URL."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        rows = conn.execute(
-            "SELECT url, fetched_at, title FROM reports r "
-            "WHERE version = (SELECT max(version) FROM reports v WHERE v.url = r.url) ORDER BY url").fetchall()
-    finally:
-        conn.close()
+    rows = latest_versions(db_path, "url, fetched_at, title")
     lines = [json.dumps({"format": "json-pages-1.0", "id": "pages", "title": "gkcrawl reports"})]
     lines += [json.dumps({"url": url, "ts": fetched_at, "title": title or url}, ensure_ascii=False)
               for url, fetched_at, title in rows]

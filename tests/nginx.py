@@ -38,9 +38,24 @@ TYPES = {"html": "text/html", "htm": "text/html", "txt": "text/plain", "css": "t
          "pdf": "application/pdf", "doc": "application/msword", "xls": "application/vnd.ms-excel",
          "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip": "application/zip"}
+REDIRECTS = (301, 302)  # answered by `return` in the page's own location, no file
 CHARSET_TYPES = ("text/html", "text/plain", "text/css", "application/javascript", "application/json", "text/xml")
 # text/html is always compressed when gzip is on; these are added (as on most portals).
 GZIP_TYPES = ("text/plain", "text/css", "application/javascript", "application/json", "text/xml")
+
+
+# Portal styles that stay on the stdlib server (tests/portals, gkcrawl.demo.server), and why:
+# every other style is fixed path -> bytes with fixed headers and is crawled through nginx too
+# (tests/test_crawl_nginx.py checks this list against the styles as built).
+STDLIB_ONLY: dict[str, str] = {
+    "hanweb": "its data proxy builds each list answer from the request's query (dynamic handler)",
+    "traps": "calendar, search (fresh sid, not cacheable) and 下一期 generators: endless URLs made on request",
+    "faults": "503 + Retry-After then 200, stalls and resets on chosen requests (per-request faults)",
+    "large": "thousands of pages rendered lazily on request (dynamic handler; too many files to write)",
+    "wild": "its frames page by ?pageNo= / ?page= query strings and 404 beyond (nginx serves by path only)",
+    "wild2": "a POST-form pager (page read from the body) and a JSON API answering per parameters",
+    "subcolumns": "a generator of unique sub-columns made on request (the trap the budgets stop)",
+}
 
 
 @dataclass
@@ -70,12 +85,39 @@ class NginxPortal:
     def write_page(self, path: str, page: Page) -> None:
         """Write (or rewrite) one page's file: served from the next request on."""
         self.pages[path] = page
+        if page.status in REDIRECTS:
+            self.remove_page(path)
+            self.pages[path] = page
+            return
         target = self.www / _file_path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(page.body)
         stamp = parsedate_to_datetime(http_date(page.last_modified)).timestamp()
         os.utime(target, (stamp, stamp))
         self.files[path] = target
+
+    def remove_page(self, path: str) -> None:
+        """Delete one page's file: nginx answers 404 for it from the next request on."""
+        self.pages.pop(path, None)
+        target = self.files.pop(path, None)
+        if target is not None:
+            target.unlink(missing_ok=True)
+
+    def set_generation(self, style: str, generation: int) -> None:
+        """Serve the style's generation-`generation` site on the same port, as the stdlib portal does.
+
+        Pages whose bytes are unchanged keep their Last-Modified, hence their ETag (304 on revalidation);
+        pages gone from the site are deleted (404); nginx restarts with the new locations (redirects)."""
+        from gkcrawl.demo.sitebuild import BuildContext
+        from portals.registry import _STYLES
+
+        pages = static_pages(_STYLES[style].build(BuildContext(generation=generation, port=self.port)))
+        for path in set(self.pages) - set(pages):
+            self.remove_page(path)
+        for path, page in pages.items():
+            self.write_page(path, page)
+        self.stop()
+        start_nginx(self)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -118,6 +160,8 @@ def _quoted(value: str) -> str:
 
 def _location(path: str, page: Page) -> str | None:
     """An exact location for a page nginx would not serve as built by default, else None."""
+    if page.status in REDIRECTS:
+        return f"location = {path} {{ return {page.status} {_quoted(dict(page.headers)['Location'])}; }}"
     wanted = page.content_type
     lines = []
     if wanted is not None and wanted.replace(" ", "").lower() != _nginx_type(path).replace(" ", "").lower():
@@ -175,7 +219,9 @@ def static_pages(site: object) -> dict[str, Page]:
         raise ValueError("only static sites can be served by nginx")
     pages: dict[str, Page] = {}
     for path, page in site.pages.items():
-        if page.status != 200 or page.fault or not page.cacheable:
+        redirect = page.status in REDIRECTS and "Location" in dict(page.headers)
+        # A redirect carries no validators (cacheable=False) on either server: nginx's `return` has none.
+        if not (page.status == 200 or redirect) or page.fault or not (page.cacheable or redirect):
             raise ValueError(f"nginx cannot serve {path} as built (status {page.status}, fault {page.fault})")
         if path == "/" and "/index.html" in site.pages:
             if site.pages["/index.html"].body != page.body:

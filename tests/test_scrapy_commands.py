@@ -116,3 +116,16 @@ def test_feed_export_writes_the_report_items(tmp_path: Path) -> None:
             sha = conn.execute("select sha256 from captures where id = ?", [item["capture_id"]]).fetchone()
             assert sha == (item["sha256"],), item["url"]
     assert report_urls(db) <= {i["url"] for i in documents}
+
+
+def test_scrapy_crawl_without_an_archive_crawls_and_writes_nothing(tmp_path: Path) -> None:
+    """`-s GKCRAWL_DB_PATH=` is a crawl with no archive: items exported, no traceback, no files."""
+    out = tmp_path / "items.jsonl"
+    before = tree(ROOT / "archive")
+    with start_portal("demo") as portal:
+        done = scrapy("crawl", DISCLOSURE_SPIDER, "-a", f"start_urls={portal.url}", "-s", "GKCRAWL_DB_PATH=",
+                      "-s", "LOG_LEVEL=WARNING", "-s", "GKCRAWL_JS=False", *FAST, "-O", str(out))
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert out.read_text(encoding="utf-8").strip(), "the crawl exported nothing"
+    assert tree(ROOT / "archive") == before
+    assert not (ROOT / ".scrapy" / "httpcache").exists()

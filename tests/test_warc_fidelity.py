@@ -287,6 +287,10 @@ def _crawl_three_times(portal: NginxPortal, db: Path, *extra: str) -> list[list[
     runs: list[list[Path]] = []
     seen: set[Path] = set()
     for settings in ((), ("-s", "HTTPCACHE_ENABLED=False"), ()):
+        if runs:
+            # WARC-Date has whole seconds: a re-crawl within the same second as the last one would
+            # give its revisits the same memento time, and replay could not tell the runs apart.
+            time.sleep(1.1)
         crawl([portal.url], db, *extra, *settings, timeout=240)
         files = sorted(set(warc_dir.glob("*.warc.gz")) - seen)
         seen |= set(files)

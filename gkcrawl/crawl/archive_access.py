@@ -36,8 +36,8 @@ from .items import GoneReportItem
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DEFAULT_DECODED_LIMIT", "ArchiveExtension", "Capture", "StoredCapture", "archive_of", "check_writable",
-           "decode_payload", "require_archive"]
+__all__ = ["DEFAULT_DECODED_LIMIT", "ArchiveExtension", "Capture", "StoredCapture", "archive_if_any", "archive_of",
+           "check_writable", "decode_payload", "require_archive"]
 
 
 class ArchiveExtension:
@@ -146,6 +146,11 @@ def check_writable(db_path: Path) -> None:
         db.execute("ROLLBACK")
     finally:
         db.conn.close()
+
+
+def archive_if_any(crawler: Crawler) -> ArchiveExtension | None:
+    """The crawl's archive extension, or None in a run without an archive (`-s GKCRAWL_DB_PATH=`)."""
+    return crawler.get_extension(ArchiveExtension)
 
 
 def archive_of(crawler: Crawler) -> ArchiveExtension:

@@ -21,7 +21,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, Response, TextResponse
 from scrapy.utils.response import response_status_message
 
-from . import config
+from . import browser, config
 from .archive_access import (
     DEFAULT_DECODED_LIMIT,
     ArchiveExtension,
@@ -116,6 +116,7 @@ class WarcCaptureMiddleware:
         # expanded past it; such a payload is hashed as stored, and Scrapy drops it anyway).
         middleware.decoded_limit = settings.getint("DOWNLOAD_MAXSIZE") or DEFAULT_DECODED_LIMIT
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        browser.register_recorder(crawler, middleware.record_browser_fetch)
         return middleware
 
     @property
@@ -123,7 +124,33 @@ class WarcCaptureMiddleware:
         return archive_of(self.crawler)
 
     def spider_closed(self) -> None:
+        browser.unregister_recorder(self.crawler)
         self.writer.close()
+
+    def record_browser_fetch(self, fetch: browser.BrowserFetch) -> None:
+        """An exchange the browser made on the site while rendering a page (see browser.py): a
+        response record and a captures row like the crawl's own, whose referer is the page.
+        Called by the page's route handler on the reactor's asyncio loop (the same thread)."""
+        fetched = self.clock()
+        exchange = Exchange(
+            url=fetch.url, method=fetch.method, request_headers=fetch.request_headers,
+            request_body=fetch.request_body, status=fetch.status, reason=fetch.reason or _reason(fetch.status),
+            response_headers=fetch.response_headers, body=fetch.body, fetched=fetched)
+        document = decode_payload(fetch.body, header_value(fetch.response_headers, "Content-Encoding"),
+                                  self.decoded_limit)
+        facts = Facts(sha256=sha256_hex(document), size=len(document), payload_digest=warc_digest(fetch.body),
+                      content_type=header_value(fetch.response_headers, "Content-Type"))
+        if fetch.status == 200 and fetch.body:
+            facts = self._identical_payload(exchange, facts)
+        written = self.writer.write(exchange)
+        self.stats.inc_value("gkcrawl/browser_fetches")
+        stand_in = Request(fetch.url, method=fetch.method, headers=header_dict(fetch.request_headers))
+        capture = self._capture(stand_in, url=fetch.url, status=fetch.status, fetched=fetched,
+                                response_headers=header_dict(fetch.response_headers), facts=facts, warc=written,
+                                warc_type="revisit" if exchange.revisit_profile else "response",
+                                error=f"http {fetch.status}" if fetch.status >= 400 else None)
+        capture.referer = fetch.page_url  # what marks the browser's fetches: the page it rendered
+        self._store(capture, fetch.url, fetched, fetch.status)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if "cached" in response.flags:

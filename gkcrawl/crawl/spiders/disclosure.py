@@ -25,7 +25,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from gkcrawl.crawl import config, discovery, list_endpoints, page_reading, strategies
-from gkcrawl.crawl.archive_access import archive_of
+from gkcrawl.crawl.archive_access import archive_if_any
 from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
 from gkcrawl.crawl.discovery import LinkKind
 from gkcrawl.crawl.items import DocumentItem, GoneReportItem
@@ -94,9 +94,10 @@ class DisclosureSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         for url in self.start_urls:
             yield self._request(url, role="start", link_text="", depth=0, priority=PRIORITY["start"])
-        if self.recheck_known and self.start_urls:  # no start URLs: no archive (run_settings)
+        archive = archive_if_any(self.crawler)  # None: a run without an archive (-s GKCRAWL_DB_PATH=)
+        if self.recheck_known and self.start_urls and archive is not None:
             # Reports archived earlier: a re-crawl notices the ones removed (404/410) or moved (301).
-            for url in archive_of(self.crawler).known_report_urls(self.allowed_hosts):
+            for url in archive.known_report_urls(self.allowed_hosts):
                 role = "attachment" if discovery.is_attachment_url(url) else "report"
                 yield self._request(url, role=role, link_text="", depth=0, priority=PRIORITY[role],
                                     extra={"gk_known": True})
@@ -202,8 +203,9 @@ class DisclosureSpider(Spider):
         self.crawler.stats.inc_value("gkcrawl/budget_exhausted")
         self.crawler.stats.inc_value(f"gkcrawl/site/{site}/budget_exhausted")
         logger.warning("budget %s exhausted at %s after %d: the rest of it is not crawled", budget, scope_url, spent)
-        archive_of(self.crawler).record_budget(site=site, budget=budget, scope_url=scope_url, spent=spent,
-                                               when=iso_utc(utc_now()))
+        archive = archive_if_any(self.crawler)
+        if archive is not None:
+            archive.record_budget(site=site, budget=budget, scope_url=scope_url, spent=spent, when=iso_utc(utc_now()))
 
     @staticmethod
     def _browser_meta() -> dict[str, Any]:

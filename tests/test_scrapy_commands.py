@@ -128,4 +128,5 @@ def test_scrapy_crawl_without_an_archive_crawls_and_writes_nothing(tmp_path: Pat
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
     assert out.read_text(encoding="utf-8").strip(), "the crawl exported nothing"
     assert tree(ROOT / "archive") == before
-    assert not (ROOT / ".scrapy" / "httpcache").exists()
+    for leftover in (".scrapy/httpcache", "httpcache", "warc"):
+        assert not (ROOT / leftover).exists(), leftover

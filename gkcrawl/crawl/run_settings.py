@@ -84,9 +84,14 @@ def _derive(settings: BaseSettings, name: str, value: Any) -> None:
 
 def derive_settings(settings: BaseSettings, spider: Spider) -> None:
     """Everything a crawl of `spider` into GKCRAWL_DB_PATH derives from its settings."""
-    db_path = Path(config.get(settings, "GKCRAWL_DB_PATH"))
-    _derive(settings, "GKCRAWL_WARC_DIR", str(db_path.parent / "warc"))
-    if not _explicit(settings, "HTTPCACHE_DIR"):
+    db_name = config.get(settings, "GKCRAWL_DB_PATH")
+    db_path = Path(db_name)
+    if not db_name:
+        # `-s GKCRAWL_DB_PATH=`: a crawl with no archive writes no WARC and keeps no cache.
+        _derive(settings, "HTTPCACHE_ENABLED", False)
+    else:
+        _derive(settings, "GKCRAWL_WARC_DIR", str(db_path.parent / "warc"))
+    if db_name and not _explicit(settings, "HTTPCACHE_DIR"):
         cache = config.get(settings, "GKCRAWL_CACHE_DIR")
         _derive(settings, "HTTPCACHE_DIR", str(archive_cache_dir(db_path, Path(cache) if cache else None)))
     # The spider counts depth itself (a list's further pages are not deeper) and bounds lists

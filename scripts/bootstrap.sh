@@ -10,9 +10,13 @@ WITH_TEST_TOOLS=0
 [ "${1:-}" = "--test" ] && WITH_TEST_TOOLS=1
 
 APT_PACKAGES="chromium fonts-noto-cjk antiword libreoffice-writer-nogui nginx-light"
+# The tests also start a Redis on loopback (the crawl cluster's shared frontier).
+TEST_APT_PACKAGES="redis-server"
 PYWB_REQUIREMENT="pywb==2.10.0"
 missing=""
-for p in $APT_PACKAGES; do
+wanted="$APT_PACKAGES"
+[ "$WITH_TEST_TOOLS" = 1 ] && wanted="$wanted $TEST_APT_PACKAGES"
+for p in $wanted; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -30,6 +34,15 @@ if [ -n "$missing" ]; then
         $SUDO /etc/init.d/nginx stop >/dev/null 2>&1 || true
       fi ;;
   esac
+  case " $missing " in
+    *" redis-server "*)
+      # The tests start their own redis-server on a free loopback port; the packaged service is not used.
+      if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+      elif [ -x /etc/init.d/redis-server ]; then
+        $SUDO /etc/init.d/redis-server stop >/dev/null 2>&1 || true
+      fi ;;
+  esac
 fi
 
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
@@ -37,7 +50,7 @@ if [ ! -f "$stamp" ]; then
   echo "bootstrap: building .venv" >&2
   [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
+  .venv/bin/python -m pip install -q -e '.[test,ocr]'
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

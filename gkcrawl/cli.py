@@ -24,6 +24,8 @@ LAZY_COMMANDS = {
     "wacz": "gkcrawl.archive.commands:wacz_command",
     "reparse": "gkcrawl.derive.commands:reparse_command",
     "demo": "gkcrawl.demo.command:demo_command",
+    "import": "gkcrawl.ingest.commands:import_command",
+    "analyze": "gkcrawl.analyze.commands:analyze_command",
 }
 
 SHORT_HELP = {
@@ -33,6 +35,8 @@ SHORT_HELP = {
     "wacz": "Write a dated WACZ of the archive's WARCs for replay.",
     "reparse": "Re-derive every report from its archived bytes.",
     "demo": "Start the bundled demo portal, crawl it, and serve the archive.",
+    "import": "Import documents obtained elsewhere into the archive.",
+    "analyze": "Recompute the cross-report tables (carry-over, copies, ...).",
 }
 
 

@@ -159,5 +159,8 @@ def build_sample_archive(path: Path, count: int = 40, *, seed: int = 0) -> dict[
     late = sample_report(count + 4, seed=seed)
     late.result.meta.update({"agency": "湖南省常德市财政局", "published": f"{late.result.meta['year'] + 1}-04-10"})
     named["late"] = store(count + 4, late)
+    from gkcrawl.analyze import analyze_archive
+
+    analyze_archive(db)  # as a crawl's end does: the cross-report tables (deadlines, carry-over, ...)
     db.conn.close()
     return named

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 STORAGE_AND_FRAMEWORKS = ("scrapy", "twisted", "sqlite3", "sqlite_utils", "datasette")
-ROOMS = ("extract", "parse", "crawl", "archive", "publish", "derive", "demo", "template")
+ROOMS = ("extract", "parse", "crawl", "archive", "publish", "derive", "demo", "template", "analyze", "ingest")
 CRAWL_ARCHIVE_GATE = "gkcrawl/crawl/archive_access.py"
 
 
@@ -45,6 +45,11 @@ def rules(test_modules: tuple[str, ...]) -> list[Rule]:
              "publishing reads the archive; it never crawls or parses"),
         Rule("gkcrawl.crawl", ("gkcrawl.archive",),
              f"the crawler reaches the archive only through {CRAWL_ARCHIVE_GATE}", (CRAWL_ARCHIVE_GATE,)),
+        Rule("gkcrawl.analyze", STORAGE_AND_FRAMEWORKS[:2] + ("datasette", "gkcrawl.crawl", "gkcrawl.derive",
+                                                               "gkcrawl.publish", "gkcrawl.parse", "gkcrawl.ingest"),
+             "the analysis reads and writes stored reports through the archive; it never crawls, parses or serves"),
+        Rule("gkcrawl.ingest", ("scrapy", "twisted", "datasette", "gkcrawl.crawl", "gkcrawl.publish"),
+             "an import archives and derives like the crawl, without Scrapy or the publication"),
         Rule("gkcrawl.template", tuple(f"gkcrawl.{room}" for room in ROOMS if room != "template"),
              "the template is vocabulary every room reads; it reads none of them"),
         Rule("gkcrawl", test_modules, "the shipped package never imports the test bench"),
@@ -126,6 +131,8 @@ def test_the_contract_check_catches_each_kind_of_breach(tmp_path: Path) -> None:
         "gkcrawl/crawl/archive_access.py": "from gkcrawl.archive.store import open_archive\n",
         "gkcrawl/template/__init__.py": "from gkcrawl import parse\n",
         "gkcrawl/demo/portal.py": "from samples import sample_result\n",
+        "gkcrawl/analyze/reads.py": "from gkcrawl.derive import reparse\n",
+        "gkcrawl/ingest/fetch.py": "import scrapy\n",
     }
     for relative, text in planted.items():
         path = tmp_path / relative
@@ -133,9 +140,10 @@ def test_the_contract_check_catches_each_kind_of_breach(tmp_path: Path) -> None:
         path.write_text(text, encoding="utf-8")
     found = violations(tmp_path, tests_dir)
     assert [line.split(" imports ")[0] for line in found] == [
-        "gkcrawl/archive/parse_too.py:1", "gkcrawl/archive/serve_too.py:1", "gkcrawl/crawl/pipelines.py:1",
+        "gkcrawl/analyze/reads.py:1", "gkcrawl/archive/parse_too.py:1", "gkcrawl/archive/serve_too.py:1", "gkcrawl/crawl/pipelines.py:1",
         "gkcrawl/demo/portal.py:1", "gkcrawl/derive/decide.py:1",
-        "gkcrawl/extract/reader.py:4", "gkcrawl/extract/uses_parse.py:1", "gkcrawl/parse/fetch.py:1",
+        "gkcrawl/extract/reader.py:4", "gkcrawl/extract/uses_parse.py:1", "gkcrawl/ingest/fetch.py:1",
+        "gkcrawl/parse/fetch.py:1",
         "gkcrawl/template/__init__.py:1"]
     assert "gkcrawl/extract/uses_parse.py:1 imports gkcrawl.parse: " in "\n".join(found)
     assert "gkcrawl/extract/reader.py:4 imports sqlite3: " in "\n".join(found)

@@ -133,6 +133,58 @@ TABLES: dict[str, TableSpec] = {
         indexes=[("idx_derivations_url_sha256", ("url", "sha256"), True),
                  ("idx_derivations_status", ("status",), False),
                  ("idx_derivations_report", ("report_id",), False)]),
+    # A document imported by hand (`gkcrawl import`): its file name, SHA-256, when it was imported and,
+    # when known, where and when it was obtained; its bytes are a WARC resource record (capture_id).
+    "imports": TableSpec(
+        columns=[("id", "INTEGER"), ("file_name", "TEXT NOT NULL"), ("sha256", "TEXT NOT NULL"), ("size", "INTEGER"),
+                 ("source_url", "TEXT"), ("url", "TEXT NOT NULL"), ("fetched_at", "TEXT"),
+                 ("imported_at", "TEXT NOT NULL"), ("capture_id", "INTEGER"), ("report_id", "INTEGER"),
+                 ("outcome", "TEXT"), ("error", "TEXT")],
+        pk=("id",),
+        foreign_keys=[("capture_id", "captures", "id"), ("report_id", "reports", "id")],
+        indexes=[("idx_imports_url_sha256", ("url", "sha256"), True)]),
+    # Cross-report analysis (gkcrawl.analyze): recomputed wholesale by `analyze_archive`.
+    # Who published each latest report, as one body across years (agency as printed, normalised, + region).
+    "report_bodies": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("body_key", "TEXT"), ("agency", "TEXT"),
+                 ("agency_normalized", "TEXT"), ("region", "TEXT"), ("year", "INTEGER"), ("body_kind", "TEXT"),
+                 ("kind_word", "TEXT")],
+        pk=("report_id",),
+        foreign_keys=[("report_id", "reports", "id")],
+        indexes=[("idx_report_bodies_body", ("body_key", "year"), False)]),
+    # 上年结转 of year Y against 结转下年度继续办理 of Y-1, same body, one row per applicant column.
+    "carry_over": TableSpec(
+        columns=[("id", "INTEGER"), ("body_key", "TEXT NOT NULL"), ("year", "INTEGER NOT NULL"),
+                 ("report_id", "INTEGER NOT NULL"), ("previous_report_id", "INTEGER NOT NULL"),
+                 ("column_key", "TEXT NOT NULL"), ("column_name", "TEXT"), ("carried_in", "NUMERIC"),
+                 ("previous_carried_out", "NUMERIC"), ("ok", "INTEGER")],
+        pk=("id",),
+        foreign_keys=[("report_id", "reports", "id"), ("previous_report_id", "reports", "id")],
+        indexes=[("idx_carry_over_report", ("report_id",), False), ("idx_carry_over_ok", ("ok",), False)]),
+    # Reports whose prose (MinHash over character shingles) or tables repeat another report's.
+    "similar_reports": TableSpec(
+        columns=[("id", "INTEGER"), ("report_id", "INTEGER NOT NULL"), ("other_report_id", "INTEGER NOT NULL"),
+                 ("what", "TEXT NOT NULL"), ("similarity", "REAL"), ("same_body", "INTEGER"),
+                 ("year", "INTEGER"), ("other_year", "INTEGER"), ("agency", "TEXT"), ("other_agency", "TEXT")],
+        pk=("id",),
+        foreign_keys=[("report_id", "reports", "id"), ("other_report_id", "reports", "id")],
+        indexes=[("idx_similar_reports_report", ("report_id",), False)]),
+    # Files that are one report (a notice page and its attachment, the HTML and the PDF): one group,
+    # its preferred source marked.
+    "renditions": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("group_id", "INTEGER NOT NULL"),
+                 ("preferred", "INTEGER NOT NULL"), ("reason", "TEXT"), ("kind", "TEXT")],
+        pk=("report_id",),
+        foreign_keys=[("report_id", "reports", "id"), ("group_id", "reports", "id")],
+        indexes=[("idx_renditions_group", ("group_id",), False)]),
+    # The legal deadline of each latest report, by the regulation in force for its year and its body kind.
+    "report_deadlines": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("year", "INTEGER"), ("body_kind", "TEXT"),
+                 ("regulation", "TEXT"), ("deadline", "TEXT"), ("published", "TEXT"), ("days_late", "INTEGER"),
+                 ("late", "INTEGER")],
+        pk=("report_id",),
+        foreign_keys=[("report_id", "reports", "id")],
+        indexes=[("idx_report_deadlines_late", ("late",), False)]),
 }
 
 # Search: trigram FTS5 over the published text (3+ character terms, the table's search box)
@@ -199,6 +251,10 @@ def view_sql() -> dict[str, str]:
         "requests_wide": _wide_view_sql("requests."),
         "appeals_wide": _wide_view_sql("appeals."),
         "active_disclosure_wide": _wide_view_sql("active."),
+        # Reports, not files: the latest version of every URL, less the renditions that are not preferred.
+        "counted_reports": (
+            "SELECT r.* FROM latest_reports r\n"
+            "WHERE NOT EXISTS (SELECT 1 FROM renditions n WHERE n.report_id = r.id AND n.preferred = 0)"),
         "report_cells_labeled": (
             "SELECT c.report_id, r.url, r.title, r.year, c.key, l.section, l.label, c.value, c.uncertain,\n"
             "  c.note, c.parser_version\n"

@@ -24,7 +24,7 @@ import sqlite_utils
 from gkcrawl.parse.result import ParseResult
 
 from .models import Capture
-from .schema import CHARS_FTS_TABLE, TOTALS, ensure_db_shape
+from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, ensure_db_shape
 from .search_text import spaced_chars
 
 GONE_STATUSES = {404, 410}
@@ -318,3 +318,61 @@ def record_report(db: sqlite_utils.Database, capture_id: int | None, result: Par
         report_id = int(cursor.lastrowid)
         write_derived_rows(conn, report_id, result)
         return report_id, True
+
+
+def replace_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> int:
+    """Replace every row of a derived table (cross-report analysis) in one transaction; returns the count.
+
+    The analysis is recomputed from the reports each time, so its tables are rewritten whole:
+    running it twice leaves the same rows."""
+    names = [name for name, _ in TABLES[table].columns]
+    with transaction(db) as conn:
+        conn.execute(f"DELETE FROM [{table}]")
+        if rows:
+            columns = ", ".join(f"[{name}]" for name in names)
+            marks = ", ".join("?" for _ in names)
+            conn.executemany(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})",
+                             [[row.get(name) for name in names] for row in rows])
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """A document imported by hand, as the `imports` table keeps it."""
+
+    file_name: str
+    sha256: str
+    size: int
+    url: str
+    imported_at: str
+    source_url: str | None = None
+    fetched_at: str | None = None
+    capture_id: int | None = None
+
+
+def find_import(db: sqlite_utils.Database, url: str, sha256: str) -> int | None:
+    """The imports row of these bytes at this URL, if they were imported before."""
+    row = db.execute("SELECT id FROM imports WHERE url = ? AND sha256 = ?", [url, sha256]).fetchone()
+    return int(row[0]) if row else None
+
+
+def record_import(db: sqlite_utils.Database, item: ImportRecord) -> int:
+    """Insert an imports row (keyed by url and sha256: the same file twice is one row)."""
+    with transaction(db) as conn:
+        row = conn.execute("SELECT id FROM imports WHERE url = ? AND sha256 = ?", [item.url, item.sha256]).fetchone()
+        if row:
+            return int(row[0])
+        cursor = conn.execute(
+            "INSERT INTO imports (file_name, sha256, size, source_url, url, fetched_at, imported_at, capture_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [item.file_name, item.sha256, item.size, item.source_url, item.url, item.fetched_at, item.imported_at,
+             item.capture_id])
+        return int(cursor.lastrowid)
+
+
+def finish_import(db: sqlite_utils.Database, import_id: int, *, report_id: int | None, outcome: str,
+                  error: str | None) -> None:
+    """What an imported document became: a report (maybe with a parse error), or why not."""
+    with transaction(db) as conn:
+        conn.execute("UPDATE imports SET report_id = ?, outcome = ?, error = ? WHERE id = ?",
+                     [report_id, outcome, error, import_id])

@@ -59,11 +59,15 @@ def _spread(rng: random.Random, total: int, slots: int, weights: list[int]) -> l
     return counts
 
 
-def _request_rows(rng: random.Random, template: str, scale: int) -> list[tuple[str, list[int]]]:
-    """Part 三 as (label path, six applicant counts), in the format's row order; arithmetic consistent."""
+def _request_rows(rng: random.Random, template: str, scale: int,
+                  carried_in_given: list[int] | None = None) -> list[tuple[str, list[int]]]:
+    """Part 三 as (label path, six applicant counts), in the format's row order; arithmetic consistent.
+    `carried_in_given` fixes 上年结转 (a body's carry-over from its report of the year before)."""
     new = [rng.randint(0, 12 * scale), rng.randint(0, 3 * scale), 0, rng.randint(0, 1),
            rng.randint(0, 1), rng.randint(0, 2)]
     carried_in = [rng.randint(0, 2), rng.randint(0, 1), 0, 0, 0, 0]
+    if carried_in_given is not None:
+        carried_in = list(carried_in_given)
     carried_out = [min(rng.randint(0, 2), n + c) for n, c in zip(new, carried_in)]
     rows = [row for row in national.template(template).rows if row.part == "requests"]
     outcomes = national.outcome_rows([row.id for row in rows])
@@ -195,11 +199,23 @@ def report_title(agency: str, year: int) -> str:
     return f"{agency}{year}年政府信息公开工作年度报告"
 
 
-def make_report(agency: str, year: int, *, seed: int, revision: int = 1) -> ReportDoc:
-    """A complete report; the same (agency, year, seed, revision) always gives the same text."""
+def carried_out(doc: ReportDoc) -> list[int]:
+    """The six 结转下年度继续办理 counts a report prints (自然人 … 其他, without 总计)."""
+    table = next(section.table for section in doc.sections if section.heading.startswith("三、"))
+    assert table is not None
+    row = next(r for r in table if r and r[0].text.startswith("四、结转"))
+    return [int(cell.text) for cell in row[1:-1]]
+
+
+def make_report(agency: str, year: int, *, seed: int, revision: int = 1, carried_in: list[int] | None = None,
+                prose: list[str] | None = None) -> ReportDoc:
+    """A complete report; the same (agency, year, seed, revision) always gives the same text.
+
+    `carried_in` fixes its 上年结转 row (six applicant counts); `prose` replaces the paragraphs
+    under 一、总体情况 and 五 (a body's own words, or another body's copied)."""
     rng = random.Random(f"{agency}|{year}|{seed}")
     template = "2021" if year >= 2021 else "2019"
-    request_rows = _request_rows(rng, template, scale=1 + seed % 4)
+    request_rows = _request_rows(rng, template, scale=1 + seed % 4, carried_in_given=carried_in)
     requests_grid = _requests_table(request_rows)
     appeals_grid, _ = _appeals(rng)
     active_grid = _active_2021(rng) if template == "2021" else _active_2019(rng)
@@ -218,6 +234,8 @@ def make_report(agency: str, year: int, *, seed: int, revision: int = 1) -> Repo
         "(四)平台建设。优化门户网站政府信息公开专栏,加强政务新媒体管理。",
         "(五)监督保障。将政务公开纳入年度绩效考核,组织业务培训。",
     ]
+    if prose is not None:
+        overview = list(prose)
     if revision > 1:
         overview.append(f"(更正说明:本报告于{year + revision - 1}年3月修订,更正了部分统计数据的表述。)")
     sections = [
@@ -225,7 +243,7 @@ def make_report(agency: str, year: int, *, seed: int, revision: int = 1) -> Repo
         Section("二、主动公开政府信息情况", [], active_grid),
         Section("三、收到和处理政府信息公开申请情况", [], requests_grid),
         Section("四、政府信息公开行政复议、行政诉讼情况", [], appeals_grid),
-        Section("五、存在的主要问题及改进情况", [
+        Section("五、存在的主要问题及改进情况", [] if prose is not None else [
             "一是政策解读形式还不够丰富;二是基层政务公开标准化规范化水平有待提高。",
             f"下一步,{agency}将进一步丰富解读形式,加强业务培训,持续提升政务公开质量。"]),
         Section("六、其他需要报告的事项", [

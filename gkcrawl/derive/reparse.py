@@ -21,6 +21,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from gkcrawl.analyze import analyze_archive
 from gkcrawl.archive.warc_read import ArchivedBytesError, read_response
 from gkcrawl.parse import PARSER_VERSION, ParseResult
 
@@ -88,6 +89,7 @@ def reparse_archive(db: sqlite_utils.Database, warc_root: Path, *, parse: Parser
                                 accept_regressions=accept_regressions)
     finally:
         runner.close()
+    analyze_archive(db)  # the cross-report tables follow the re-derived rows
     for step in recorded:
         label = f"report {step.report_id}" if step.report_id else f"candidate {step.derivation_id}"
         label += f" ({step.url})"

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from gkcrawl.analyze import analyze_archive
+
 from .deriver import Clock, Deriver, Mode, Recorded
 from .jobs import JobOutcome, WorkerJob
 from .supervisor import Runner
@@ -121,12 +123,21 @@ class BackgroundRoom:
                 with self._idle:
                     self._outstanding -= 1
                     self._idle.notify_all()
+            self._analyze(db)
         except BaseException:
             logger.exception("the derivation room stopped")
             self._give_up()
             raise
         finally:
             db.conn.close()
+
+    @staticmethod
+    def _analyze(db: sqlite_utils.Database) -> None:
+        """The crawl's derivation is over: recompute the cross-report tables (never fails the crawl)."""
+        try:
+            analyze_archive(db)
+        except Exception:  # noqa: BLE001 - the reports are stored; the analysis can be rerun by hand
+            logger.exception("the cross-report analysis failed (run `gkcrawl analyze`)")
 
     def _give_up(self) -> None:
         """Nothing more will be recorded: release whoever drains (the rows stay pending)."""

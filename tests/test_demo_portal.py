@@ -111,7 +111,9 @@ def test_demo_year_list_paginates_only_through_the_trs_script(demo) -> None:  # 
     status, _, second = fetch(url(demo, "/xxgk/zfxxgknb/index_1.html"))
     assert status == 200 and 'createPageHTML(2, 1, "index", "html")' in second.decode()
     linked = set(re.findall(r'href="(/xxgk/zfxxgknb/\d{6}/t\d+_\d+\.html)"', first.decode() + second.decode()))
-    assert EXPECTED["demo"]["reports"] - EXPECTED["demo"]["js_only"] <= linked
+    in_this_column = {path for path in EXPECTED["demo"]["reports"] if path.startswith("/xxgk/zfxxgknb/")}
+    assert in_this_column - EXPECTED["demo"]["js_only"] <= linked
+    assert len(in_this_column) == 5
     assert fetch(url(demo, "/xxgk/zfxxgknb/index_2.html"))[0] == 404
 
 
@@ -452,3 +454,16 @@ def test_module_cli_serves_until_stopped() -> None:
 def test_unknown_style_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="unknown portal style"):
         start_portal("nope")
+
+
+def test_demo_cross_year_column_lists_one_body_over_three_years_and_a_pdf(demo) -> None:  # type: ignore[no-untyped-def]
+    _, _, column = fetch(url(demo, "/xxgk/bmndbg/index.html"))
+    pages = EXPECTED["demo"]["cross_year"]
+    assert all(path in column.decode() for path in pages.values())
+    ((page, pdf),) = EXPECTED["demo"]["renditions"]
+    _, _, body = fetch(url(demo, page))
+    assert pdf in body.decode()
+    status, headers, data = fetch(url(demo, pdf))
+    assert status == 200 and headers["Content-Type"] == "application/pdf" and data.startswith(b"%PDF")
+    _, _, section = fetch(url(demo, "/xxgk/index.html"))
+    assert "部门年度报告" in section.decode()

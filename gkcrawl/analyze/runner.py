@@ -25,7 +25,7 @@ Step = tuple[str, Callable[[sqlite_utils.Database], list[dict[str, Any]]]]
 STEPS: list[Step] = [
     ("report_bodies", lambda db: body_rows(latest_reports(db))),
     ("renditions", rendition_rows),
-    ("report_deadlines", lambda db: deadline_rows(latest_reports(db))),
+    ("report_deadlines", deadline_rows),
     ("carry_over", carry_over_rows),
     ("similar_reports", copy_rows),
 ]

@@ -60,6 +60,9 @@ def demo_command(db_path: Path, port: int, portal_port: int, serve: bool) -> Non
             click.echo(f"gkcrawl demo: demo portal at {portal_url}", err=True)
             db_path.parent.mkdir(parents=True, exist_ok=True)
             _stage(children, "crawling the demo portal", [*gk, "crawl", portal_url, "--db", str(db_path)])
+            # The crawl's end already ran it; run again, visibly, so the demo shows the step.
+            _stage(children, "analysing the archive (carry-over, copies, renditions, deadlines)",
+                   [*gk, "analyze", "--db", str(db_path)])
             _stage(children, "taking a snapshot", [*gk, "snapshot", "--db", str(db_path)])
             if not serve:
                 click.echo(f"gkcrawl demo: archive built at {db_path}", err=True)

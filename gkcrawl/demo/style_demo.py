@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from html import escape
 from importlib import resources
 
+from . import cross_year
 from .furniture import ArticleMeta, Identity, trs_pager_script
 from .report_content import make_report, report_body_html
 from .server import StaticSite
@@ -122,7 +123,8 @@ def build(context: BuildContext) -> StaticSite:
     builder = SiteBuilder(IDENTITY)
     columns = [("机构职能", "/xxgk/jgzn/index.html"), ("法规文件", "/xxgk/fgwj/index.html"),
                ("政府信息公开指南", "/xxgk/gkzn/index.html"), ("政府信息公开年报", f"{REPORT_COLUMN}/index.html"),
-               ("部门年报", f"{JS_COLUMN}/index.html"), ("工作动态", "/xxgk/gzdt/index.html")]
+               ("部门年报", f"{JS_COLUMN}/index.html"), ("工作动态", "/xxgk/gzdt/index.html"),
+               (cross_year.COLUMN_NAME, f"{cross_year.COLUMN}/index.html")]
     news = [(t, p, d) for p, t, d in DISTRACTORS if p.startswith("/xwzx/")]
     home = ('<div class="home-xxgk"><h2><a href="/xxgk/index.html">政府信息公开</a></h2><ul>'
             + "".join(f'<li><a href="{href}">{name}</a></li>' for name, href in columns) + "</ul></div>"
@@ -179,11 +181,37 @@ def build(context: BuildContext) -> StaticSite:
                     js_meta, report_body_html(doc))
     builder.column(f"{JS_COLUMN}/index.html", "部门年报", [*CRUMBS_SECTION, ("部门年报", f"{JS_COLUMN}/index.html")],
                    _js_column_html(), side_links=columns)
+    _cross_year_column(builder, columns)
     return builder.build()
 
 
+def _cross_year_column(builder: SiteBuilder, columns: list[tuple[str, str]]) -> None:
+    """部门年度报告: one body over three years, a copy, a page with its PDF (cross_year.py)."""
+    crumbs = [*CRUMBS_SECTION, (cross_year.COLUMN_NAME, f"{cross_year.COLUMN}/index.html")]
+    items = []
+    for report in cross_year.reports():
+        meta = ArticleMeta(index_no=f"{stable_serial(report.key, digits=9)}/{report.published[:4]}-00021",
+                           published=report.published, source=report.doc.agency)
+        attachments = ""
+        if report.attachment:
+            name = report.attachment.rsplit("/", 1)[1]
+            builder.raw(report.attachment, cross_year.pdf_bytes(), "application/pdf", last_modified=report.published,
+                        headers=(("Content-Disposition", f"inline; filename={name}"),))
+            attachments = (f'<div class="attachments"><p>附件：<a href="{report.attachment}" '
+                           f'title="{escape(report.doc.title)}.pdf">{escape(report.doc.title)}.pdf</a></p></div>')
+        builder.article(report.path, report.doc.title, crumbs, meta, report_body_html(report.doc),
+                        attachments_html=attachments)
+        items.append((report.doc.title, report.path, report.published))
+    builder.column(f"{cross_year.COLUMN}/index.html", cross_year.COLUMN_NAME, crumbs,
+                   builder.simple_list(sorted(items, key=lambda item: item[2], reverse=True)), side_links=columns)
+
+
 def manifest(generation: int = 1) -> Manifest:
-    return Manifest(reports={seed.path for seed in SEEDS} | {JS_REPORT_PATH},
+    linked = cross_year.reports()
+    return Manifest(reports={seed.path for seed in SEEDS} | {JS_REPORT_PATH} | {r.path for r in linked}
+                    | {r.attachment for r in linked if r.attachment},
                     distractors={path for path, _, _ in DISTRACTORS},
                     extra={"gbk": {seed.path for seed in SEEDS if seed.encoding == "gbk"},
-                           "js_only": {JS_REPORT_PATH}})
+                           "js_only": {JS_REPORT_PATH},
+                           "cross_year": {r.key: r.path for r in linked},
+                           "renditions": {(r.path, r.attachment) for r in linked if r.attachment}})

@@ -104,3 +104,22 @@ def test_copied_reports_canned_query(archive) -> None:  # type: ignore[no-untype
     found = [dict(row) for row in conn.execute(sql)]
     assert {row["report_id"] for row in found} >= {ids["a21"], ids["b21"], ids["c22"]}
     assert found[0]["同一机关"] == 0  # another body's copy first
+
+
+def test_boilerplate_many_reports_share_is_not_a_copy_but_own_words_repeated_are(tmp_path: Path) -> None:
+    from gkcrawl.analyze.copies import COMMON_MIN_REPORTS
+
+    db = open_archive(tmp_path / "gkcrawl.db")
+    # More bodies than COMMON_MIN_REPORTS print the generator's stock paragraphs (as reports print
+    # the national template's): shared by all, copied by none.
+    stock = [store_report(db, make_report(f"示范县第{n}局", 2021, seed=n), f"http://www.demo.gov.cn/s{n}.html",
+                          "2022-01-20") for n in range(COMMON_MIN_REPORTS + 2)]
+    own_a = store_report(db, make_report(A, 2021, seed=1, prose=prose(PROSE_A, A)),
+                         "http://www.demo.gov.cn/a.html", "2022-01-20")
+    own_b = store_report(db, make_report(B, 2021, seed=2, prose=prose(PROSE_A, B)),
+                         "http://www.demo.gov.cn/b.html", "2022-01-20")
+    analyze_archive(db)
+    found = {frozenset(pair) for pair in db.execute(
+        "SELECT report_id, other_report_id FROM similar_reports WHERE what = 'prose'")}
+    assert found == {frozenset((own_a, own_b))}
+    assert not any(report_id in pair for pair in found for report_id in stock)

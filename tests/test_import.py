@@ -24,6 +24,7 @@ from portals.make_attachments import write_pdf
 
 AGENCY = "示范市交通运输局"
 PDF_URL = "http://www.demo.gov.cn/xxgk/P020220120.pdf"
+HTML_URL = "http://www.demo.gov.cn/xxgk/202101/t20210125_1234.html"
 
 
 def gkcrawl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -47,8 +48,12 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     first = gkcrawl("import", str(files / "交通运输局2021年报.pdf"), "--db", str(db), "--url", PDF_URL,
                     "--fetched-at", "2022-01-21T09:30:00+08:00")
     assert first.returncode == 0, first.stderr
-    second = gkcrawl("import", str(files / "jyj2020.html"), str(files / "truncated.pdf"), "--db", str(db))
+    second = gkcrawl("import", str(files / "jyj2020.html"), "--db", str(db), "--url", HTML_URL,
+                     "--fetched-at", "2021-02-01")
     assert second.returncode == 0, second.stderr
+    third = gkcrawl("import", str(files / "truncated.pdf"), "--db", str(db))
+    assert third.returncode == 0, third.stderr
+    assert "cannot read pdf" in third.stdout.lower() or "error" in third.stdout.lower(), third.stdout
     return db, {"pdf": files / "交通运输局2021年报.pdf", "html": files / "jyj2020.html",
                 "truncated": files / "truncated.pdf"}
 
@@ -92,8 +97,11 @@ def test_imported_reports_are_parsed_and_searchable(imported) -> None:  # type: 
     pdf = db.execute("SELECT id, agency, year, template, kind, cells_found, fetched_at FROM reports WHERE url = ?",
                      [PDF_URL]).fetchone()
     assert pdf[1:5] == (AGENCY, 2021, "2021", "pdf") and pdf[5] > 100 and pdf[6] == "2022-01-21T01:30:00Z"
-    html = db.execute("SELECT id, agency, year, url FROM reports WHERE sha256 = ?", [sha(files["html"])]).fetchone()
-    assert html[1:3] == ("示范市教育局", 2020) and html[3] == f"urn:sha256:{sha(files['html'])}"
+    html = db.execute("SELECT id, agency, year, url, fetched_at, kind FROM reports WHERE sha256 = ?",
+                      [sha(files["html"])]).fetchone()
+    assert html[1:] == ("示范市教育局", 2020, HTML_URL, "2021-02-01T00:00:00Z", "html")
+    truncated = db.execute("SELECT url FROM reports WHERE sha256 = ?", [sha(files["truncated"])]).fetchone()
+    assert truncated == (f"urn:sha256:{sha(files['truncated'])}",)  # no source URL known
     hits = {row[0] for row in db.execute(
         "SELECT rowid FROM reports_chars_fts WHERE reports_chars_fts MATCH '\"交 通 运 输 局\"'")}
     assert pdf[0] in hits and html[0] not in hits
@@ -146,3 +154,25 @@ def test_url_names_one_file_and_times_must_parse(tmp_path: Path) -> None:
     assert two.returncode != 0 and "--url" in two.stderr
     bad = gkcrawl("import", str(tmp_path / "a.html"), "--db", db, "--fetched-at", "yesterday")
     assert bad.returncode != 0 and "--fetched-at" in bad.stderr
+
+
+def test_imported_reports_are_published_like_crawled_ones(imported) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import urllib.request
+
+    from gkcrawl.publish.serve import start_background
+
+    db_path, _ = imported
+    db = sqlite_utils.Database(db_path)
+    report_id = db.execute("SELECT id FROM reports WHERE url = ?", [PDF_URL]).fetchone()[0]
+    server = start_background(db_path)
+    try:
+        with urllib.request.urlopen(f"{server.url}/gkcrawl/reports/{report_id}", timeout=30) as response:
+            page = response.read().decode("utf-8")
+        assert AGENCY in page and "warc-record" in page
+        query = urllib.parse.quote("运输局")
+        with urllib.request.urlopen(f"{server.url}/gkcrawl/reports.json?_search={query}&_shape=array&_col=id",
+                                    timeout=30) as response:
+            assert [row["id"] for row in json.loads(response.read())] == [report_id]
+    finally:
+        server.stop()

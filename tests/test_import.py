@@ -176,3 +176,21 @@ def test_imported_reports_are_published_like_crawled_ones(imported) -> None:  # 
             assert [row["id"] for row in json.loads(response.read())] == [report_id]
     finally:
         server.stop()
+
+
+def test_an_unreadable_file_is_listed_and_the_others_are_imported(tmp_path: Path) -> None:
+    good = tmp_path / "good.html"
+    good.write_bytes(page_html(make_report("示范市民政局", 2021, seed=8), "2022-01-20"))
+    locked = tmp_path / "locked.pdf"
+    locked.write_bytes(b"%PDF-1.4")
+    locked.chmod(0)
+    if os.access(locked, os.R_OK):  # root reads anything: a directory-like failure instead
+        locked.unlink()
+        locked.mkdir()
+    from gkcrawl.ingest.importer import import_files
+
+    db = open_archive(tmp_path / "gkcrawl.db")
+    results = import_files(db, tmp_path / "warc", [locked, good])
+    assert [item.outcome for item in results] == ["unreadable file", "report"]
+    assert results[0].error
+    assert db.execute("SELECT count(*) FROM imports").fetchone()[0] == 1

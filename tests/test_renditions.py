@@ -104,3 +104,17 @@ def test_a_crawl_ends_with_the_analysis_and_links_a_page_to_its_pdf(tmp_path: Pa
     assert len({group for _, group, _, _ in found}) == 1 and sum(preferred for _, _, preferred, _ in found) == 1
     assert {url.rsplit(".", 1)[1] for url, *_ in found} == {"html", "pdf"}
     assert rows(tmp_path / "a.db", "SELECT count(*) FROM report_bodies") == [(len(reports),)]
+
+
+def test_a_neighbouring_report_linked_from_a_page_is_not_its_rendition(tmp_path: Path) -> None:
+    """Report pages link 上一篇/下一篇 and last year's report: fetched from the page, still another report."""
+    db = open_archive(tmp_path / "gkcrawl.db")
+    page = "http://www.demo.gov.cn/nb/a21.html"
+    store_report(db, make_report(A, 2021, seed=2, prose=prose(PROSE_A, A)), page, "2022-01-20")
+    store_report(db, make_report(A, 2020, seed=1, prose=prose(PROSE_A, A)), "http://www.demo.gov.cn/nb/a20.html",
+                 "2021-01-20", referer=page)
+    store_report(db, make_report(B, 2021, seed=3, prose=prose(PROSE_B, B)), "http://www.demo.gov.cn/nb/b21.html",
+                 "2022-01-20", referer=page)
+    analyze_archive(db)
+    assert db.execute("SELECT count(*) FROM renditions").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM counted_reports").fetchone()[0] == 3

@@ -36,7 +36,7 @@ def _representatives(reports: list[StoredReport], skip: set[int]) -> dict[str, d
 def carry_over_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """`carry_over` rows for every body with reports on two consecutive years that print part 三."""
     rows = []
-    for body_key, years in sorted(_representatives(latest_reports(db), non_preferred(db)).items()):
+    for body_key, years in sorted(_representatives(latest_reports(db, text=False), non_preferred(db)).items()):
         for year in sorted(years):
             before, now = years.get(year - 1), years[year]
             if before is None:

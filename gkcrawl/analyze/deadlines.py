@@ -53,7 +53,7 @@ def _group_dates(db: sqlite_utils.Database) -> dict[int, str]:
 
 def deadline_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """`report_deadlines` rows: every latest report with a year."""
-    return deadline_rows_of(latest_reports(db), _group_dates(db))
+    return deadline_rows_of(latest_reports(db, text=False, cells=False), _group_dates(db))
 
 
 def deadline_rows_of(reports: list[StoredReport], group_dates: dict[int, str]) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 A notice page and the attachment it links, or the HTML page and the PDF of the same report, are
 two archived documents and one report. Two latest reports are renditions of one when
 - one was fetched from a link on the other (the attachment's capture names the page as its
-  referer), or
+  referer) and nothing says they differ (another year, another body, cells that disagree: a
+  report page also links its neighbours, 上一篇/下一篇, and last year's report), or
 - the same body's reports on the same year agree: every cell both read is equal (at least
   MIN_SHARED_CELLS of them), or their prose is nearly the same (MinHash ≥ SAME_PROSE).
 The preferred source of a group is the one with the most cells read, then the fewest failed
@@ -38,6 +39,17 @@ def _same_prose(a: StoredReport, b: StoredReport) -> bool:
     return bool(minhash_of(prose_a).jaccard(minhash_of(prose_b)) >= SAME_PROSE)
 
 
+def _compatible(a: StoredReport, b: StoredReport) -> bool:
+    """Nothing the two say tells them apart: year, body and the cells both read."""
+    if a.year is not None and b.year is not None and a.year != b.year:
+        return False
+    body_a, body_b = body_of(a).key, body_of(b).key
+    if body_a and body_b and body_a != body_b:
+        return False
+    shared = set(a.cells) & set(b.cells)
+    return len(shared) < MIN_SHARED_CELLS or all(a.cells[key] == b.cells[key] for key in shared)
+
+
 def _rank(report: StoredReport) -> tuple[int, int, int, int]:
     kind = KIND_PREFERENCE.index(report.kind) if report.kind in KIND_PREFERENCE else len(KIND_PREFERENCE)
     return (-report.cells_found, report.checks_failed, kind, report.id)
@@ -62,7 +74,7 @@ def rendition_groups(reports: list[StoredReport]) -> list[tuple[list[StoredRepor
 
     for report in reports:
         page = by_url.get(report.referer or "")
-        if page is not None and page.id != report.id:
+        if page is not None and page.id != report.id and _compatible(report, page):
             join(report, page, "attachment of the page")
     by_body_year: dict[tuple[str, int], list[StoredReport]] = {}
     for report in reports:

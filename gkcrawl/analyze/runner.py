@@ -23,7 +23,7 @@ from .renditions import rendition_rows
 Step = tuple[str, Callable[[sqlite_utils.Database], list[dict[str, Any]]]]
 
 STEPS: list[Step] = [
-    ("report_bodies", lambda db: body_rows(latest_reports(db))),
+    ("report_bodies", lambda db: body_rows(latest_reports(db, text=False, cells=False))),
     ("renditions", rendition_rows),
     ("report_deadlines", deadline_rows),
     ("carry_over", carry_over_rows),

@@ -23,7 +23,8 @@ def import_command(files: tuple[Path, ...], db_path: Path, url: str | None, fetc
     Each file is archived as a WARC resource record (file name, SHA-256, import time, source
     URL if given), parsed and published like a crawled report, and re-derived by `gkcrawl
     reparse`. The same file imported twice is stored once. A file the parser cannot read is
-    kept, with the reason in reports.error and imports.error. Creates the archive if needed.
+    kept, with the reason in reports.error and imports.error; a file that cannot be read at all
+    is listed and the exit status is 1 (the others are imported). Creates the archive if needed.
 
     \b
     Example:
@@ -48,5 +49,9 @@ def import_command(files: tuple[Path, ...], db_path: Path, url: str | None, fetc
         detail = f" ({item.error})" if item.error else ""
         click.echo(f"{item.path.name}: {item.outcome}, report {item.report_id}{detail}")
     stored = sum(item.outcome == "report" for item in results)
+    unreadable = sum(item.outcome == "unreadable file" for item in results)
     click.echo(f"{len(results)} files: {stored} new reports, "
-               f"{sum(item.outcome == 'already archived' for item in results)} already archived")
+               f"{sum(item.outcome == 'already archived' for item in results)} already archived"
+               + (f", {unreadable} unreadable" if unreadable else ""))
+    if unreadable:
+        raise SystemExit(1)

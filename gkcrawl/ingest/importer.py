@@ -45,7 +45,7 @@ class Imported:
     sha256: str
     import_id: int | None = None
     report_id: int | None = None
-    outcome: str = ""       # report / not_report / already archived
+    outcome: str = ""       # report / not_report / already archived / unreadable file
     error: str | None = None
 
 
@@ -95,7 +95,12 @@ def import_files(db: sqlite_utils.Database, warc_root: Path, paths: list[Path], 
     jobs: dict[int, Imported] = {}
     try:
         for path in paths:
-            data = path.read_bytes()
+            try:
+                data = path.read_bytes()
+            except OSError as unreadable:  # nothing to keep; the others go on
+                done.append(Imported(path, url or "", "", outcome="unreadable file",
+                                     error=f"{type(unreadable).__name__}: {unreadable.strerror or unreadable}"))
+                continue
             sha = hashlib.sha256(data).hexdigest()
             item = Imported(path, url or f"urn:sha256:{sha}", sha)
             done.append(item)

@@ -36,6 +36,8 @@ _TERMS_RE = re.compile(
     re.IGNORECASE,
 )
 _STRONG = {t.lower() for t in STRONG_TERMS}
+# A chain segment naming the site itself (its title, column or portal name) is no keyword.
+_SITE_WORDS_RE = re.compile("|".join(re.escape(w) for w in _TERMS.site_words) or r"(?!)")
 # A chain: runs with no space or punctuation, joined by underscores.
 _SEGMENT_CHAR = r"[^\s_，。；：、,.;:（）()《》<>“”\"'【】\[\]|｜/]"
 _SEGMENT = _SEGMENT_CHAR + "+"
@@ -111,7 +113,7 @@ def _chain_spans(text: str) -> list[tuple[int, int]]:
     for chain in _CHAIN_RE.finditer(text):
         segments = chain.group().split("_")
         hits_per_segment = [_term_hits(s) for s in segments]
-        with_terms = sum(1 for hits in hits_per_segment if hits)
+        with_terms = sum(1 for s, hits in zip(segments, hits_per_segment) if hits and not _SITE_WORDS_RE.search(s))
         strong = any(h.group().lower() in _STRONG for hits in hits_per_segment for h in hits)
         if with_terms < 2 or not (strong or with_terms >= 3):
             continue

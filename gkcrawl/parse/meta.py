@@ -103,6 +103,10 @@ def place_from_evidence(lead: str, simple: str, url: str | None) -> str | None:
     return None
 
 
+# A township or street office lies inside one county, whose portal's codes name it.
+_TOWNSHIP_RE = re.compile(r"(?:镇|乡|街道)(?:人民政府|办事处)$")
+
+
 def county_from_evidence(agency: str, simple: str, url: str | None) -> str | None:
     """The region of a body whose name places it nowhere (``安仁乡人民政府``, ``武昌经济开发区
     管理委员会``): the city the page's codes agree on, then the county inside it that the
@@ -118,6 +122,8 @@ def county_from_evidence(agency: str, simple: str, url: str | None) -> str | Non
     by_name = regions.county_within(agency, best) if agency else None
     if by_name:
         return by_name
+    if not _TOWNSHIP_RE.search(agency):
+        return best  # a zone or a city's body may span counties: its site's codes do not place it
     counties = {e["points_to"] for e in evidence
                 if e["kind"] in _SPECIFIC_EVIDENCE and e["points_to"].startswith(best) and e["points_to"] != best}
     counties |= {c for e in evidence if e["kind"] == "postal_code"

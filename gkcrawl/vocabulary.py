@@ -362,12 +362,16 @@ class AgencyWords:
     expand_if_spelled: dict[str, str]
     # The body a unit named without one reports as (``下各镇`` -> ``下各镇人民政府``).
     unit_bodies: dict[str, str] = field(default_factory=dict)
+    # How a central body's name starts or ends (生态环境部, 国家统计局): it has no region.
+    national_prefixes: tuple[str, ...] = ()
+    national_suffixes: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=8)
 def _agency_words(directory: Path) -> AgencyWords:
     data = read_file(directory, "agency_words",
-                     frozenset({"suffixes", "always_expand", "expand_if_spelled", "unit_bodies"}))
+                     frozenset({"suffixes", "always_expand", "expand_if_spelled", "unit_bodies",
+                                "national_prefixes", "national_suffixes"}))
     expansions = []
     for kind in ("always_expand", "expand_if_spelled", "unit_bodies"):
         table = data[kind]
@@ -375,7 +379,10 @@ def _agency_words(directory: Path) -> AgencyWords:
                                                    for k, v in table.items()):
             raise _Entry(directory, "agency_words", kind).fail("must map abbreviations to full forms")
         expansions.append(dict(table))
-    return AgencyWords(_Entry(directory, "agency_words", "suffixes").strings(data["suffixes"]), *expansions)
+    national = [_Entry(directory, "agency_words", kind).strings(data[kind])
+                for kind in ("national_prefixes", "national_suffixes")]
+    return AgencyWords(_Entry(directory, "agency_words", "suffixes").strings(data["suffixes"]), *expansions,
+                       *national)
 
 
 def agency_words(directory: Path | None = None) -> AgencyWords:

@@ -61,11 +61,12 @@ def extract_meta(
         if place:
             agency = place + agency[1:]  # 市财政局 -> 宁安市财政局, as the page's own codes say
     region = None
-    if agency:
+    national = bool(agency) and is_national(agency or "")  # its site is in Beijing; it has no region
+    if agency and not national:
         region = regions.region_from_name(agency, hint=identity["region"] if identity else None)
-    if not region and identity:
+    if not region and identity and not national:
         region = identity.get("region")
-    if not region and (not title or "报告" in to_simplified(title)):
+    if not region and (not title or "报告" in to_simplified(title)) and not national:
         # No body named with its place: the codes the page prints (邮编, 区号, 索引号) decide,
         # down to the county when the body's name or the page's county codes say which.
         region = county_from_evidence(agency or "", simple, url)
@@ -256,6 +257,10 @@ def find_agency(simple: str, title: str | None, identity: dict[str, Any] | None)
     """The reporting body's full name, simplified, with its place prefix."""
     candidates: list[str] = []
     subject = title_subject(title) if title else ""
+    if not subject:
+        # ``2023年度…报告`` names no body; the sentence that announces it does (现公布永康市…报告).
+        subject = next((s for m in _ANNOUNCED_RE.finditer(simple[:3000])
+                        for s in [title_subject(m.group(1))] if s and not s[:1].isdigit()), "")
     if subject:
         unit = unit_body(subject, simple)
         if unit:
@@ -282,12 +287,22 @@ def find_agency(simple: str, title: str | None, identity: dict[str, Any] | None)
             return full_form(subject, simple)
         if subject.endswith(AGENCY_SUFFIXES) and re.fullmatch(rf"[{_CJK}]{{2,30}}", subject):
             printed = full_form(subject, simple)  # ``县发展和改革局``: the document never names its place
+    if printed is None and subject and is_national(subject):
+        return full_form(subject, simple)
     counts = Counter(m.group() for m in _AGENCY_RE.finditer(simple))
     for name, _ in counts.most_common(5):
         agency = complete_agency(name, simple)
         if agency and (printed is None or agency.endswith(printed.lstrip("市县区"))):
             return agency
     return printed
+
+
+def is_national(name: str) -> bool:
+    """A central body (生态环境部, 国家统计局): no place of its own, a national name."""
+    name = to_simplified(name or "").strip()
+    if not re.fullmatch(rf"[{_CJK}]{{2,20}}", name) or regions.region_from_name(name) or _is_place(name[:3]):
+        return False
+    return name.startswith(_AGENCY_WORDS.national_prefixes) or name.endswith(_AGENCY_WORDS.national_suffixes)
 
 
 def _is_place(name: str) -> bool:

@@ -379,10 +379,11 @@ def _agency_words(directory: Path) -> AgencyWords:
                                                    for k, v in table.items()):
             raise _Entry(directory, "agency_words", kind).fail("must map abbreviations to full forms")
         expansions.append(dict(table))
-    national = [_Entry(directory, "agency_words", kind).strings(data[kind])
-                for kind in ("national_prefixes", "national_suffixes")]
-    return AgencyWords(_Entry(directory, "agency_words", "suffixes").strings(data["suffixes"]), *expansions,
-                       *national)
+    always, if_spelled, units = expansions
+    return AgencyWords(_Entry(directory, "agency_words", "suffixes").strings(data["suffixes"]), always, if_spelled,
+                       units,
+                       _Entry(directory, "agency_words", "national_prefixes").strings(data["national_prefixes"]),
+                       _Entry(directory, "agency_words", "national_suffixes").strings(data["national_suffixes"]))
 
 
 def agency_words(directory: Path | None = None) -> AgencyWords:

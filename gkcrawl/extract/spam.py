@@ -21,6 +21,7 @@ from gkcrawl import vocabulary
 
 from . import regions
 from .html_tree import parse_html
+from .mirror_marks import reading_spans
 from .normalize import to_simplified
 from .spam_report import SpamReport
 
@@ -82,7 +83,8 @@ def spam_spans(text: str) -> list[tuple[int, int]]:
     characters are matched through their simplified form (same length, same offsets)."""
     simple = to_simplified(text)
     probe = simple if len(simple) == len(text) else text
-    return _merge(_chain_spans(probe) + _strong_spans(probe) + _repeated_chain_spans(probe))
+    return _merge(_chain_spans(probe) + _strong_spans(probe) + _repeated_chain_spans(probe)
+                  + reading_spans(probe))  # a mirror's pinyin marks (mirror_marks.py)
 
 
 def remove_spam(text: str) -> str:

@@ -325,6 +325,8 @@ def index_region_code(index_no: str) -> str | None:
     head = re.split(r"[-－/]", index_no)[0]
     if re.fullmatch(r"\d{6}", head) and regions.region_for_adcode(head):
         return head
+    if re.fullmatch(r"\d{9}", head) and regions.region_for_adcode(head[:6]) and head[4:6] != "00":
+        return head[:6]  # 620702081: a county's adcode and a unit's number (甘州区 portals)
     if re.fullmatch(r"[0-9A-Z]{18}", head.upper()) and regions.region_for_adcode(head[2:8]):
         return head[2:8]
     return None

@@ -260,7 +260,8 @@ def find_agency(simple: str, title: str | None, identity: dict[str, Any] | None)
     if not subject:
         # ``2023年度…报告`` names no body; the sentence that announces it does (现公布永康市…报告).
         subject = next((s for m in _ANNOUNCED_RE.finditer(simple[:3000])
-                        for s in [title_subject(m.group(1))] if s and not s[:1].isdigit()), "")
+                        for s in [title_subject(m.group(1))]
+                        if s and not s[:1].isdigit() and not s.startswith(_SELF_WORDS)), "")
     if subject:
         unit = unit_body(subject, simple)
         if unit:
@@ -399,6 +400,7 @@ _REPORT_WORDS_RE = re.compile(r"(?:政府信息公开|政务公开|信息公开|
 _BODY_AFTER_RE = re.compile(r"(人民政府|政府(?!信息)|办事处|管理委员会|管委会|街道办)")
 _BODY_NAMES = {"政府": "人民政府", "管委会": "管理委员会", "街道办": "办事处"}
 _UNIT_WORDS = tuple(sorted(UNIT_BODIES, key=len, reverse=True))
+_SELF_WORDS = ("我", "本", "该", "全", "各")
 
 
 def title_subject(title: str) -> str:
@@ -406,6 +408,9 @@ def title_subject(title: str) -> str:
     between the year and the report's words (``2023年下各镇政府信息公开…``)."""
     simple = to_simplified(title)
     head = re.split(r"\s*(?:\d{4}\s*年|关于)", simple)[0].strip()
+    # No year (``市府东路街道政府信息公开工作年度报告``): the name ends where the report's words
+    # start (人民政府信息公开 keeps its 人民政府).
+    head = re.split(r"(?<!人民)(?:政府信息公开|政务公开)|(?<!政府)信息公开", head)[0].strip()
     if len(head) >= 2:
         return head
     after = re.match(r"\s*\d{4}\s*年度?\s*(.+)", simple)
@@ -447,8 +452,8 @@ def unit_body(subject: str, simple: str) -> str | None:
     longest place prefix and the body the page itself spells after the unit's name
     (``仙居县下各镇人民政府``); the vocabulary's default body when the page spells none."""
     subject = subject.strip(" ：:，,")
-    if subject.endswith(AGENCY_SUFFIXES) or _is_place(subject):
-        return None
+    if subject.endswith(AGENCY_SUFFIXES) or _is_place(subject) or subject.startswith(_SELF_WORDS):
+        return None  # 我镇, 本街道: the page speaking of itself names no unit
     unit_word = next((w for w in _UNIT_WORDS if subject.endswith(w)), None)
     if unit_word is None:
         return None

@@ -104,3 +104,20 @@ def test_mirror_verdict(path: Path) -> None:
     side = json.loads(path.read_text(encoding="utf-8"))
     spam = _parsed(path.stem).spam
     assert spam.found is bool(side.get("mirror")), spam.strings
+
+
+def test_published_from_the_page_alone() -> None:
+    """Without the URL (whose TRS date often rescues a page) the header still gives the date."""
+    right = total = 0
+    misses = []
+    for path in _sidecars():
+        side = json.loads(path.read_text(encoding="utf-8"))
+        if side.get("mirror"):
+            continue
+        got = parse_document((PAGES / f"{path.stem}.html").read_bytes(), f"{path.stem}.html", "text/html").meta
+        total += 1
+        if got["published"] == side["expected"]["published"]:
+            right += 1
+        else:
+            misses.append((path.stem, got["published"]))
+    assert right / total >= FLOORS["published"], misses

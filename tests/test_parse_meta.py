@@ -264,6 +264,7 @@ def test_unplaced_department_takes_its_place_from_the_pages_own_codes() -> None:
     ("[ 发布日期 ] 2023-01-05", "2023-01-05"),  # bracketed label (重庆 portals)
     ("发布：2023-01-05", "2023-01-05"),
     ("信息提供日期 : 2023-01-16 15:50来源 : 福田区华富街道办事处", "2023-01-16"),
+    ("生成日期：2023年01月16日", "2023-01-16"),  # a catalogue header's record date
     ("成文日期：2023-01-01", None),  # written, not published
 ])
 def test_published_date_forms(line: str, published: str | None) -> None:

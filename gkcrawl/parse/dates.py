@@ -23,6 +23,8 @@ PUBLISHED_RES = (
     re.compile(rf"(?m)^\s*{DATE}日?(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s+(?:来源|发布)"),
     re.compile(rf"(?<!统计)(?<!办理)(?<!申请)(?<!归档)(?<!更新)(?<!成文)时间\s*[:：]\s*{DATE}"),
     re.compile(r"[\[【]\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*[\]】]"),
+    # Catalogue headers' record dates (生成日期, 上载日期): the publication when nothing says so.
+    re.compile(rf"(?:生成日期|上载日期|上传日期)\s*[\]】]?\s*[:：]?\s*{DATE}"),
 )
 ARCHIVED_RE = re.compile(rf"归档(?:时间|日期)\s*[:：]\s*{DATE}")
 # A line holding only a date (and maybe a time): a page header's date or a 落款.
@@ -103,7 +105,7 @@ def signature_date(text: str) -> str | None:
     return None
 
 
-_LABEL_CELL_RE = re.compile(rf"^\s*[\[【]?\s*{_PUBLISHED_LABEL}\s*[\]】]?\s*[:：]?\s*$")
+_LABEL_CELL_RE = re.compile(rf"^\s*[\[【]?\s*(?:{_PUBLISHED_LABEL}|生成日期|上载日期)\s*[\]】]?\s*[:：]?\s*$")
 
 
 def _cells(row: Any) -> list[str]:

@@ -194,7 +194,10 @@ _FILE_EXTENSION_RE = re.compile(r"\.(?:docx?|pdf|wps|xlsx?|ofd|html?)\s*$", re.I
 def _unlabelled(candidate: str) -> str:
     """A title without the header's label (``标 题：``) or an attachment's file extension."""
     candidate = _TITLE_LABEL_RE.sub("", candidate.strip())
-    return _FILE_EXTENSION_RE.sub("", candidate).strip()
+    candidate = _FILE_EXTENSION_RE.sub("", candidate).strip()
+    if candidate.startswith("《") and candidate.endswith("》") and candidate.count("《") == 1:
+        candidate = candidate[1:-1].strip()  # a title printed inside 《》
+    return candidate
 
 
 def _title_parts(title: str) -> list[str]:
@@ -334,10 +337,14 @@ def complete_agency(candidate: str, simple: str) -> str | None:
 
 def _body_of_place(place: str, simple: str) -> str:
     """A report titled by its place (``平潭综合实验区``) is the place's government."""
-    counts = Counter(re.findall(re.escape(place) + r"(管委会|管理委员会|人民政府)", simple))
+    counts = Counter(re.findall(re.escape(place) + r"(管委会|管理委员会|人民政府|行政公署)", simple))
     if counts:
         return place + counts.most_common(1)[0][0]
-    return place + ("管理委员会" if place in regions.load_regions().special else "人民政府")
+    if place in regions.load_regions().special:
+        return place + "管理委员会"
+    # A league or prefecture (阿拉善盟, 阿克苏地区) is governed by its 行政公署 (unit_bodies).
+    return place + next((body for word, body in UNIT_BODIES.items()
+                         if place.endswith(word) and body == "行政公署"), "人民政府")
 
 
 def _add_place_prefix(name: str, simple: str) -> str:

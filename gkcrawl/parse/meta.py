@@ -466,7 +466,7 @@ def unit_body(subject: str, simple: str) -> str | None:
         return None
     prefix, core = _place_prefix(subject)
     core = _expand_if_spelled(core, simple)
-    if len(core) < 2 + len(unit_word) - 1 or not re.fullmatch(rf"[{_CJK}]+", core):
+    if len(core) <= len(unit_word) or not re.fullmatch(rf"[{_CJK}]+", core):  # 镇 alone names no town
         return None
     spelled = _always_expanded(simple)
     places: list[str] = [prefix]

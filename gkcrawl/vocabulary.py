@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -298,18 +298,20 @@ def template_markers(directory: Path | None = None) -> TemplateMarkers:
 
 @dataclass(frozen=True)
 class SpamTerms:
-    """Spam vocabulary: strong terms, weak terms, trusted domain suffixes."""
+    """Spam vocabulary: strong terms, weak terms, trusted domain suffixes, and the words that
+    mark a chain segment as the site's own name (``site_words``)."""
 
     strong: tuple[str, ...]
     weak: tuple[str, ...]
     trusted_suffixes: tuple[str, ...]
+    site_words: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=8)
 def _spam_terms(directory: Path) -> SpamTerms:
-    data = read_file(directory, "spam_terms", frozenset({"strong", "weak", "trusted_suffixes"}))
+    data = read_file(directory, "spam_terms", frozenset({"strong", "weak", "trusted_suffixes", "site_words"}))
     return SpamTerms(*(_Entry(directory, "spam_terms", kind).strings(data[kind])
-                       for kind in ("strong", "weak", "trusted_suffixes")))
+                       for kind in ("strong", "weak", "trusted_suffixes", "site_words")))
 
 
 def spam_terms(directory: Path | None = None) -> SpamTerms:
@@ -358,19 +360,30 @@ class AgencyWords:
     suffixes: tuple[str, ...]
     always_expand: dict[str, str]
     expand_if_spelled: dict[str, str]
+    # The body a unit named without one reports as (``下各镇`` -> ``下各镇人民政府``).
+    unit_bodies: dict[str, str] = field(default_factory=dict)
+    # How a central body's name starts or ends (生态环境部, 国家统计局): it has no region.
+    national_prefixes: tuple[str, ...] = ()
+    national_suffixes: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=8)
 def _agency_words(directory: Path) -> AgencyWords:
-    data = read_file(directory, "agency_words", frozenset({"suffixes", "always_expand", "expand_if_spelled"}))
+    data = read_file(directory, "agency_words",
+                     frozenset({"suffixes", "always_expand", "expand_if_spelled", "unit_bodies",
+                                "national_prefixes", "national_suffixes"}))
     expansions = []
-    for kind in ("always_expand", "expand_if_spelled"):
+    for kind in ("always_expand", "expand_if_spelled", "unit_bodies"):
         table = data[kind]
         if not isinstance(table, dict) or not all(isinstance(k, str) and isinstance(v, str) and k and v
                                                    for k, v in table.items()):
             raise _Entry(directory, "agency_words", kind).fail("must map abbreviations to full forms")
         expansions.append(dict(table))
-    return AgencyWords(_Entry(directory, "agency_words", "suffixes").strings(data["suffixes"]), *expansions)
+    always, if_spelled, units = expansions
+    return AgencyWords(_Entry(directory, "agency_words", "suffixes").strings(data["suffixes"]), always, if_spelled,
+                       units,
+                       _Entry(directory, "agency_words", "national_prefixes").strings(data["national_prefixes"]),
+                       _Entry(directory, "agency_words", "national_suffixes").strings(data["national_suffixes"]))
 
 
 def agency_words(directory: Path | None = None) -> AgencyWords:

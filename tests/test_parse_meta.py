@@ -253,3 +253,74 @@ def test_unplaced_department_takes_its_place_from_the_pages_own_codes() -> None:
     # A 县 body is not given a city's name.
     county_body = "县发展和改革局2021年政府信息公开工作年度报告"
     assert extract_meta(f"{county_body}\n邮政编码：157000", None, None, county_body, None)["agency"] == "县发展和改革局"
+
+
+# --- page-start forms (tests/test_meta_page_starts.py scores them over real page starts) ---
+
+@pytest.mark.parametrize("line,published", [
+    ("发布时间：2023-01-0510:20:30 来源：县政府办", "2023-01-05"),  # time run into the date
+    ("发布日期：2023年1月5日", "2023-01-05"),
+    ("时间：2023/1/5 10:20", "2023-01-05"),
+    ("[ 发布日期 ] 2023-01-05", "2023-01-05"),  # bracketed label (重庆 portals)
+    ("发布：2023-01-05", "2023-01-05"),
+    ("信息提供日期 : 2023-01-16 15:50来源 : 福田区华富街道办事处", "2023-01-16"),
+    ("生成日期：2023年01月16日", "2023-01-16"),  # a catalogue header's record date
+    ("成文日期：2023-01-01", None),  # written, not published
+])
+def test_published_date_forms(line: str, published: str | None) -> None:
+    from gkcrawl.parse.dates import find_published
+
+    assert find_published(line, None) == published
+
+
+def test_published_date_below_its_label_in_a_header_table() -> None:
+    """Labels in one row, values in the next: the date under 发布日期, not under 成文日期."""
+    page = ("<html><body><table><tr><th>索引号</th><th>成文日期</th><th>发布日期</th></tr>"
+            "<tr><td>430381-0001-2024-00012</td><td>2024-01-10</td><td>2024-01-18</td></tr></table>"
+            "<p>湘乡市2023年政府信息公开工作年度报告</p></body></html>")
+    assert meta_of(lxml.html.fromstring(page).text_content(), page)["published"] == "2024-01-18"
+
+
+def test_town_named_without_its_body_or_county() -> None:
+    from gkcrawl.parse.meta import find_agency
+
+    text = "2023年下各镇政府信息公开工作年度报告\n如有疑问请与仙居县下各镇人民政府党政办联系。"
+    assert find_agency(text, "2023年下各镇政府信息公开工作年度报告", None) == "仙居县下各镇人民政府"
+    # 政府信息公开 after the town's name is the report's words, not its body.
+    assert find_agency("河东乡政府信息公开工作", "河东乡2022年政府信息公开工作年度报告", None) == "河东乡人民政府"
+    assert find_agency("由经纬街道编制", "经纬街道2022年政府信息公开工作年度报告", None) == "经纬街道办事处"
+
+
+def test_short_forms_expand_only_when_the_page_spells_them() -> None:
+    from gkcrawl.parse.meta import find_agency
+
+    title = "武昌经开区管委会2025年政府信息公开工作年度报告"
+    assert find_agency(f"{title}\n武昌经济开发区管委会深入贯彻落实", title, None) == "武昌经济开发区管理委员会"
+    assert find_agency(title, title, None) == "武昌经开区管理委员会"
+
+
+def test_county_from_postal_code_name_and_codes() -> None:
+    from gkcrawl.extract import regions
+
+    assert regions.county_for_postal_code("236700") == "安徽省亳州市利辛县"
+    assert regions.county_within("番禺经济技术开发区管理委员会", "广东省广州市") == "广东省广州市番禺区"
+    assert regions.county_within("临夏州公安局", "甘肃省临夏回族自治州") is None  # the prefecture itself
+    meta = meta_of("安仁乡2022年政府信息公开工作年度报告\n安仁乡人民政府\n川公网安备 51170302000106号")
+    assert (meta["agency"], meta["region"]) == ("安仁乡人民政府", "四川省达州市达川区")
+
+
+def test_a_central_body_has_no_region() -> None:
+    meta = meta_of("生态环境部2023年政府信息公开工作年度报告\n邮编：100006 京公网安备 11040102700072号")
+    assert (meta["agency"], meta["region"]) == ("生态环境部", None)
+
+
+def test_title_from_the_announcing_sentence_without_labels_or_extension() -> None:
+    from gkcrawl.parse.meta import find_title
+
+    page = "<html><head><title>西安市长安区人民政府</title></head><body><p>现公布长安区砲里街道2022年政府信息公开工作年度报告，本年度报告…</p></body></html>"
+    tree = lxml.html.fromstring(page)
+    assert find_title(tree.text_content(), lxml.html.fromstring(page), None) == "长安区砲里街道2022年政府信息公开工作年度报告"
+    labelled = "<html><body><table><tr><td>标 题：</td><td>吴江区黎里镇2023年政府信息公开工作年度报告.docx</td></tr></table></body></html>"
+    tree = lxml.html.fromstring(labelled)
+    assert find_title("标 题：吴江区黎里镇2023年政府信息公开工作年度报告.docx", tree, None) == \
+        "吴江区黎里镇2023年政府信息公开工作年度报告"

@@ -121,3 +121,26 @@ def test_the_override_directory_is_read(vocab_copy: Path, monkeypatch: pytest.Mo
     _edit(vocab_copy / "agency_words.yaml", "  管委会: 管理委员会\n", "  管委会: 管理委员会\n  街办: 街道办事处\n")
     assert vocabulary.agency_words().always_expand == {"管委会": "管理委员会", "街办": "街道办事处"}
     assert re.fullmatch(vocabulary.loose_text("四、政府[信息]公开"), "四.政府 公开")
+
+
+_UNIT_PROBE = """
+import sys
+from gkcrawl.parse.meta import find_agency
+title = "五里铺管理区2023年政府信息公开工作年度报告"
+print(find_agency(title + "\\n沙洋县五里铺管理区", title, None))
+"""
+
+
+def test_a_new_unit_word_is_one_line(vocab_copy: Path) -> None:
+    """A unit the vocabulary does not know (管理区) gets no body; one line of unit_bodies
+    gives it the body it reports as, with the county the page spells."""
+    env = {**os.environ, vocabulary.ENV_DIR: str(vocab_copy)}
+
+    def probe() -> str:
+        done = subprocess.run([sys.executable, "-c", _UNIT_PROBE], env=env, cwd=ROOT, capture_output=True,
+                              text=True, check=True, timeout=120)
+        return done.stdout.strip()
+
+    assert probe() != "沙洋县五里铺管理区管理委员会"
+    _edit(vocab_copy / "agency_words.yaml", "  苏木: 人民政府\n", "  苏木: 人民政府\n  管理区: 管理委员会\n")
+    assert probe() == "沙洋县五里铺管理区管理委员会"

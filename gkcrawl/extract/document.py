@@ -19,6 +19,7 @@ from pathlib import Path
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 from .converters import ConverterTimeout, run_converter
+from .embedded import cjk_count, find_embedded, merge_into_page
 from .pdf_geometry import rebuild_page
 from .tables import Grid, html_to_text, render_grid
 
@@ -106,17 +107,35 @@ def _html_title(html: str) -> str | None:
 
 def read_html(data: bytes, content_type: str | None) -> Document:
     html, encoding = decode_bytes(data, content_type, is_html=True)
+    html, embedded_flag = _with_embedded(html)
     text, table_count = html_to_text(html)
     table_text = html_to_text(html, for_rows=True)[0] if table_count or "<img" in html.lower() else text
     doc = Document("html", text=text, html=html, table_text=table_text, title_hint=_html_title(html),
                    encoding=encoding)
     if table_count:
         doc.flags.append(f"html_tables:{table_count}")
+    if embedded_flag:
+        doc.flags.append(embedded_flag)
     return doc
+
+
+def _with_embedded(html: str) -> tuple[str, str | None]:
+    """The page with report HTML that came inside a script string or JSON put in its body
+    (embedded.py), and the flag saying so; the page unchanged when its own markup already
+    shows at least as much text and as many tables."""
+    found = find_embedded(html)
+    if found is None:
+        return html, None
+    visible, tables = html_to_text(html)
+    if cjk_count(visible) >= found.cjk and tables >= found.html.lower().count("<table"):
+        return html, None
+    return merge_into_page(html, found), f"embedded_html:{found.source}"
 
 
 def read_text(data: bytes, content_type: str | None) -> Document:
     text, encoding = decode_bytes(data, content_type)
+    if text.strip()[:1] in ("{", "[") and find_embedded(text) is not None:
+        return read_html(data, content_type)  # an article API's JSON: its HTML is the report
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     first = next((line.strip() for line in text.split("\n") if line.strip()), None)
     title = first.split(":", 1)[1].strip() if first and first.startswith(("标题:", "标题：")) else first

@@ -44,6 +44,8 @@ class RegionIndex:
     abbreviations: dict[str, str] = field(default_factory=dict)
     special: dict[str, str] = field(default_factory=dict)  # zone name -> region string
     pinyin: dict[str, list[Division]] = field(default_factory=dict)  # "changde" -> divisions
+    shorts: dict[str, list[Division]] = field(default_factory=dict)  # county short name -> divisions
+    postal_counties: dict[str, set[str]] = field(default_factory=dict)  # postal code -> county names
 
 
 def join_region(province: str, city: str = "", county: str = "") -> str:
@@ -80,10 +82,13 @@ def load_regions() -> RegionIndex:
             index.by_adcode[row["adcode"]] = division
             if row["county"] not in _GROUPING_COUNTIES:
                 index.counties.setdefault(row["county"], []).append(division)
+                if len(row.get("short") or "") >= 2:
+                    index.shorts.setdefault(row["short"], []).append(division)
     for row in _rows("area_codes.csv"):
         index.area_codes[row["area_code"]] = (row["province"], row["city"])
     for row in _rows("postal_codes.csv"):
         index.postal_codes.setdefault(row["postal_code"], set()).add((row["province"], row["city"]))
+        index.postal_counties.setdefault(row["postal_code"], set()).add(row.get("county_as_listed") or "")
     for row in _rows("province_abbreviations.csv"):
         index.abbreviations[row["abbreviation"]] = row["province"]
     for row in _rows("special_regions.csv"):
@@ -106,6 +111,35 @@ def region_for_postal_code(code: str) -> str | None:
         return None
     province, city = next(iter(places))
     return join_region(province, city)
+
+
+def county_for_postal_code(code: str) -> str | None:
+    """``236700`` -> ``安徽省亳州市利辛县`` when the code belongs to exactly one county that is
+    still a division of its city (the data lists old county names); None otherwise."""
+    index = load_regions()
+    places = index.postal_codes.get(code)
+    counties = index.postal_counties.get(code, set())
+    if not places or len(places) != 1 or len(counties) != 1:
+        return None
+    province, city = next(iter(places))
+    county = next(iter(counties))
+    found = [d for d in index.counties.get(county, []) if d.city == city and d.province == province]
+    return found[0].region if len(found) == 1 else None
+
+
+def county_within(name: str, region: str) -> str | None:
+    """The county-level division inside the city-level ``region`` that ``name`` starts with,
+    by its full or short name (``番禺经济技术开发区…`` in 广东省广州市 -> 番禺区)."""
+    index = load_regions()
+    for prefix in _prefixes(name[:8]):
+        shorts = index.shorts.get(prefix, [])
+        if any(d.city.startswith(prefix) for d in shorts):
+            shorts = []  # 临夏 is the prefecture (临夏州) as much as 临夏市
+        found = {d.region for d in index.counties.get(prefix, []) + shorts
+                 if d.region.startswith(region) and d.region != region}
+        if len(found) == 1:
+            return found.pop()
+    return None
 
 
 def region_for_area_code(code: str) -> str | None:

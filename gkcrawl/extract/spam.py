@@ -21,6 +21,7 @@ from gkcrawl import vocabulary
 
 from . import regions
 from .html_tree import parse_html
+from .mirror_marks import reading_spans
 from .normalize import to_simplified
 from .spam_report import SpamReport
 
@@ -36,6 +37,8 @@ _TERMS_RE = re.compile(
     re.IGNORECASE,
 )
 _STRONG = {t.lower() for t in STRONG_TERMS}
+# A chain segment naming the site itself (its title, column or portal name) is no keyword.
+_SITE_WORDS_RE = re.compile("|".join(re.escape(w) for w in _TERMS.site_words) or r"(?!)")
 # A chain: runs with no space or punctuation, joined by underscores.
 _SEGMENT_CHAR = r"[^\s_，。；：、,.;:（）()《》<>“”\"'【】\[\]|｜/]"
 _SEGMENT = _SEGMENT_CHAR + "+"
@@ -80,7 +83,8 @@ def spam_spans(text: str) -> list[tuple[int, int]]:
     characters are matched through their simplified form (same length, same offsets)."""
     simple = to_simplified(text)
     probe = simple if len(simple) == len(text) else text
-    return _merge(_chain_spans(probe) + _strong_spans(probe) + _repeated_chain_spans(probe))
+    return _merge(_chain_spans(probe) + _strong_spans(probe) + _repeated_chain_spans(probe)
+                  + reading_spans(probe))  # a mirror's pinyin marks (mirror_marks.py)
 
 
 def remove_spam(text: str) -> str:
@@ -111,7 +115,7 @@ def _chain_spans(text: str) -> list[tuple[int, int]]:
     for chain in _CHAIN_RE.finditer(text):
         segments = chain.group().split("_")
         hits_per_segment = [_term_hits(s) for s in segments]
-        with_terms = sum(1 for hits in hits_per_segment if hits)
+        with_terms = sum(1 for s, hits in zip(segments, hits_per_segment) if hits and not _SITE_WORDS_RE.search(s))
         strong = any(h.group().lower() in _STRONG for hits in hits_per_segment for h in hits)
         if with_terms < 2 or not (strong or with_terms >= 3):
             continue
@@ -321,6 +325,8 @@ def index_region_code(index_no: str) -> str | None:
     head = re.split(r"[-－/]", index_no)[0]
     if re.fullmatch(r"\d{6}", head) and regions.region_for_adcode(head):
         return head
+    if re.fullmatch(r"\d{9}", head) and regions.region_for_adcode(head[:6]) and head[4:6] != "00":
+        return head[:6]  # 620702081: a county's adcode and a unit's number (甘州区 portals)
     if re.fullmatch(r"[0-9A-Z]{18}", head.upper()) and regions.region_for_adcode(head[2:8]):
         return head[2:8]
     return None

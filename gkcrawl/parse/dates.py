@@ -14,12 +14,17 @@ from typing import Any
 import htmldate
 
 DATE = r"(\d{4})\s*[-/年.]\s*(\d{1,2})\s*[-/月.]\s*(\d{1,2})"
+_PUBLISHED_LABEL = r"(?:发布日期|发布时间|发文日期|公开日期|发布于|信息提供日期)"
 PUBLISHED_RES = (
-    re.compile(rf"(?:发布日期|发布时间|发文日期|公开日期|发布于)\s*[:：]?\s*{DATE}"),
+    # ``发布日期：…``, ``[ 发布日期 ] …`` (a bracketed label), ``发布时间:2023-01-0510:20``
+    re.compile(rf"{_PUBLISHED_LABEL}\s*[\]】]?\s*[:：]?\s*{DATE}"),
+    re.compile(rf"(?<![\u4e00-\u9fff])发布\s*[:：]\s*{DATE}"),
     re.compile(rf"(?<![归档更新成文统计有效截止至])日期\s*[:：]\s*{DATE}"),
     re.compile(rf"(?m)^\s*{DATE}日?(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s+(?:来源|发布)"),
     re.compile(rf"(?<!统计)(?<!办理)(?<!申请)(?<!归档)(?<!更新)(?<!成文)时间\s*[:：]\s*{DATE}"),
     re.compile(r"[\[【]\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*[\]】]"),
+    # Catalogue headers' record dates (生成日期, 上载日期): the publication when nothing says so.
+    re.compile(rf"(?:生成日期|上载日期|上传日期)\s*[\]】]?\s*[:：]?\s*{DATE}"),
 )
 ARCHIVED_RE = re.compile(rf"归档(?:时间|日期)\s*[:：]\s*{DATE}")
 # A line holding only a date (and maybe a time): a page header's date or a 落款.
@@ -100,9 +105,37 @@ def signature_date(text: str) -> str | None:
     return None
 
 
+_LABEL_CELL_RE = re.compile(rf"^\s*[\[【]?\s*(?:{_PUBLISHED_LABEL}|生成日期|上载日期)\s*[\]】]?\s*[:：]?\s*$")
+
+
+def _cells(row: Any) -> list[str]:
+    return [cell.text_content().strip() for cell in row if isinstance(cell.tag, str) and cell.tag in ("td", "th")]
+
+
+def table_date(tree: Any) -> str | None:
+    """The 发布日期 of a header table whose labels and values stand in separate cells: the
+    cell after the label, or (labels in one row, values in the next) the cell below it."""
+    if tree is None:
+        return None
+    for table in tree.iter("table"):
+        rows = [_cells(row) for row in table.iter("tr")]
+        for number, cells in enumerate(rows[:6]):
+            for column, cell in enumerate(cells):
+                if not _LABEL_CELL_RE.match(cell):
+                    continue
+                beside = cells[column + 1] if column + 1 < len(cells) else ""
+                below = rows[number + 1][column] if number + 1 < len(rows) and column < len(rows[number + 1]) else ""
+                for value in (beside, below):
+                    match = re.match(rf"\s*{DATE}", value)
+                    if match and iso(*match.groups()):
+                        return iso(*match.groups())
+    return None
+
+
 def find_published(simple: str, tree: Any, html: str | None = None, url: str | None = None,
                    body_text: str | None = None) -> str | None:
-    """The page's 发布日期: labelled header fields, the HTML's date metadata, the TRS-style
+    """The page's 发布日期: labelled header fields (in the text, then in header tables whose
+    labels and values are separate cells), the HTML's date metadata, the TRS-style
     URL date (``t20210305_80595.htm``), a date-only header line, the report's 落款 date, then
     htmldate on the markup (no extensive search: body dates are statistics periods)."""
     head = simple[:8000]
@@ -110,6 +143,9 @@ def find_published(simple: str, tree: Any, html: str | None = None, url: str | N
         found = first_date(pattern, head)
         if found:
             return found
+    found = table_date(tree)
+    if found:
+        return found
     if tree is not None:
         for node in tree.iter("meta"):
             name = (node.get("name") or node.get("property") or "").lower()

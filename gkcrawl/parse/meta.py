@@ -28,6 +28,8 @@ ALWAYS_EXPAND: dict[str, str] = _AGENCY_WORDS.always_expand
 # Expanded only when the document itself spells the full form with the same place prefix.
 EXPAND_IF_SPELLED: dict[str, str] = _AGENCY_WORDS.expand_if_spelled
 AGENCY_SUFFIXES: tuple[str, ...] = _AGENCY_WORDS.suffixes
+# A unit's name ending -> the body it reports as (镇 -> 人民政府, 街道 -> 办事处).
+UNIT_BODIES: dict[str, str] = _AGENCY_WORDS.unit_bodies
 _SUFFIX_RE = "|".join(re.escape(suffix) for suffix in AGENCY_SUFFIXES)
 _CJK = r"\u4e00-\u9fff"
 _INDEX_RE = re.compile(r"索\s*引\s*号\s*[:：]?\s*([0-9A-Za-z][0-9A-Za-z/\-－_]{3,60})")
@@ -59,13 +61,15 @@ def extract_meta(
         if place:
             agency = place + agency[1:]  # 市财政局 -> 宁安市财政局, as the page's own codes say
     region = None
-    if agency:
+    national = bool(agency) and is_national(agency or "")  # its site is in Beijing; it has no region
+    if agency and not national:
         region = regions.region_from_name(agency, hint=identity["region"] if identity else None)
-    if not region and identity:
+    if not region and identity and not national:
         region = identity.get("region")
-    if not region and (not title or "报告" in to_simplified(title)):
-        # No body named with its place: the codes the page prints (邮编, 区号, 索引号) decide.
-        region, _ = combine_evidence(collect_evidence(simple, url))
+    if not region and (not title or "报告" in to_simplified(title)) and not national:
+        # No body named with its place: the codes the page prints (邮编, 区号, 索引号) decide,
+        # down to the county when the body's name or the page's county codes say which.
+        region = county_from_evidence(agency or "", simple, url)
     return {
         "title": title,
         "agency": agency,
@@ -98,6 +102,34 @@ def place_from_evidence(lead: str, simple: str, url: str | None) -> str | None:
         if parts and parts[-1].endswith(lead) and len(parts) > 1:
             return parts[-1]
     return None
+
+
+# A township or street office lies inside one county, whose portal's codes name it.
+_TOWNSHIP_RE = re.compile(r"(?:镇|乡|街道)(?:人民政府|办事处)$")
+
+
+def county_from_evidence(agency: str, simple: str, url: str | None) -> str | None:
+    """The region of a body whose name places it nowhere (``安仁乡人民政府``, ``武昌经济开发区
+    管理委员会``): the city the page's codes agree on, then the county inside it that the
+    name starts with (full or short name), else the county its 公网安备/索引号 or postal code
+    names; the city alone when nothing names the county."""
+    evidence = collect_evidence(simple, url)
+    best, conflicts = combine_evidence(evidence)
+    if not best or conflicts:
+        return best
+    city = _REGION_PART_RE.findall(best)[-1]
+    if agency.startswith(city) or (len(city) > 2 and agency[:3] in (city[:2] + "州", city[:2] + "市", city[:2] + "盟")):
+        return best  # 临夏州公安局: a body of the city itself, wherever its site is registered
+    by_name = regions.county_within(agency, best) if agency else None
+    if by_name:
+        return by_name
+    if not _TOWNSHIP_RE.search(agency):
+        return best  # a zone or a city's body may span counties: its site's codes do not place it
+    counties = {e["points_to"] for e in evidence
+                if e["kind"] in _SPECIFIC_EVIDENCE and e["points_to"].startswith(best) and e["points_to"] != best}
+    counties |= {c for e in evidence if e["kind"] == "postal_code"
+                 for c in [regions.county_for_postal_code(e["value"])] if c and c.startswith(best) and c != best}
+    return counties.pop() if len(counties) == 1 else best
 
 
 _BLOCK_TAGS = ("br", "p", "div", "tr", "li", "table", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article")
@@ -144,12 +176,28 @@ def find_title(text: str, tree: Any, title_hint: str | None) -> str | None:
     if header:
         candidates.append(header.group(1))
     candidates += _heading_lines(text)
-    candidates = [re.sub(r"\s+", " ", _squeeze(c)) for c in candidates]
+    # A page whose only title is the body's sentence: 现公布《…报告》 / 现发布…报告，
+    candidates += [m.group(1) for m in _ANNOUNCED_RE.finditer(text[:3000])]
+    candidates = [_unlabelled(re.sub(r"\s+", " ", _squeeze(c))) for c in candidates]
     for need_report in (True, False):
         for candidate in candidates:
             if _plausible_title(candidate, need_report=need_report) and len(candidate) <= 80:
                 return candidate
     return None
+
+
+_ANNOUNCED_RE = re.compile(r"现(?:予以)?(?:公布|发布|印发|将)\s*《?([^《》，。,；;\n]{6,70}?报告)》?")
+_TITLE_LABEL_RE = re.compile(r"^(?:标\s*题|名\s*称|题\s*名|文\s*件\s*名)\s*[:：]?\s*")
+_FILE_EXTENSION_RE = re.compile(r"\.(?:docx?|pdf|wps|xlsx?|ofd|html?)\s*$", re.IGNORECASE)
+
+
+def _unlabelled(candidate: str) -> str:
+    """A title without the header's label (``标 题：``) or an attachment's file extension."""
+    candidate = _TITLE_LABEL_RE.sub("", candidate.strip())
+    candidate = _FILE_EXTENSION_RE.sub("", candidate).strip()
+    if candidate.startswith("《") and candidate.endswith("》") and candidate.count("《") == 1:
+        candidate = candidate[1:-1].strip()  # a title printed inside 《》
+    return candidate
 
 
 def _title_parts(title: str) -> list[str]:
@@ -211,10 +259,17 @@ _OPENING_RE = re.compile(rf"\d{{4}}\s*年\s*[,，]\s*([{_CJK}]{{4,30}}?(?:{_SUFF
 def find_agency(simple: str, title: str | None, identity: dict[str, Any] | None) -> str | None:
     """The reporting body's full name, simplified, with its place prefix."""
     candidates: list[str] = []
-    if title:
-        subject = re.split(r"\s*(?:\d{4}\s*年|关于)", title)[0].strip()
-        if len(subject) >= 2:
-            candidates.append(subject)
+    subject = title_subject(title) if title else ""
+    if not subject:
+        # ``2023年度…报告`` names no body; the sentence that announces it does (现公布永康市…报告).
+        subject = next((s for m in _ANNOUNCED_RE.finditer(simple[:3000])
+                        for s in [title_subject(m.group(1))]
+                        if s and not s[:1].isdigit() and not s.startswith(_SELF_WORDS)), "")
+    if subject:
+        unit = unit_body(subject, simple)
+        if unit:
+            return unit
+        candidates.append(subject)
     if identity and identity.get("agency"):
         candidates.append(identity["agency"])
     for pattern in (_BY_RE, _OPENING_RE):
@@ -233,15 +288,25 @@ def find_agency(simple: str, title: str | None, identity: dict[str, Any] | None)
         # a town, a street office) still names the reporting body: keep it as printed.
         subject = to_simplified(candidates[0]).strip(" ：:，,")
         if subject.endswith(AGENCY_SUFFIXES) and (re.match(_PLACE_LEAD, subject) or re.match(_TOWN_LEAD, subject)):
-            return subject
+            return full_form(subject, simple)
         if subject.endswith(AGENCY_SUFFIXES) and re.fullmatch(rf"[{_CJK}]{{2,30}}", subject):
-            printed = subject  # ``县发展和改革局``: the document never names its place
+            printed = full_form(subject, simple)  # ``县发展和改革局``: the document never names its place
+    if printed is None and subject and is_national(subject):
+        return full_form(subject, simple)
     counts = Counter(m.group() for m in _AGENCY_RE.finditer(simple))
     for name, _ in counts.most_common(5):
         agency = complete_agency(name, simple)
         if agency and (printed is None or agency.endswith(printed.lstrip("市县区"))):
             return agency
     return printed
+
+
+def is_national(name: str) -> bool:
+    """A central body (生态环境部, 国家统计局): no place of its own, a national name."""
+    name = to_simplified(name or "").strip()
+    if not re.fullmatch(rf"[{_CJK}]{{2,20}}", name) or regions.region_from_name(name) or _is_place(name[:3]):
+        return False
+    return name.startswith(_AGENCY_WORDS.national_prefixes) or name.endswith(_AGENCY_WORDS.national_suffixes)
 
 
 def _is_place(name: str) -> bool:
@@ -272,10 +337,14 @@ def complete_agency(candidate: str, simple: str) -> str | None:
 
 def _body_of_place(place: str, simple: str) -> str:
     """A report titled by its place (``平潭综合实验区``) is the place's government."""
-    counts = Counter(re.findall(re.escape(place) + r"(管委会|管理委员会|人民政府)", simple))
+    counts = Counter(re.findall(re.escape(place) + r"(管委会|管理委员会|人民政府|行政公署)", simple))
     if counts:
         return place + counts.most_common(1)[0][0]
-    return place + ("管理委员会" if place in regions.load_regions().special else "人民政府")
+    if place in regions.load_regions().special:
+        return place + "管理委员会"
+    # A league or prefecture (阿拉善盟, 阿克苏地区) is governed by its 行政公署 (unit_bodies).
+    return place + next((body for word, body in UNIT_BODIES.items()
+                         if place.endswith(word) and body == "行政公署"), "人民政府")
 
 
 def _add_place_prefix(name: str, simple: str) -> str:
@@ -303,9 +372,119 @@ def _add_place_prefix(name: str, simple: str) -> str:
 
 
 def _expand_if_spelled(name: str, simple: str) -> str:
+    """``城管局`` -> ``城市管理局``, ``武昌经开区`` -> ``武昌经济开发区`` when the page spells the
+    full form (with its 管委会 read as 管理委员会, as the name already is)."""
+    spelled = _always_expanded(simple)
     for short, full in EXPAND_IF_SPELLED.items():
         if short in name and full not in name:
             expanded = name.replace(short, full)
-            if expanded in simple:
-                return expanded
+            core = expanded
+            for body in UNIT_BODIES.values():
+                core = core.removesuffix(body)
+            if expanded in spelled or (core != expanded and core in spelled):
+                name = expanded
     return name
+
+
+def _always_expanded(text: str) -> str:
+    for short, full in ALWAYS_EXPAND.items():
+        text = text.replace(short, full)
+    return text
+
+
+def full_form(name: str, simple: str) -> str:
+    """A body's name as printed, with the abbreviations the vocabulary expands expanded."""
+    for short, full in ALWAYS_EXPAND.items():
+        if name.endswith(short):
+            name = name[: -len(short)] + full
+    return _expand_if_spelled(name, simple)
+
+
+# --- units named without their body: towns, streets, development zones -----------------
+
+_REPORT_WORDS_RE = re.compile(r"(?:政府信息公开|政务公开|信息公开|政府信息)")
+# The body spelled right after a unit's name; ``政府信息公开`` is the report's words, not a body.
+_BODY_AFTER_RE = re.compile(r"(人民政府|政府(?!信息)|办事处|管理委员会|管委会|街道办)")
+_BODY_NAMES = {"政府": "人民政府", "管委会": "管理委员会", "街道办": "办事处"}
+_UNIT_WORDS = tuple(sorted(UNIT_BODIES, key=len, reverse=True))
+_SELF_WORDS = ("我", "本", "该", "全", "各")
+
+
+def title_subject(title: str) -> str:
+    """Who a report title names: the words before its year (``龙游县横山镇2023年…``), or
+    between the year and the report's words (``2023年下各镇政府信息公开…``)."""
+    simple = to_simplified(title)
+    head = re.split(r"\s*(?:\d{4}\s*年|关于)", simple)[0].strip()
+    # No year (``市府东路街道政府信息公开工作年度报告``): the name ends where the report's words
+    # start (人民政府信息公开 keeps its 人民政府).
+    head = re.split(r"(?<!人民)(?:政府信息公开|政务公开)|(?<!政府)信息公开", head)[0].strip()
+    if len(head) >= 2:
+        return head
+    after = re.match(r"\s*\d{4}\s*年度?\s*(.+)", simple)
+    if after:
+        words = _REPORT_WORDS_RE.search(after.group(1))
+        subject = after.group(1)[: words.start()] if words else ""
+        if len(subject) >= 2 and re.fullmatch(rf"[{_CJK}]+", subject):
+            return subject
+    return head
+
+
+def _place_prefix(name: str) -> tuple[str, str]:
+    """(known place names leading ``name``, the rest): ``北京市大兴区魏善庄镇`` ->
+    (``北京市大兴区``, ``魏善庄镇``)."""
+    index = regions.load_regions()
+    cut = 0
+    while cut < len(name):
+        for end in range(min(len(name), cut + 12), cut + 1, -1):
+            piece = name[cut:end]
+            if end < len(name) and (piece in index.counties or piece in index.cities
+                                    or (piece in index.provinces and piece.endswith(("省", "市", "自治区")))):
+                cut = end
+                break
+        else:
+            break
+    return name[:cut], name[cut:]
+
+
+def _without_province(place: str, kept: str) -> str:
+    """``安徽省亳州市利辛县`` -> ``亳州市利辛县`` unless the title itself leads with the province."""
+    for province in set(regions.load_regions().provinces.values()):
+        if place.startswith(province) and not kept.startswith(province) and province not in regions.MUNICIPALITIES:
+            return place[len(province):]
+    return place
+
+
+def unit_body(subject: str, simple: str) -> str | None:
+    """The body of a town, street or zone a title names without it (``下各镇``), with the
+    longest place prefix and the body the page itself spells after the unit's name
+    (``仙居县下各镇人民政府``); the vocabulary's default body when the page spells none."""
+    subject = subject.strip(" ：:，,")
+    if subject.endswith(AGENCY_SUFFIXES) or _is_place(subject) or subject.startswith(_SELF_WORDS):
+        return None  # 我镇, 本街道: the page speaking of itself names no unit
+    unit_word = next((w for w in _UNIT_WORDS if subject.endswith(w)), None)
+    if unit_word is None:
+        return None
+    prefix, core = _place_prefix(subject)
+    core = _expand_if_spelled(core, simple)
+    if len(core) <= len(unit_word) or not re.fullmatch(rf"[{_CJK}]+", core):  # 镇 alone names no town
+        return None
+    spelled = _always_expanded(simple)
+    places: list[str] = [prefix]
+    bodies: Counter[str] = Counter()
+    for match in re.finditer(re.escape(core), spelled):
+        before = spelled[max(0, match.start() - 16):match.start()]
+        for start in range(len(before)):
+            found, rest = _place_prefix(before[start:] + core)
+            if found and rest == core:
+                places.append(found)
+                break
+        after = _BODY_AFTER_RE.match(spelled, match.end())
+        if after:
+            name = _BODY_NAMES.get(after.group(1), after.group(1))
+            if not (unit_word == "街道" and name == "人民政府"):
+                bodies[name] += 1
+    # The longest place the page puts before the unit, as long as it agrees with the title's;
+    # a province leading an address (安徽省亳州市利辛县…) is no part of a town's name.
+    place = max((_without_province(p, prefix) for p in places if p.endswith(prefix)), key=len)
+    body = bodies.most_common(1)[0][0] if bodies else UNIT_BODIES[unit_word]
+    return place + core + body

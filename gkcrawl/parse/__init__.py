@@ -38,21 +38,26 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
     template, why = detect_template(normalized)
     if template is None and image_parts:
         template, why = template_from_words(normalized, result.meta.get("year"))
+    rows = locate_rows(normalized, template) if template else []
+    if template is None or (not image_parts and not any(_DIGIT.search(row.raw) for row in rows)):
+        # No standard tables by their markers, or the template's words without one printed
+        # number (a news item quoting the format, a notice). A report by its own evidence
+        # is read with the format its words give; failing that every cell is uncertain.
+        why = why if template is None else f"template words without values ({why})"
+        template, rows, evidence = _by_evidence(normalized, result)
+        if template is None or not rows:
+            result.template = None
+            if evidence is None or not _tables_not_read(result, evidence, why):
+                result.checks.append(Check("requests_balance", None, f"no standard tables: {why}"))
+            return
+        assert evidence is not None
+        why = f"{evidence[1]} ({'; '.join(evidence[0])})"
     result.template = template
-    if template is None:
-        result.checks.append(Check("requests_balance", None, f"no standard tables: {why}"))
-        return
-    rows = locate_rows(normalized, template)
-    if not image_parts and not any(_DIGIT.search(row.raw) for row in rows):
-        # The template's words without one printed number (a news item quoting the format,
-        # a notice): no tables, so no template and no cells are invented.
-        result.template = None
-        result.checks.append(Check("requests_balance", None,
-                                   f"no standard tables: template words without values ({why})"))
-        return
-    resolution = resolve(template, rows)
+    resolution = resolve(template, rows, normalized)
     result.cells = resolution.cells
     result.uncertain = resolution.uncertain
+    result.uncertain_reasons = resolution.reasons
+    result.sources = resolution.sources
     result.cell_notes = resolution.notes
     by_id = {r.spec.row_id: r for r in rows}
     check_cells = dict(resolution.cells)
@@ -66,10 +71,65 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
             if known:
                 check_cells[key] = value
     result.checks.extend(run_checks(check_cells, resolution.uncertain, list(by_id), outcome_rows(by_id)))
-    result.checks.append(Check("template", True, why))
+    # A format had only from the reporting year is a guess, and says so.
+    result.checks.append(Check("template", None if "reporting year" in why else True, why))
     result.checks.extend(resolution.checks)
     if image_parts:
         _mark_image_parts(result, template, image_parts)
+    elif not any(row.readings for row in rows):
+        result.flags.append("tables_not_read")
+        result.checks.append(Check("tables_not_read", None,
+                                   "the tables' rows were found but none could be read", list(resolution.uncertain)))
+
+
+def _by_evidence(text: str, result: ParseResult) -> tuple[str | None, list, tuple[list[str], str, str | None] | None]:
+    """(template, rows with printed values, (evidence, how the format was had, template))
+    for a document whose tables were not found by their markers; evidence None when the
+    document is not a report by its own evidence."""
+    from .evidence import is_report, report_evidence, reporting_year
+    from .page_forms import template_from_words
+    from .rows_text import locate_rows
+
+    title = result.meta.get("title")
+    evidence = report_evidence(text, title)
+    if not is_report(evidence):
+        return None, [], None
+    year = reporting_year(result.meta.get("year"), title)
+    template, how = template_from_words(text, year, context="format from the report's evidence")
+    if template is None and year is not None and year < 2019:
+        return None, [], None  # a free-form report of before 2019: no standard tables to read
+    rows = locate_rows(text, template) if template else []
+    if not any(_DIGIT.search(row.raw) for row in rows):
+        rows = []
+    return template, rows, (evidence, how, template)
+
+
+def _tables_not_read(result: ParseResult, evidence: tuple[list[str], str, str | None], why: str) -> bool:
+    """A report by its own evidence whose tables were not read: the template its evidence
+    gives (or none), every template cell null and uncertain, flag `tables_not_read` and a
+    check saying why."""
+    from gkcrawl.template import outcome_rows, template_keys
+
+    from .checks import run_checks
+    from .labels import row_specs
+
+    said, how, template = evidence
+    result.template = template
+    result.flags.append("tables_not_read")
+    keys = list(template_keys(template)) if template else []
+    result.cells = {key: None for key in keys}
+    result.uncertain = list(keys)
+    result.uncertain_reasons = {key: "tables_not_read" for key in keys}
+    result.checks.append(Check("tables_not_read", None,
+                               f"an annual report by its own evidence ({'; '.join(said)}) whose tables "
+                               f"were not read: {why}; {how}", keys))
+    if template is None:
+        result.checks.append(Check("requests_balance", None, f"tables not read: {why}"))
+        return True
+    row_ids = [spec.row_id for spec in row_specs(template)]
+    result.checks.extend(run_checks(dict(result.cells), keys, row_ids, outcome_rows(row_ids)))
+    result.checks.append(Check("template", None if "reporting year" in how else True, how))
+    return True
 
 
 def _mark_image_parts(result: ParseResult, template: str, parts: list[str]) -> None:
@@ -80,6 +140,8 @@ def _mark_image_parts(result: ParseResult, template: str, parts: list[str]) -> N
     for key in keys:
         result.cells[key] = None
         result.cell_notes.pop(key, None)
+        result.sources.pop(key, None)
+        result.uncertain_reasons[key] = "table_as_image"
     result.uncertain = sorted(set(result.uncertain) | set(keys))
     result.flags.append("tables_as_images")
     result.checks.append(Check("tables_as_images", None,

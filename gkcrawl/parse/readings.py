@@ -29,6 +29,14 @@ class RowResult:
     raw: str = ""
     notes: dict[str, str] = field(default_factory=dict)
     resolved_by: list[str] = field(default_factory=list)
+    # A best reading the document does not establish (values placed from 自然人 on when
+    # blanks vanished): never narrows `readings`; a cell it alone settles is given with its
+    # key uncertain and the reason `assumed_first_column`.
+    assumed: list[Reading] = field(default_factory=list)
+    # Cells settled by a figure the report states in words: key -> (sentence, start, end).
+    by_text: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    # Where the row's label and values stand in the parser's table text (character offsets).
+    span: tuple[int, int] | None = None
 
     @property
     def unique(self) -> bool:
@@ -179,14 +187,12 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
     if not readings and parsed is not None and len(parsed) < width:
         readings = _dropped_readings(spec, parsed)
         how = "dropped"
-        if spec.section == "requests" and len(parsed) >= 3:
-            # A converter drops blank cells but keeps order; a row printing several
-            # values starts at 自然人, the first column (the seeds' hand-read convention).
-            first = [r for r in readings if _same(r[0], parsed[0].value) and r[0] is not None]
-            if first and _has_row_sum(spec):
-                ok_first = [r for r in first if row_sum_ok(spec, r)]
-                if ok_first:
-                    readings = first
+    assumed: list[Reading] = []
+    if how == "dropped" and spec.section == "requests" and len(parsed or []) >= 3 and _has_row_sum(spec):
+        # A converter drops blank cells but keeps order; the best reading of a row printing
+        # several values starts at 自然人. The document does not establish it: kept apart.
+        first_value = parsed[0].value if parsed else None
+        assumed = [r for r in readings if r[0] is not None and _same(r[0], first_value) and row_sum_ok(spec, r)]
     if _has_row_sum(spec) and len(readings) > 1:
         consistent = [r for r in readings if row_sum_ok(spec, r)]
         if consistent:
@@ -195,4 +201,4 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
             readings = consistent
     if not readings:
         how = "none"
-    return RowResult(spec, readings, how, raw, notes)
+    return RowResult(spec, readings, how, raw, notes, assumed=assumed)

@@ -127,9 +127,12 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
         tokens, noise = region_tokens(region)
         if noise > 12:
             continue  # prose, not a table row
-        results.append(read_row(spec, tokens, runs_mode, raw=region.strip()))
+        row = read_row(spec, tokens, runs_mode, raw=region.strip())
+        row.span = (start, stop)
+        results.append(row)
     appeals = _appeals_row(text, sections, template, runs_mode)
     if appeals is not None:
+        appeals.span = appeals.span or sections.spans["appeals"]
         results.append(appeals)
     return results
 

@@ -28,13 +28,14 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
 
     from .checks import run_checks
     from .detect import detect_template
+    from .layouts import blank_furniture, map_sources, untranspose
     from .page_forms import parts_as_images, strip_image_marks, template_from_words
     from .resolve import outcome_rows, resolve
     from .rows_text import locate_rows
 
     normalized = normalize(table_text)
     image_parts = parts_as_images(normalized)
-    normalized = strip_image_marks(normalized)
+    normalized, rewrites = untranspose(blank_furniture(strip_image_marks(normalized)))
     template, why = detect_template(normalized)
     if template is None and image_parts:
         template, why = template_from_words(normalized, result.meta.get("year"))
@@ -58,6 +59,7 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
     result.uncertain = resolution.uncertain
     result.uncertain_reasons = resolution.reasons
     result.sources = resolution.sources
+    map_sources(result.sources, rewrites)
     result.cell_notes = resolution.notes
     by_id = {r.spec.row_id: r for r in rows}
     check_cells = dict(resolution.cells)
@@ -71,6 +73,9 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
             if known:
                 check_cells[key] = value
     result.checks.extend(run_checks(check_cells, resolution.uncertain, list(by_id), outcome_rows(by_id)))
+    for rewrite in rewrites:
+        result.checks.append(Check("layout", True, f"{rewrite.what}: read the template's way round "
+                                   f"(table text {rewrite.old_start}-{rewrite.old_end})"))
     # A format had only from the reporting year is a guess, and says so.
     result.checks.append(Check("template", None if "reporting year" in why else True, why))
     result.checks.extend(resolution.checks)

@@ -207,7 +207,7 @@ def test_killed_writer_leaves_a_consistent_database(tmp_path: Path) -> None:
 
 def test_cells_keep_why_uncertain_and_where_read(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "w.db")
-    source = {"how": "table_grid", "where": {"in": "table_text", "row": "requests.new", "column": 0,
+    source = {"how": "table_grid", "where": {"in": "source_text", "row": "requests.new", "column": 0,
                                              "start": 120, "end": 160}}
     result = ParseResult(template="2021", meta={"title": "某局2022年报告", "year": "2022"},
                          cells={"requests.new.natural": 153, "requests.new.total": 161},

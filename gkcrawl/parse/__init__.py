@@ -8,7 +8,7 @@ from typing import Any
 
 from .result import PARSER_VERSION, Check, ParseResult, SpamReport
 
-__all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells"]
+__all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells", "source_text"]
 
 log = logging.getLogger(__name__)
 _DIGIT = re.compile(r"\d")
@@ -21,6 +21,36 @@ def _empty_meta(title: str | None = None) -> dict:
     return meta
 
 
+def prepared_text(normalized: str) -> str:
+    """The text every cell source's offsets index: the normalised table text with image marks
+    taken out and page furniture blanked in place."""
+    from .layouts import blank_furniture
+    from .page_forms import strip_image_marks
+
+    return blank_furniture(strip_image_marks(normalized))
+
+
+def source_text(data: bytes, filename: str = "", content_type: str | None = None, url: str | None = None) -> str:
+    """The text `sources[key]["where"]` start/end offsets point into, rebuilt from the same
+    bytes the way parse_document builds it (spam strings removed, normalised, furniture
+    blanked), so a reader can go from a number to the characters it was read from."""
+    from gkcrawl.extract.document import read_document
+    from gkcrawl.extract.normalize import normalize
+
+    doc = read_document(bytes(data or b""), filename or "", content_type)
+    table_text = doc.table_text
+    try:
+        from gkcrawl.extract.spam import find_spam
+
+        spam, _ = find_spam(doc.text, doc.html, url)
+        if spam.found:
+            for spam_string in spam.strings:
+                table_text = table_text.replace(spam_string, "")
+    except Exception:
+        log.debug("find_spam failed", exc_info=True)
+    return prepared_text(normalize(table_text))
+
+
 def extract_cells(table_text: str, result: ParseResult) -> None:
     """Template, cells, uncertain keys, notes and checks from the document's table text."""
     from gkcrawl.extract.normalize import normalize
@@ -28,14 +58,14 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
 
     from .checks import run_checks
     from .detect import detect_template
-    from .layouts import blank_furniture, map_sources, untranspose
-    from .page_forms import parts_as_images, strip_image_marks, template_from_words
+    from .layouts import map_sources, untranspose
+    from .page_forms import parts_as_images, template_from_words
     from .resolve import outcome_rows, resolve
     from .rows_text import locate_rows
 
     normalized = normalize(table_text)
     image_parts = parts_as_images(normalized)
-    normalized, rewrites = untranspose(blank_furniture(strip_image_marks(normalized)))
+    normalized, rewrites = untranspose(prepared_text(normalized))
     template, why = detect_template(normalized)
     if template is None and image_parts:
         template, why = template_from_words(normalized, result.meta.get("year"))

@@ -37,6 +37,10 @@ class RowResult:
     by_text: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     # Where the row's label and values stand in the parser's table text (character offsets).
     span: tuple[int, int] | None = None
+    # The row came from a rendered table grid (tab-separated fields) rather than text.
+    grid: bool = False
+    # Each cell's text as printed, when the row printed one token per cell.
+    printed: tuple[str, ...] | None = None
 
     @property
     def unique(self) -> bool:
@@ -55,6 +59,10 @@ class RowResult:
 
 def _same(a: Value, b: Value) -> bool:
     return (a or 0) == (b or 0)
+
+
+def _printed(tokens: list[str]) -> tuple[str, ...]:
+    return tuple("" if token == BLANK else token for token in tokens)
 
 
 def row_sum_ok(spec: RowSpec, reading: Reading) -> bool:
@@ -156,7 +164,7 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
     cells = _parse_all(tokens)
     if cells is not None and len(cells) == width:
         with_notes(cells)
-        return RowResult(spec, [tuple(c.value for c in cells)], "exact", raw, notes)
+        return RowResult(spec, [tuple(c.value for c in cells)], "exact", raw, notes, printed=_printed(tokens))
     trimmed = list(tokens)
     while len(trimmed) > width and trimmed and trimmed[-1] == BLANK:
         trimmed.pop()
@@ -167,14 +175,14 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
         reading = tuple(c.value for c in cells)
         if not _has_row_sum(spec) or row_sum_ok(spec, reading):
             with_notes(cells)
-            return RowResult(spec, [reading], "aligned", raw, notes)
+            return RowResult(spec, [reading], "aligned", raw, notes, printed=_printed(trimmed))
     values = [t for t in tokens if t != BLANK]
     if not values:
         return RowResult(spec, [tuple([None] * width)], "exact", raw, notes)
     parsed = _parse_all(values)
     if parsed is not None and len(parsed) == width:
         with_notes(parsed)
-        return RowResult(spec, [tuple(c.value for c in parsed)], "exact", raw, notes)
+        return RowResult(spec, [tuple(c.value for c in parsed)], "exact", raw, notes, printed=_printed(values))
     if (parsed is not None and all((c.value or 0) == 0 for c in parsed)
             and (len(parsed) < width or all(c.value is not None for c in parsed))):
         # Only zeros and blanks printed: wherever they sit, every cell is 0.

@@ -156,13 +156,15 @@ def _source(row: RowResult, index: int, key: str) -> dict:
     """How one cell was read and where: the row's span in the table text and its column."""
     how = {"exact": "text_row", "aligned": "text_row", "all_zero": "all_zero",
            "runs": "run_split", "dropped": "dropped_blanks"}.get(row.how.split("+")[0], row.how)
-    if how == "text_row" and "\t" in row.raw:
+    if how == "text_row" and row.grid:
         how = "table_grid"
-    where: dict = {"in": "table_text", "row": row.spec.row_id, "column": index}
+    where: dict = {"in": "source_text", "row": row.spec.row_id, "column": index}
     if row.span is not None:
         where["start"], where["end"] = row.span
+    if row.printed is not None and index < len(row.printed):
+        where["printed"] = row.printed[index]
     source: dict = {"how": how, "where": where}
-    narrowed = sorted({r.split("[")[0] for r in row.resolved_by})
+    narrowed = sorted({r.split("[")[0] for r in row.resolved_by} | set(row.how.split("+")[1:]))
     if narrowed:
         source["narrowed_by"] = narrowed
     if key in row.by_text:

@@ -143,10 +143,12 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
             continue
         row = read_row(spec, tokens, runs_mode, raw=region.strip())
         row.span = (start, stop)
+        row.grid = "\t" in region
         results.append(row)
     appeals = _appeals_row(text, sections, template, runs_mode)
     if appeals is not None:
         appeals.span = appeals.span or sections.spans["appeals"]
+        appeals.grid = "\t" in text[appeals.span[0]:appeals.span[1]]
         results.append(appeals)
     return results
 

@@ -70,6 +70,12 @@ def test_pre_2019_report_and_non_report_stay_without_template_or_flag() -> None:
     assert news["template"] is None and "tables_not_read" not in news.get("flags", [])
     notice = parse("大川市交通运输局2022年政府信息公开工作年度报告\n\n现将报告予以公布，详见附件。")
     assert notice["template"] is None and "tables_not_read" not in notice.get("flags", [])
+    # A 政务公开 work summary (no OGI tables, none of the national part headings) stays one.
+    summary = parse("大川市交通运输局2022年政务公开工作年度报告\n\n" + PROSE * 5)
+    assert summary["template"] is None and "tables_not_read" not in summary.get("flags", [])
+    # The same body under an OGI report title is a report whose tables were not read.
+    ogi = parse("大川市交通运输局2022年政府信息公开工作年度报告\n\n" + PROSE * 5)
+    assert ogi["template"] == "2021" and "tables_not_read" in ogi["flags"]
 
 
 def test_derivation_keeps_an_unread_report() -> None:

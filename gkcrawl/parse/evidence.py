@@ -36,7 +36,9 @@ def report_evidence(text: str, title: str | None) -> list[str]:
     """The document's own evidence that it is an annual OGI report (empty when none)."""
     found: list[str] = []
     body = len(re.sub(r"\s", "", text))
-    if title and titles.is_report_title(title) and body >= MIN_BODY_CHARS:
+    # A 政务公开 annual report of 2019 on is the OGI report only with its tables
+    # (titles.needs_template): its title alone is no evidence.
+    if title and titles.is_report_title(title) and not titles.needs_template(title) and body >= MIN_BODY_CHARS:
         found.append(f"title 「{title}」")
     parts = [name for name, pattern in _PART_HEADINGS.items() if pattern.search(text)]
     if len(parts) >= MIN_HEADINGS:

@@ -82,3 +82,16 @@ def test_run_together_cells_say_they_were_split(tmp_path: Path) -> None:
     source = result["sources"]["requests.new.natural"]
     assert source["how"] == "run_split" and "row_sum" in source["narrowed_by"]
     assert "713000074" in rows[source["where"]["start"]:source["where"]["end"]]
+
+
+def test_pages_marked_by_form_feeds_are_given(tmp_path: Path) -> None:
+    from test_parse_prose import INTRO, TABLES
+
+    tables = TABLES.format(docs="4 | 1 | 40").replace("三、收到和处理", "\f三、收到和处理")
+    text = "大川市水利局2023年政府信息公开工作年度报告\n" + INTRO.format(sentence="") + tables
+    path = tmp_path / "paged.txt"
+    path.write_text(text, encoding="utf-8")
+    result, rows = _parsed(path)
+    assert result["sources"]["active.a20_1.normative_docs.in_force"]["where"]["page"] == 1
+    assert result["sources"]["requests.new.total"]["where"]["page"] == 2
+    assert result["cells"]["requests.new.total"] == 19

@@ -65,7 +65,8 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
 
     normalized = normalize(table_text)
     image_parts = parts_as_images(normalized)
-    normalized, rewrites = untranspose(prepared_text(normalized))
+    prepared = prepared_text(normalized)
+    normalized, rewrites = untranspose(prepared)
     template, why = detect_template(normalized)
     if template is None and image_parts:
         template, why = template_from_words(normalized, result.meta.get("year"))
@@ -90,6 +91,7 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
     result.uncertain_reasons = resolution.reasons
     result.sources = resolution.sources
     map_sources(result.sources, rewrites)
+    _add_pages(result.sources, prepared)
     result.cell_notes = resolution.notes
     by_id = {r.spec.row_id: r for r in rows}
     check_cells = dict(resolution.cells)
@@ -115,6 +117,18 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
         result.flags.append("tables_not_read")
         result.checks.append(Check("tables_not_read", None,
                                    "the tables' rows were found but none could be read", list(resolution.uncertain)))
+
+
+def _add_pages(sources: dict[str, dict], text: str) -> None:
+    """`where.page` for every cell of a text whose pages are marked by form feeds (one
+    before each page after the first), counted from 1."""
+    if "\f" not in text:
+        return
+    for source in sources.values():
+        where = source.get("where") or {}
+        start = where.get("start", where.get("block_start"))
+        if isinstance(start, int):
+            where["page"] = text.count("\f", 0, start) + 1
 
 
 def _by_evidence(text: str, result: ParseResult) -> tuple[str | None, list, tuple[list[str], str, str | None] | None]:

@@ -85,3 +85,37 @@ def test_page_broken_pipe_tables_read_every_row() -> None:
         wrong = {k: (v, result["cells"].get(k)) for k, v in gold["cells"].items()
                  if (result["cells"].get(k) or 0) != (v or 0)}
         assert not wrong and not result["uncertain"]
+
+
+def _without_repeated_header(page: str) -> str:
+    """The var5_10 page with the second table's two repeated header rows taken out."""
+    start = page.find("<table", page.find("page-break-after"))
+    cut = page.find("</tr>", page.find("</tr>", start) + 1) + len("</tr>")
+    return page[:start] + "<table border=1 cellspacing=0>\n" + page[cut:]
+
+
+def test_a_row_continued_after_a_page_break_is_read_whole() -> None:
+    name = "var5_10_2021_row_continues.html"
+    gold = json.loads((GOLD / "var5_10_2021_row_continues_html.json").read_text(encoding="utf-8"))
+    page = (REPORTS / name).read_text(encoding="utf-8")
+    for variant in (page, _without_repeated_header(page)):
+        result = json.loads(json.dumps(parse_document(variant.encode("utf-8"), name).to_json()))
+        continued = [k for k, s in result["sources"].items() if s["where"].get("continued_after_break")]
+        assert continued and len({k.rsplit(".", 1)[0] for k in continued}) == 1
+        for key in continued:
+            assert (result["cells"][key] or 0) == (gold["cells"][key] or 0)
+            assert key not in result["uncertain"]
+
+
+def test_a_cell_printed_on_both_sides_of_the_break_is_not_placed() -> None:
+    name = "var5_10_2021_row_continues.html"
+    page = (REPORTS / name).read_text(encoding="utf-8")
+    result = parse_document(page.encode("utf-8"), name).to_json()
+    row = next(k for k, s in result["sources"].items() if s["where"].get("continued_after_break")).rsplit(".", 1)[0]
+    # Print a number in the first piece's last (empty) cell as well: the pieces now collide.
+    first_piece_end = page.find("</table>", page.find("三、收到和处理"))
+    empty_cell = page.rfind("<td></td>", 0, first_piece_end)
+    broken = page[:empty_cell] + "<td>9</td>" + page[empty_cell + len("<td></td>"):]
+    assert broken != page
+    clashed = parse_document(broken.encode("utf-8"), name).to_json()
+    assert f"{row}.total" in clashed["uncertain"]

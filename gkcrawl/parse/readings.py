@@ -39,6 +39,8 @@ class RowResult:
     span: tuple[int, int] | None = None
     # The row came from a rendered table grid (tab-separated fields) rather than text.
     grid: bool = False
+    # Some of its cells were read after a page break (the table's next piece).
+    continued: bool = False
     # Each cell's text as printed, when the row printed one token per cell.
     printed: tuple[str, ...] | None = None
 

@@ -161,6 +161,8 @@ def _source(row: RowResult, index: int, key: str) -> dict:
     where: dict = {"in": "source_text", "row": row.spec.row_id, "column": index}
     if row.span is not None:
         where["start"], where["end"] = row.span
+    if row.continued:
+        where["continued_after_break"] = True
     if row.printed is not None and index < len(row.printed):
         where["printed"] = row.printed[index]
     source: dict = {"how": how, "where": where}

@@ -124,7 +124,11 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
         section_stop = sections.spans[spec.section][1]
         stop = min([s for s in label_starts if s > start] + [section_stop])
         markers = [m for m in _marker_starts(text, end, stop)]
+        continuation = None
         if markers:
+            # A page break inside the row: the table goes on under a repeated header, the
+            # row's remaining cells on a line whose label cells are empty.
+            continuation = _continuation(text[markers[0]:stop])
             stop = min(stop, markers[0])
         # A sentence printed right after a row's values (a 说明 under table 二's last row) is
         # not part of the row.
@@ -141,9 +145,23 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
             row.span = (start, stop)
             results.append(row)
             continue
+        continued = False
+        if continuation is None:
+            continuation, tokens = _inline_continuation(region, tokens, spec.width)
+        if continuation is not None:
+            merged = _merge_continuation(tokens, continuation)
+            if merged is None:
+                # Cells went on past the break but cannot be lined up: unknown, not blank.
+                row = RowResult(spec, [], "none", raw=region.strip())
+                row.span = (start, stop)
+                results.append(row)
+                continue
+            continued = merged != tokens
+            tokens = merged
         row = read_row(spec, tokens, runs_mode, raw=region.strip())
         row.span = (start, stop)
         row.grid = "\t" in region
+        row.continued = continued
         results.append(row)
     appeals = _appeals_row(text, sections, template, runs_mode)
     if appeals is not None:
@@ -151,6 +169,48 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
         appeals.grid = "\t" in text[appeals.span[0]:appeals.span[1]]
         results.append(appeals)
     return results
+
+
+def _continuation(after_break: str) -> list[str] | None:
+    """The cells of a row continued past a page break: the first grid line after the repeated
+    header whose label field is empty and which prints a value (None when there is none)."""
+    for line in after_break.split("\n"):
+        if "\t" not in line or MARKERS.search(line):
+            continue
+        first, *fields = line.split("\t")
+        if not any(_NUMBERISH.search(f) for f in fields):
+            continue  # the repeated header's column names
+        if first.strip():
+            return None  # a labelled line: the next row, not a continuation
+        return [f.strip() or BLANK for f in fields]
+    return None
+
+
+def _inline_continuation(region: str, tokens: list[str], width: int) -> tuple[list[str] | None, list[str]]:
+    """A row's grid line followed, with no header between (a page break without a repeated
+    header), by a line of the row's remaining cells under empty label cells: (continuation,
+    the first line's tokens), both the row's width; else (None, tokens unchanged)."""
+    lines = [line for line in region.split("\n") if line.strip()]
+    if len(lines) != 2 or "\t" not in lines[0] or "\t" not in lines[1]:
+        return None, tokens
+    first_tokens, _ = region_tokens(lines[0])
+    continuation = _continuation(lines[1])
+    if continuation is None or len(first_tokens) != width or len(continuation) != width:
+        return None, tokens
+    return continuation, first_tokens
+
+
+def _merge_continuation(tokens: list[str], continuation: list[str]) -> list[str] | None:
+    """The row's cells with the continued ones filled in, column by column: a cell printed on
+    both sides of the break, or pieces that do not line up, give None (not placeable)."""
+    if len(continuation) != len(tokens):
+        return None
+    merged = []
+    for mine, theirs in zip(tokens, continuation):
+        if mine != BLANK and theirs != BLANK:
+            return None
+        merged.append(theirs if mine == BLANK else mine)
+    return merged
 
 
 def _in_label_line(text: str, start: int, label_starts: list[int], least: int = 3) -> bool:

@@ -95,3 +95,15 @@ def test_pages_marked_by_form_feeds_are_given(tmp_path: Path) -> None:
     assert result["sources"]["active.a20_1.normative_docs.in_force"]["where"]["page"] == 1
     assert result["sources"]["requests.new.total"]["where"]["page"] == 2
     assert result["cells"]["requests.new.total"] == 19
+
+
+def test_every_uncertain_key_has_a_reason_and_every_known_cell_a_source() -> None:
+    paths = [p for d in ("reports", "seeds") for p in sorted((FIXTURES / d).iterdir())
+             if p.is_file() and p.suffix != ".doc"]
+    assert len(paths) > 50
+    for path in paths:
+        result = parse_document(path.read_bytes(), filename=path.name).to_json()
+        uncertain = set(result["uncertain"])
+        assert set(result.get("uncertain_reasons", {})) == uncertain, path.name
+        known = {key for key in result["cells"] if key not in uncertain}
+        assert known <= set(result.get("sources", {})), path.name

@@ -119,3 +119,13 @@ def test_a_cell_printed_on_both_sides_of_the_break_is_not_placed() -> None:
     assert broken != page
     clashed = parse_document(broken.encode("utf-8"), name).to_json()
     assert f"{row}.total" in clashed["uncertain"]
+
+
+def test_part_two_item_tables_printed_the_other_way_round() -> None:
+    for name, items in (("var5_12_2021_transposed_active.html", 1), ("var5_13_2019_transposed_active.txt", 5)):
+        result = parse_fixture(name)
+        layouts = [c for c in result["checks"] if c["name"] == "layout" and "part 二" in c["detail"]]
+        assert len(layouts) == items
+        keys = [k for k in result["sources"] if k.startswith("active.a20_1.normative_docs.")]
+        assert len(keys) == 3 and not set(keys) & set(result["uncertain"])
+        assert all(result["sources"][k]["where"]["layout"] == "transposed part 二 item" for k in keys)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gkcrawl.template import ACTIVE_ITEM_HEADING
+
 # A markdown/pipe table's header separator: | --- | :---: | ---
 _SEPARATOR = re.compile(r"(?m)^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+(?:[ \t]*:?-{3,}:?[ \t]*)?[ \t]*$")
 # Page furniture on a line of its own: - 2 -, — 2 —, 第2页, 第2页 共6页, 2/6, Page 2.
@@ -36,6 +38,14 @@ def blank_furniture(text: str) -> str:
 
 _REQUEST_ROW_WORDS = re.compile(r"本年新收|上年结转|予以公开|部分公开|不予公开|无法提供|不予处理|其他处理|结转下年")
 _TOTAL_NAMES = {"总计", "合计"}
+# Part 二's column names, which open the lines of an item table printed the other way round.
+_ACTIVE_COLUMN_WORDS = re.compile(r"^(?:本年|现行有效|对外公开|上一年|处理决定|收费金额|采购|项目数量)")
+
+
+def _active_labels() -> list[re.Pattern[str]]:
+    from .labels import LABELS
+
+    return [pattern for row_id, pattern in LABELS.items() if row_id.startswith("active.")]
 
 
 @dataclass(frozen=True)
@@ -99,29 +109,72 @@ def _blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _turned(rows: list[list[str]]) -> str:
+    width = max(len(row) for row in rows)
+    grid = [row + [""] * (width - len(row)) for row in rows]
+    return "\n".join("\t".join(column) for column in zip(*grid))
+
+
+def _line_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def _active_item_blocks(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """Part 二 item tables printed the other way round inside a block: a 信息内容 header line
+    naming the rows (规章 / 行政规范性文件) over lines opened by the column names
+    (本年制发件数 …). Each as (start, end, turned text)."""
+    out = []
+    lines = _line_spans(text, start, end)
+    index = 0
+    while index < len(lines):
+        fields = _fields(text[slice(*lines[index])])
+        if re.sub(r"\s", "", fields[0]) != ACTIVE_ITEM_HEADING or not any(
+                p.search(f) for f in fields[1:] for p in _active_labels()):
+            index += 1
+            continue
+        stop = index + 1
+        while stop < len(lines):
+            first = re.sub(r"\s", "", _fields(text[slice(*lines[stop])])[0])
+            if not _ACTIVE_COLUMN_WORDS.search(first):
+                break
+            stop += 1
+        if stop - index >= 2:
+            rows = [_fields(text[slice(*lines[i])]) for i in range(index, stop)]
+            out.append((lines[index][0], lines[stop - 1][1], _turned(rows)))
+        index = stop
+    return out
+
+
 def untranspose(text: str) -> tuple[str, list[Rewrite]]:
-    """`text` with every transposed part 三 table (tab rows) turned the template's way round,
-    and where each rewrite stands. A rectangular block keeps its length exactly (a tab or a
+    """`text` with every transposed table (tab or pipe rows) turned the template's way round,
+    and where each rewrite stands: part 三 with a row per applicant column, part 二 item
+    tables with a row per column. A rectangular block keeps its length exactly (a tab or a
     newline per cell either way round), so offsets outside it are unchanged."""
-    rewrites: list[Rewrite] = []
-    pieces: list[str] = []
-    cursor = 0
-    shift = 0
+    changes: list[tuple[int, int, str, str]] = []
     for start, end in _blocks(text):
         grid = [_fields(line) for line in text[start:end].split("\n") if line.strip()]
-        if not _is_transposed_requests(grid):
+        if _is_transposed_requests(grid):
+            changes.append((start, end, _turned(grid), "transposed part 三"))
             continue
-        width = max(len(row) for row in grid)
-        grid = [row + [""] * (width - len(row)) for row in grid]
-        turned = "\n".join("\t".join(column) for column in zip(*grid))
+        for item_start, item_end, turned in _active_item_blocks(text, start, end):
+            changes.append((item_start, item_end, turned, "transposed part 二 item"))
+    if not changes:
+        return text, []
+    rewrites: list[Rewrite] = []
+    pieces: list[str] = []
+    cursor = shift = 0
+    for start, end, turned, what in changes:
         pieces.append(text[cursor:start])
-        new_start = start + shift
         pieces.append(turned)
-        rewrites.append(Rewrite(new_start, new_start + len(turned), start, end, "transposed part 三"))
+        new_start = start + shift
+        rewrites.append(Rewrite(new_start, new_start + len(turned), start, end, what))
         shift += len(turned) - (end - start)
         cursor = end
-    if not rewrites:
-        return text, []
     pieces.append(text[cursor:])
     return "".join(pieces), rewrites
 

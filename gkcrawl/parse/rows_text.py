@@ -213,7 +213,7 @@ def _merge_continuation(tokens: list[str], continuation: list[str]) -> list[str]
     return merged
 
 
-def _in_label_line(text: str, start: int, label_starts: list[int], least: int = 3) -> bool:
+def _in_label_line(text: str, start: int, label_starts: list[int], least: int = 2) -> bool:
     """The label at `start` shares its line with at least `least` - 1 other labels and no value."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", start)

@@ -107,3 +107,11 @@ def test_every_uncertain_key_has_a_reason_and_every_known_cell_a_source() -> Non
         assert set(result.get("uncertain_reasons", {})) == uncertain, path.name
         known = {key for key in result["cells"] if key not in uncertain}
         assert known <= set(result.get("sources", {})), path.name
+
+
+def test_a_pdf_cell_names_the_page_it_was_printed_on() -> None:
+    """read_pdf marks page breaks, so a number read from page 2 of a PDF says page 2."""
+    result, _ = _parsed(FIXTURES / "reports" / "gen2021_ningan.pdf")
+    pages = {key: source["where"].get("page") for key, source in result["sources"].items()}
+    assert pages["active.a20_1.normative_docs.in_force"] == 1
+    assert set(pages.values()) == {1, 2}, pages

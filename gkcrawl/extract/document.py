@@ -164,6 +164,8 @@ def read_pdf(data: bytes) -> Document:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         title = (pdf.metadata or {}).get("Title")
         for page in pdf.pages:
+            if table_parts:
+                table_parts.append("\f")  # page marks: a cell's source names its PDF page
             page_text = page.extract_text() or ""
             pages_text.append(_strip_footers(page_text))
             tables = page.find_tables()

@@ -16,10 +16,12 @@ from typing import Any
 
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiFileDownload, Response
+from markupsafe import Markup
 
 from gkcrawl.archive.search_text import phrase_query
 from gkcrawl.publish.report_page import report_page
 from gkcrawl.publish.snapshot_files import content_type_of, list_snapshot_files, snapshot_path
+from gkcrawl.publish.svg_chart import bar_chart_svg, chart_rows
 from gkcrawl.publish.warc_record import NoRecord, read_record
 
 PROVENANCE_SQL = """
@@ -30,6 +32,8 @@ SELECT r.id, r.url, r.version, r.template, r.agency, r.region, r.year, r.publish
 FROM reports r LEFT JOIN captures c ON c.id = r.capture_id
 WHERE r.id = :id
 """
+CAPTURE_SQL = "SELECT warc_file, warc_offset FROM captures WHERE id = :id"
+VERDICT_SQL = "SELECT verdict, why, evidence, copy_of FROM site_verdicts WHERE capture_id = :capture"
 VERSIONS_SQL = "SELECT id, version, fetched_at, sha256, gone_at FROM reports WHERE url = :url ORDER BY version"
 
 
@@ -131,6 +135,14 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
         config = datasette.plugin_config("gkcrawl") or {}
         found: dict[str, Any] = {"latest_snapshot": latest_snapshot(datasette),
                                  "column_labels": config.get("column_labels") or {}}
+        if view_name == "row" and table in ("captures", "site_verdicts") and database and request is not None:
+            # A capture's (or a verdict's) page links the WARC record it stands on.
+            rows = (await datasette.get_database(database).execute(
+                CAPTURE_SQL, {"id": request.url_vars.get("pks", "")})).rows
+            if rows and rows[0]["warc_file"] and rows[0]["warc_offset"] is not None:
+                found["capture_warc_record_url"] = "/-/gkcrawl/warc-record?" + urllib.parse.urlencode(
+                    {"file": rows[0]["warc_file"], "offset": rows[0]["warc_offset"]})
+                found["capture_warc_record_label"] = f"{rows[0]['warc_file']} @ {rows[0]['warc_offset']}"
         if view_name == "row" and table == "reports" and database and request is not None:
             pk = request.url_vars.get("pks", "")
             db = datasette.get_database(database)
@@ -143,6 +155,9 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
                         {"file": provenance["warc_file"], "offset": provenance["warc_offset"]})
                 found["replay_link"] = replay_link(config.get("replay_url"), provenance["url"],
                                                    provenance["fetched_at"])
+                if provenance["capture_id"] is not None and await db.table_exists("site_verdicts"):
+                    verdict = (await db.execute(VERDICT_SQL, {"capture": provenance["capture_id"]})).rows
+                    found["site_verdict"] = dict(verdict[0]) if verdict else None
                 found["report_versions"] = [dict(r) for r in (await db.execute(
                     VERSIONS_SQL, {"url": provenance["url"]})).rows]
                 try:
@@ -153,6 +168,19 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
         return found
 
     return inner
+
+
+def chart(columns: list[str], rows: list[Any], spec: dict[str, Any]) -> Markup:
+    """A canned query's `chart:` (metadata.yml) as inline SVG; empty when its columns are missing."""
+    if not spec or spec.get("x") not in columns or spec.get("y") not in columns or (
+            spec.get("color") and spec["color"] not in columns):
+        return Markup("")
+    return Markup(bar_chart_svg(chart_rows(columns, rows), spec))  # noqa: S704 -- every label escaped
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.globals["gk_chart"] = chart
 
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}

@@ -1,0 +1,1 @@
+"""Cross-report analysis over the whole archive (official-site verdicts, coverage accounting)."""

@@ -79,7 +79,7 @@ def test_reports_table_fits_a_few_screens_one_line_a_row(site: tuple[RunningServ
     assert rows.count() == facts["reports"] == 6
     tallest = max(box["height"] for box in (rows.nth(i).bounding_box() for i in range(rows.count())))
     assert tallest < 60, f"a row is {tallest} px tall"  # one line, not the whole text
-    assert height < 4 * SCREEN["height"], height
+    assert height < 2.5 * SCREEN["height"], height  # 1,624 px measured (27,076 before)
     text_cell = page.locator("td.col-text").first.inner_text()
     assert text_cell.endswith("…") and len(text_cell) <= 81
     # The Chinese label above each column's name; the JSON keeps the plain names.

@@ -114,7 +114,6 @@ def update_coverage(db: sqlite_utils.Database) -> dict[str, int]:
     divisions = division_rows()
     reports = government_report_rows(db, divisions)
     with db.conn:
-        _replace(db, GOVERNMENT_REPORTS, [])  # its foreign key points at divisions
         _replace(db, DIVISIONS, divisions)
         _replace(db, GOVERNMENT_REPORTS, reports)
     return {DIVISIONS: len(divisions), GOVERNMENT_REPORTS: len(reports)}

@@ -157,7 +157,7 @@ TABLES: dict[str, TableSpec] = {
                  ("on_time", "INTEGER"), ("days_late", "INTEGER"), ("matched_by", "TEXT"), ("site", "TEXT"),
                  ("source_verdict", "TEXT")],
         pk=("report_id",),
-        foreign_keys=[("report_id", "reports", "id"), ("adcode", "divisions", "adcode")],
+        foreign_keys=[("report_id", "reports", "id")],  # adcode: divisions.adcode (rewritten separately)
         indexes=[("idx_government_reports_division", ("adcode", "year"), False)]),
 }
 

@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from gkcrawl.analyze import coverage, official_site
 from gkcrawl.analyze.coverage import division_rows, is_government_agency, update_coverage
 from gkcrawl.analyze.official_site import find_marks, judge_page, update_official_sites
+from gkcrawl.archive.schema import TABLES
 from gkcrawl.archive.store import open_archive
 from gkcrawl.publish.serve import free_port
 from official_portals import INCONSISTENT, MIRROR, OFFICIAL, start_proxy
@@ -191,3 +193,15 @@ def test_demo_coverage_holds_the_one_government_report(demo_archive: Path) -> No
     assert query(demo_archive, "SELECT held FROM coverage WHERE region = '湖南省常德市' AND year = 2020")[0][0] == 0
     years = {row[0] for row in query(demo_archive, "SELECT DISTINCT year FROM coverage")}
     assert years == {2019, 2020, 2021}
+
+
+@pytest.mark.slow
+def test_runner_steps_compute_what_the_update_functions_wrote(demo_archive: Path) -> None:
+    db = open_archive(demo_archive)
+    try:
+        for table, compute in [*official_site.STEPS, *coverage.STEPS]:
+            rows = compute(db)
+            assert len(rows) == db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0] > 0, table
+            assert set(rows[0]) <= {name for name, _ in TABLES[table].columns}, table
+    finally:
+        db.close()

@@ -109,6 +109,11 @@ def _replace(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) 
                             f"VALUES ({', '.join('?' for _ in columns)})", [[r.get(c) for c in columns] for r in rows])
 
 
+# The analysis runner's steps (table, rows of the archive), after the official-site step.
+STEPS = [(DIVISIONS, lambda db: division_rows()),
+         (GOVERNMENT_REPORTS, lambda db: government_report_rows(db, division_rows()))]
+
+
 def update_coverage(db: sqlite_utils.Database) -> dict[str, int]:
     """Rewrite `divisions` and `government_reports` whole (one transaction); returns rows per table."""
     divisions = division_rows()

@@ -325,6 +325,10 @@ def site_verdict_rows(db: sqlite_utils.Database, warc_dir: Path | None = None) -
     return rows
 
 
+# The analysis runner's step (table, rows of the archive): rewritten whole, before coverage's.
+STEPS = [(TABLE, site_verdict_rows)]
+
+
 def update_official_sites(db: sqlite_utils.Database, warc_dir: Path | None = None) -> int:
     """Rewrite `site_verdicts` whole from the archive; returns the number of pages judged."""
     rows = site_verdict_rows(db, warc_dir)

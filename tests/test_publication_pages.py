@@ -178,10 +178,12 @@ def test_flagged_sites_lists_the_hijacked_page(site: tuple[RunningServer, dict[s
     assert "hijacked" in rows.first.inner_text() and facts["spam_report"][2] in rows.first.inner_text()
 
 
-@pytest.mark.parametrize(("path", "name"), [("/gkcrawl/coverage", "coverage"), ("/gkcrawl/site_verdicts", "site-verdicts"),
-                                            ("/gkcrawl/latest_reports", "latest-reports"),
-                                            ("/gkcrawl/captures", "captures"), ("/gkcrawl/coverage_summary",
-                                                                               "coverage-summary")])
+@pytest.mark.parametrize(("path", "name"), [
+    ("/gkcrawl/coverage", "coverage"), ("/gkcrawl/coverage_summary", "coverage-summary"),
+    ("/gkcrawl/site_verdicts", "site-verdicts"), ("/gkcrawl/site_verdict_summary", "site-verdict-summary"),
+    ("/gkcrawl/divisions", "divisions"), ("/gkcrawl/government_reports", "government-reports"),
+    ("/gkcrawl/latest_reports", "latest-reports"), ("/gkcrawl/captures", "captures"),
+    ("/gkcrawl/report_cells", "report-cells"), ("/gkcrawl/checks", "checks")])
 def test_new_and_wide_table_pages_fit(site: tuple[RunningServer, dict[str, Any]], page: Any, path: str,
                                       name: str) -> None:
     server, _ = site
@@ -207,6 +209,14 @@ def test_coverage_chart_is_readable(site: tuple[RunningServer, dict[str, Any]], 
     held = page.locator("rect.gk-bar[data-x='2020'][data-series='city']").bounding_box()
     assert held and held["height"] > 200  # the one report held fills the axis: readable, not a sliver
     page.locator("figure.gk-chart-figure").screenshot(path=str(ARTIFACTS / "publication-coverage-chart-only.png"))
+
+
+def test_database_page_lists_the_new_tables(site: tuple[RunningServer, dict[str, Any]], page: Any) -> None:
+    server, _ = site
+    height = visit(page, server.url + "/gkcrawl", "database")
+    assert page.locator("h1").inner_text() == "gkcrawl" and height < 4 * SCREEN["height"], height
+    for table in ("site_verdicts", "coverage", "coverage_summary", "divisions", "government_reports"):
+        assert page.locator(f"a[href='/gkcrawl/{table}']").count() >= 1, table
 
 
 def test_home_links_the_new_pages(site: tuple[RunningServer, dict[str, Any]], page: Any) -> None:

@@ -118,7 +118,9 @@ def test_report_page_is_headed_by_its_title_and_links_its_archived_copy(
     assert verdict.locator("strong").inner_text() == "hijacked"
     verdict.locator("a").click()
     page.wait_for_url(re.compile(rf"/site_verdicts/{capture_id}$"))
-    assert "www.njxqqj.com" in page.locator("table.rows-and-columns").inner_text()
+    fields = page.locator("table.gk-row-fields")
+    assert "www.njxqqj.com" in fields.locator("tr.gk-field-evidence td").inner_text()
+    assert fields.locator("tr.gk-field-verdict th").inner_text().split() == ["核验结论", "verdict"]
     assert page.locator("a.gk-warc-record").is_visible()
     page.screenshot(path=str(ARTIFACTS / "publication-site-verdict-row.png"), full_page=False)
 
@@ -127,7 +129,10 @@ def test_other_rows_keep_datasettes_page(site: tuple[RunningServer, dict[str, An
     server, facts = site
     capture_id = facts["spam_report"][3]
     visit(page, f"{server.url}/gkcrawl/captures/{capture_id}", "capture-row")
-    assert page.locator("h1").inner_text().startswith("captures: ")
+    assert page.locator("h1").inner_text() == f"captures: {capture_id}"
+    # One field a line, not one row as wide as its 21 columns.
+    assert page.locator("table.gk-row-fields tr").count() == 21
+    assert page.evaluate("document.documentElement.scrollWidth") <= SCREEN["width"]
     href = page.locator("a.gk-warc-record").get_attribute("href")
     assert page.request.get(server.url + href).status == 200
 

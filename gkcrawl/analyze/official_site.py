@@ -154,7 +154,7 @@ class Judgement:
     copy_of: str | None = None
 
     def evidence_text(self) -> str:
-        return "; ".join(f"{e['mark']} {e['found'] or '—'}: {e['status']}"
+        return "\n".join(f"{e['mark']} {e['found'] or '—'}: {e['status']}"
                          + (f" ({e['note']})" if e.get("note") else "") for e in self.evidence)
 
 

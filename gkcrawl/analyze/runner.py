@@ -13,6 +13,7 @@ import sqlite_utils
 
 from gkcrawl.archive.store import replace_rows
 
+from . import coverage, official_site
 from .bodies import body_rows
 from .carry_over import carry_over_rows
 from .copies import copy_rows
@@ -28,6 +29,9 @@ STEPS: list[Step] = [
     ("report_deadlines", deadline_rows),
     ("carry_over", carry_over_rows),
     ("similar_reports", copy_rows),
+    # Official-site verdicts per capture, then coverage (which leaves mirrors' copies uncounted).
+    *official_site.STEPS,
+    *coverage.STEPS,
 ]
 
 

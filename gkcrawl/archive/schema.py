@@ -188,6 +188,32 @@ TABLES: dict[str, TableSpec] = {
         pk=("report_id",),
         foreign_keys=[("report_id", "reports", "id")],
         indexes=[("idx_report_deadlines_late", ("late",), False)]),
+    # Official-site verdicts (gkcrawl.analyze.official_site): one row per judged HTML capture, the
+    # marks its page shows (网站标识码, ICP, 公网安备, 党政机关 badge, 主办单位) and the evidence.
+    "site_verdicts": TableSpec(
+        columns=[("capture_id", "INTEGER NOT NULL"), ("site", "TEXT"), ("host", "TEXT"), ("url", "TEXT"),
+                 ("fetched_at", "TEXT"), ("report_page", "INTEGER"), ("verdict", "TEXT NOT NULL"), ("why", "TEXT"),
+                 ("organizer", "TEXT"), ("body_region", "TEXT"), ("site_code", "TEXT"), ("icp", "TEXT"),
+                 ("police_record", "TEXT"), ("conac_mark", "INTEGER"), ("spam_strings", "INTEGER"),
+                 ("copy_of", "TEXT"), ("evidence", "TEXT"), ("evidence_json", "TEXT"), ("rules_version", "INTEGER")],
+        pk=("capture_id",),
+        foreign_keys=[("capture_id", "captures", "id"), ("site", "sites", "host")],
+        indexes=[("idx_site_verdicts_site", ("site", "verdict"), False)]),
+    # Coverage accounting (gkcrawl.analyze.coverage): the shipped divisions (province, city, county)
+    # and which latest report is a division's government's own, with its deadline.
+    "divisions": TableSpec(
+        columns=[("adcode", "TEXT NOT NULL"), ("level", "TEXT NOT NULL"), ("province", "TEXT"), ("city", "TEXT"),
+                 ("county", "TEXT"), ("region", "TEXT NOT NULL")],
+        pk=("adcode",),
+        indexes=[("idx_divisions_region", ("region",), False)]),
+    "government_reports": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("adcode", "TEXT NOT NULL"), ("region", "TEXT"),
+                 ("year", "INTEGER"), ("agency", "TEXT"), ("published", "TEXT"), ("deadline", "TEXT"),
+                 ("on_time", "INTEGER"), ("days_late", "INTEGER"), ("matched_by", "TEXT"), ("site", "TEXT"),
+                 ("source_verdict", "TEXT")],
+        pk=("report_id",),
+        foreign_keys=[("report_id", "reports", "id")],  # adcode: divisions.adcode (rewritten separately)
+        indexes=[("idx_government_reports_division", ("adcode", "year"), False)]),
 }
 
 # Search: trigram FTS5 over the published text (3+ character terms, the table's search box)
@@ -258,6 +284,37 @@ def view_sql() -> dict[str, str]:
         "counted_reports": (
             "SELECT r.* FROM latest_reports r\n"
             "WHERE NOT EXISTS (SELECT 1 FROM renditions n WHERE n.report_id = r.id AND n.preferred = 0)"),
+        # Every division x every year the archive spans: is its government's report held, and was it on time?
+        "coverage": (
+            "WITH RECURSIVE span(first, last) AS (\n"
+            "  SELECT min(year), max(year) FROM reports WHERE year BETWEEN 2007 AND 2100),\n"
+            "years(year) AS (SELECT first FROM span WHERE first IS NOT NULL\n"
+            "  UNION ALL SELECT year + 1 FROM years, span WHERE year < span.last)\n"
+            "SELECT d.adcode, d.level, d.province, d.city, d.county, d.region, y.year,\n"
+            "  g.report_id, g.agency, g.published, g.deadline,\n"
+            "  CASE WHEN g.report_id IS NULL THEN 0 ELSE 1 END AS held, g.on_time, g.days_late\n"
+            "FROM divisions d CROSS JOIN years y\n"
+            "LEFT JOIN government_reports g ON g.report_id = (\n"
+            "  SELECT min(x.report_id) FROM government_reports x WHERE x.adcode = d.adcode AND x.year = y.year\n"
+            "  AND coalesce(x.source_verdict, '') NOT IN ('mirror', 'not_government'))"),
+        "coverage_summary": (
+            "SELECT year, level, count(*) AS divisions, sum(held) AS held, coalesce(sum(on_time = 1), 0) AS on_time,\n"
+            "  coalesce(sum(on_time = 0), 0) AS late, count(*) - sum(held) AS missing,\n"
+            "  round(100.0 * sum(held) / count(*), 2) AS held_pct\n"
+            "FROM coverage GROUP BY year, level\n"
+            "ORDER BY year, CASE level WHEN 'province' THEN 1 WHEN 'city' THEN 2 ELSE 3 END"),
+        # Per site: how many judged pages got each verdict, and the site's own verdict.
+        "site_verdict_summary": (
+            "SELECT site, group_concat(DISTINCT host) AS hosts, count(*) AS pages,\n"
+            "  sum(verdict = 'official') AS official, sum(verdict = 'mirror') AS mirror,\n"
+            "  sum(verdict = 'hijacked') AS hijacked, sum(verdict = 'inconsistent') AS inconsistent,\n"
+            "  sum(verdict = 'unverified') AS unverified, sum(verdict = 'not_government') AS not_government,\n"
+            "  CASE WHEN sum(verdict = 'mirror') > 0 THEN 'mirror'\n"
+            "       WHEN sum(verdict = 'not_government') = count(*) THEN 'not_government'\n"
+            "       WHEN sum(verdict = 'inconsistent') > 0 THEN 'inconsistent'\n"
+            "       WHEN sum(verdict = 'official') > 0 THEN 'official' ELSE 'unverified' END AS site_verdict,\n"
+            "  max(site_code) AS site_code, max(copy_of) AS copy_of\n"
+            "FROM site_verdicts GROUP BY site"),
         "report_cells_labeled": (
             "SELECT c.report_id, r.url, r.title, r.year, c.key, l.section, l.label, c.value, c.uncertain,\n"
             "  c.note, c.parser_version\n"

@@ -27,6 +27,9 @@ class Identity:
     operator: str           # 承办单位
     section_path: str = "/xxgk/index.html"   # the 政府信息公开 section
     section_name: str = "政府信息公开"
+    # The 党政机关网站标识 (the red badge linked to the 机构编制 office's record of the site): its id
+    # at bszs.conac.cn, shown in the footer when set.
+    conac_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,10 @@ def footer_html(identity: Identity) -> str:
             f'<p><a href="https://beian.miit.gov.cn/" target="_blank">{escape(identity.icp)}</a>　'
             f'<img src="/images/ga.png" alt="">{escape(identity.police_record)}　'
             f'网站标识码：{escape(identity.site_code)}</p>'
-            '<p>建议使用1280×1024分辨率及以上浏览本网站</p></div></div>\n')
+            + (f'<p class="dzjg"><a href="http://bszs.conac.cn/sitename?method=show&amp;id={escape(identity.conac_id)}"'
+               ' target="_blank"><img src="/images/dzjg.png" alt="党政机关" title="党政机关"></a></p>'
+               if identity.conac_id else '')
+            + '<p>建议使用1280×1024分辨率及以上浏览本网站</p></div></div>\n')
 
 
 def page_html(identity: Identity, title: str, crumbs: list[tuple[str, str]], main_html: str,

@@ -112,7 +112,7 @@ class SiteBuilder:
         self.pages["/index.html"] = self.pages["/"]
         self.raw("/robots.txt", robots_txt().encode("ascii"), "text/plain")
         self.raw("/images/common.css", CSS, "text/css")
-        for image in ("/images/logo.png", "/images/ga.png"):
+        for image in ("/images/logo.png", "/images/ga.png", "/images/dzjg.png"):
             self.raw(image, PIXEL_PNG, "image/png")
         self.column("/xwzx/index.html", "新闻中心", [("新闻中心", "/xwzx/index.html")],
                     self.simple_list(news_items))

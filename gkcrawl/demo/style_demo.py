@@ -21,7 +21,8 @@ from .sitebuild import BuildContext, Manifest, SiteBuilder, news_article, stable
 
 IDENTITY = Identity(body_name="示范市人民政府", icp="示ICP备20210129号-1",
                     police_record="示公网安备 00000000000001号", site_code="0000000001",
-                    organizer="示范市人民政府办公室", operator="示范市大数据中心")
+                    organizer="示范市人民政府办公室", operator="示范市大数据中心",
+                    conac_id="0D5E3C8A9B1F4E2A")
 
 SECTION = "/xxgk/index.html"
 REPORT_COLUMN = "/xxgk/zfxxgknb"

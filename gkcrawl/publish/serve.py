@@ -32,7 +32,10 @@ DATABASE_KEY = "gkcrawl"  # the database's name in metadata.yml
 WIDE_VIEWS = {"requests.": "requests_wide", "appeals.": "appeals_wide", "active.": "active_disclosure_wide"}
 SETTINGS = {"sql_time_limit_ms": "3000", "facet_time_limit_ms": "1500", "max_returned_rows": "1000",
             "default_page_size": "50", "suggest_facets": "off", "allow_download": "on",
-            "default_cache_ttl": "60"}
+            "default_cache_ttl": "60",
+            # Table and query pages show the first characters of a long cell (a report's whole text,
+            # a capture's headers) with "…"; the row page shows it all.
+            "truncate_cells_html": "80"}
 
 
 @dataclass

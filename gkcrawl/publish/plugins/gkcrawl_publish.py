@@ -16,18 +16,24 @@ from typing import Any
 
 from datasette import hookimpl
 from datasette.utils.asgi import AsgiFileDownload, Response
+from markupsafe import Markup
 
 from gkcrawl.archive.search_text import phrase_query
 from gkcrawl.publish.report_page import report_page
+from gkcrawl.publish.snapshot_files import content_type_of, list_snapshot_files, snapshot_path
+from gkcrawl.publish.svg_chart import bar_chart_svg, chart_rows
 from gkcrawl.publish.warc_record import NoRecord, read_record
 
 PROVENANCE_SQL = """
-SELECT r.id, r.url, r.version, r.template, r.fetched_at, r.sha256, r.parser_version, r.parsed_at, r.gone_at, r.text,
+SELECT r.id, r.url, r.version, r.template, r.agency, r.region, r.year, r.published, r.kind,
+       r.fetched_at, r.sha256, r.parser_version, r.parsed_at, r.gone_at, r.text,
        r.title, r.capture_id, c.status, c.final_url, c.content_type, c.size, c.warc_file, c.warc_offset,
        c.warc_record_id
 FROM reports r LEFT JOIN captures c ON c.id = r.capture_id
 WHERE r.id = :id
 """
+CAPTURE_SQL = "SELECT warc_file, warc_offset FROM captures WHERE id = :id"
+VERDICT_SQL = "SELECT verdict, why, evidence, copy_of FROM site_verdicts WHERE capture_id = :capture"
 VERSIONS_SQL = "SELECT id, version, fetched_at, sha256, gone_at FROM reports WHERE url = :url ORDER BY version"
 
 
@@ -66,7 +72,29 @@ async def download_database(datasette: Any, request: Any) -> Any:
         return Response.text("No snapshot of this archive yet: the live database is not offered for download "
                              "while it may be written. Run `gkcrawl snapshot` and reload.\n", status=404)
     path = Path(config["snapshots_dir"]) / latest["name"]
-    return AsgiFileDownload(str(path), filename=latest["name"], content_type="application/octet-stream")
+    return AsgiFileDownload(str(path), filename=latest["name"], content_type=content_type_of(latest["name"])[0])
+
+
+async def snapshots_index(datasette: Any, request: Any) -> Any:
+    """`/snapshots/`: every snapshot with its size, date and SHA-256 (Datasette's static mount answers 403)."""
+    config = datasette.plugin_config("gkcrawl") or {}
+    folder = Path(config.get("snapshots_dir") or "")
+    files = list_snapshot_files(folder) if config.get("snapshots_dir") else []
+    return Response.html(await datasette.render_template(
+        "gk_snapshots.html", {"files": files, "snapshots_url": config.get("snapshots_url", "/snapshots/")},
+        request=request))
+
+
+async def snapshot_download(datasette: Any, request: Any) -> Any:
+    """`/snapshots/NAME`: the file with its own content type (an SQLite file as application/vnd.sqlite3)."""
+    config = datasette.plugin_config("gkcrawl") or {}
+    name = request.url_vars["name"]
+    path = snapshot_path(Path(config["snapshots_dir"]), name) if config.get("snapshots_dir") else None
+    if path is None:
+        return Response.text("Not found\n", status=404)
+    content_type, attachment = content_type_of(name)
+    return AsgiFileDownload(str(path), filename=name if attachment else None, content_type=content_type,
+                            headers={"cache-control": "max-age=60"})
 
 
 async def download_warc_record(datasette: Any, request: Any) -> Any:
@@ -89,7 +117,9 @@ async def download_warc_record(datasette: Any, request: Any) -> Any:
 def register_routes(datasette: Any) -> list[tuple[str, Any]]:
     # Plugin routes are matched before Datasette's own, so this replaces its (immutable-only) download.
     return [(r"^/(?P<database>[^/.]+)\.db$", download_database),
-            (r"^/-/gkcrawl/warc-record$", download_warc_record)]
+            (r"^/-/gkcrawl/warc-record$", download_warc_record),
+            (r"^/snapshots/?$", snapshots_index),
+            (r"^/snapshots/(?P<name>[^/]+)$", snapshot_download)]
 
 
 def replay_link(replay_url: str | None, url: str, fetched_at: str | None) -> str | None:
@@ -102,7 +132,17 @@ def replay_link(replay_url: str | None, url: str, fetched_at: str | None) -> str
 def extra_template_vars(template: str, database: str | None, table: str | None, view_name: str, request: Any,
                         datasette: Any) -> Any:
     async def inner() -> dict[str, Any]:
-        found: dict[str, Any] = {"latest_snapshot": latest_snapshot(datasette)}
+        config = datasette.plugin_config("gkcrawl") or {}
+        found: dict[str, Any] = {"latest_snapshot": latest_snapshot(datasette),
+                                 "column_labels": config.get("column_labels") or {}}
+        if view_name == "row" and table in ("captures", "site_verdicts") and database and request is not None:
+            # A capture's (or a verdict's) page links the WARC record it stands on.
+            rows = (await datasette.get_database(database).execute(
+                CAPTURE_SQL, {"id": request.url_vars.get("pks", "")})).rows
+            if rows and rows[0]["warc_file"] and rows[0]["warc_offset"] is not None:
+                found["capture_warc_record_url"] = "/-/gkcrawl/warc-record?" + urllib.parse.urlencode(
+                    {"file": rows[0]["warc_file"], "offset": rows[0]["warc_offset"]})
+                found["capture_warc_record_label"] = f"{rows[0]['warc_file']} @ {rows[0]['warc_offset']}"
         if view_name == "row" and table == "reports" and database and request is not None:
             pk = request.url_vars.get("pks", "")
             db = datasette.get_database(database)
@@ -110,12 +150,14 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
             if rows:
                 provenance = dict(rows[0])
                 found["provenance"] = provenance
-                config = datasette.plugin_config("gkcrawl") or {}
                 if provenance["warc_file"] and provenance["warc_offset"] is not None:
                     found["warc_record_url"] = "/-/gkcrawl/warc-record?" + urllib.parse.urlencode(
                         {"file": provenance["warc_file"], "offset": provenance["warc_offset"]})
                 found["replay_link"] = replay_link(config.get("replay_url"), provenance["url"],
                                                    provenance["fetched_at"])
+                if provenance["capture_id"] is not None and await db.table_exists("site_verdicts"):
+                    verdict = (await db.execute(VERDICT_SQL, {"capture": provenance["capture_id"]})).rows
+                    found["site_verdict"] = dict(verdict[0]) if verdict else None
                 found["report_versions"] = [dict(r) for r in (await db.execute(
                     VERSIONS_SQL, {"url": provenance["url"]})).rows]
                 try:
@@ -126,6 +168,19 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
         return found
 
     return inner
+
+
+def chart(columns: list[str], rows: list[Any], spec: dict[str, Any]) -> Markup:
+    """A canned query's `chart:` (metadata.yml) as inline SVG; empty when its columns are missing."""
+    if not spec or spec.get("x") not in columns or spec.get("y") not in columns or (
+            spec.get("color") and spec["color"] not in columns):
+        return Markup("")
+    return Markup(bar_chart_svg(chart_rows(columns, rows), spec))  # noqa: S704 -- every label escaped
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    env.globals["gk_chart"] = chart
 
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}

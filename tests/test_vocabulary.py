@@ -60,7 +60,7 @@ def test_wordings_compile_to_the_label_regexes() -> None:
      r"rows\.active\.a20_5\.licensing.*unknown option\(s\) txt"),
     ("labels.yaml", "  active.a20_5.licensing: 行政许可\n", "  active.a20_5.licence: 行政许可\n",
      r"rows\.active\.a20_5\.licence: is no row id of gkcrawl/data/cells\.tsv"),
-    ("labels.yaml", "    - {text: 属于国家秘密, ordinal: true}\n", "    - {regex: '属于(国家秘密', ordinal: true}\n",
+    ("labels.yaml", '    - {text: "[属于]国家秘密", ordinal: true}\n', "    - {regex: '属于(国家秘密', ordinal: true}\n",
      r"rows\.requests\.withheld\.state_secret\[0\]: regex '属于\(国家秘密' does not compile"),
     ("spam_terms.yaml", "trusted_suffixes: [", "trusted: [", r"spam_terms\.yaml: unknown key\(s\) trusted"),
     ("furniture.yaml", "  - regex: '^\\s*已归档\\s*$'\n", "  - regex: '^\\s*已归档\\s*$('\n",

@@ -112,8 +112,9 @@ def word_variants(fmt: national.Format, row: national.Row, body: str) -> list[tu
             rest = body[:match.start()] + body[match.end():]
             if len(re.sub(r"[^\u4e00-\u9fff]", "", rest)) >= 3:
                 out.append((f"drop_{word}", rest))
-    if "政府信息" in body and "的政府信息" not in body and not body.startswith("政府信息"):
-        out.append(("add_的", body.replace("政府信息", "的政府信息", 1)))
+    at = body.find("政府信息")
+    if at > 0 and body[at - 1] not in "的其之":  # 其的 is no Chinese
+        out.append(("add_的", body[:at] + "的" + body[at:]))
     if body.startswith("规范性文件"):
         out.append(("add_行政", "行政" + body))
     siblings = [split_ordinal(r.path[-1])[1] for r in _siblings(fmt, row)]
@@ -176,9 +177,31 @@ def all_mutations() -> list[Mutation]:
     return out
 
 
-def cases(per_rendering: dict[str, int] | None = None, seed: int = 0) -> list[Case]:
+# Rules that compose with any other (a traditional, full-width or spaced-out copy of a
+# label already varied): a PDF's character spacing on a restyled ordinal, for instance.
+COMPOSABLE = {
+    "traditional": lambda text: _opencc_s2t().convert(text),
+    "full_width": lambda text: text.translate(HALF_TO_FULL),
+    "spaced_out": lambda text: " ".join(text),
+}
+
+
+def combined_mutations(count: int, seed: int = 0) -> list[Mutation]:
+    """A seeded sample of mutations each varied once more by a composable rule."""
+    rng = random.Random(f"{seed}|combined")
+    out = []
+    for mutation in rng.sample(all_mutations(), count):
+        rule = rng.choice(sorted(COMPOSABLE))
+        label = COMPOSABLE[rule](mutation.label)
+        if label != mutation.label:
+            out.append(Mutation(mutation.template, mutation.row_id, f"{mutation.rule}+{rule}", label))
+    return out
+
+
+def cases(per_rendering: dict[str, int] | None = None, seed: int = 0, combined: int = 240) -> list[Case]:
     """Each mutation in HTML; a seeded sample of them as pipe text, spaced text and PDF
-    (`per_rendering` sizes the samples; PDF is the slowest to build and read)."""
+    (`per_rendering` sizes the samples; PDF is the slowest to build and read); `combined`
+    twice-varied labels spread over HTML and the two text renderings."""
     per_rendering = per_rendering or {"pipe": 120, "spaces": 120, "pdf": 40}
     mutations = all_mutations()
     chosen = [Case(m, "html", seed * 7919 + i) for i, m in enumerate(mutations)]
@@ -187,6 +210,8 @@ def cases(per_rendering: dict[str, int] | None = None, seed: int = 0) -> list[Ca
         count = min(per_rendering.get(rendering, 0), len(mutations))
         picked = sorted(rng.sample(range(len(mutations)), count))
         chosen += [Case(mutations[i], rendering, seed * 7919 + offset * 100_003 + i) for i in picked]
+    for index, mutation in enumerate(combined_mutations(min(combined, len(mutations)), seed)):
+        chosen.append(Case(mutation, RENDERINGS[index % 3], seed * 7919 + 900_001 + index))
     return chosen
 
 

@@ -14,9 +14,13 @@ from gkcrawl.parse import parse_document
 from gkcrawl.parse.checks import run_checks
 
 # Measured on 2026-12-01 (seed 0: 715 HTML, 120 pipe, 120 spaced, 40 PDF documents): before
-# the label data learnt the variants 4 silent cells and recall 0.9367; after, 0 and 1.0.
+# the label data learnt the variants 4 silent cells, recall 0.9367 and 98 documents losing
+# another row to uncertain; after, 0, 1.0 and 0. Twice-varied labels (240 more documents)
+# lost a neighbouring row in 27 of 608 before row numbers in any style joined the label.
 RECALL_FLOOR = 1.0
 RENDERING_FLOORS = {"html": 1.0, "pipe": 1.0, "spaces": 1.0, "pdf": 1.0}
+# Documents in which a row other than the varied one went uncertain.
+COLLATERAL_CEILING = 0
 RULE_FAMILIES = ("ordinal_", "drop_", "add_", "space", "dun_as_", "total_as_合计", "full_width", "half_width",
                  "traditional")
 
@@ -70,11 +74,14 @@ def test_random_reports_obey_the_template_arithmetic() -> None:
 def test_no_silent_error_and_recall_floor() -> None:
     figures = mutations.run(mutations.cases())
     print("\n".join(figures.lines()))
-    assert figures.documents >= 900
+    assert figures.documents >= 1100
     assert set(figures.by_rendering) == set(mutations.RENDERINGS)
     described = [f"{o.case.rendering} {o.case.mutation}: {o.silent[:2]} {o.row_misses[:2]}" for o in figures.misses]
     assert figures.silent_cells == 0, described
     assert figures.recall >= RECALL_FLOOR, described
+    assert figures.collateral_documents <= COLLATERAL_CEILING, \
+        [f"{o.case.rendering} {o.case.mutation}: {o.collateral[:3]}" for o in figures.misses if o.collateral]
+    assert any("+" in case.mutation.rule for case in mutations.cases())
     for rendering, (read, total) in figures.by_rendering.items():
         assert read / total >= RENDERING_FLOORS[rendering], (rendering, described)
 

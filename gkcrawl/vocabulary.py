@@ -26,8 +26,13 @@ FILES = ("labels", "markers", "headings", "template_markers", "spam_terms", "fur
          "agency_words", "discovery_words", "cms_fingerprints")
 
 # The prefixes a wording may declare (see labels.yaml's header).
-_ORD = r"(?:(?<![\d.])\d\s*[.、．]\s*)?"  # "2." or "2、" before a sub-row label
-_PAREN = r"(?:\(\s*[一二三四五六七八九十]\s*\)\s*)?"  # "(三)" before a group row
+# A row's number in any style a report prints ("2.", "2、", "(2)", "二、", "(二)"; circled
+# numbers are "2." once normalised): kept in the label's match so it never reads as the
+# previous row's last value.
+_NUMBER_STYLES = (r"(?:(?<![\d.])\d{1,2}|(?<![一二三四五六七八九十])[一二三四五六七八九十])\s*[.、．]"
+                  r"|\(\s*(?:\d{1,2}|[一二三四五六七八九十])\s*\)")
+_ORD = rf"(?:(?:{_NUMBER_STYLES})\s*)?"  # before a numbered sub-row label
+_PAREN = _ORD  # before a numbered group row ("(三)不予公开")
 _WORDING_KEYS = {"text", "regex", "year_word", "ordinal", "paren", "not_before", "not_after", "tail"}
 
 

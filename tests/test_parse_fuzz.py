@@ -87,6 +87,9 @@ HOSTILE = {
     "glued_strong_terms": "bet365" * 2_700,
     "strong_terms_in_latin": "xbet365" * 2_300,
     "domain_labels": "-a." * 5_400,
+    # Spam phrases grown across gaps and separators (澳门[特区]赌场,澳门博彩[业]网址).
+    "strong_phrases_bridged": "澳门特区赌场,澳门博彩业网址，" * 1_200,
+    "strong_terms_with_addresses": "赌场 www.a1.com " * 1_100,
 }
 
 

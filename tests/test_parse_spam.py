@@ -188,3 +188,29 @@ def test_spam_in_page_head_only_is_reported() -> None:
     assert report.strings == ["澳门威尼斯人官网", "bet365体育投注"]
     assert cleaned == "本报告根据条例编制。"
     assert find_spam("本报告根据条例编制。", "<html><title>年度报告</title></html>", None)[0].found is False
+
+
+@pytest.mark.parametrize("text, spam, kept, fragments", [
+    ("朔州市人民政府办公室。澳门特区赌场,澳门博彩业网址，本年度主动公开信息。", "澳门特区赌场,澳门博彩业网址",
+     "朔州市人民政府办公室。，本年度主动公开信息。", ["澳门特区", "特区", "业网址", "网址"]),
+    ("本机关澳门特区赌场，澳门博彩业网址、威尼斯人官网注册送彩金 2021年报告",
+     "澳门特区赌场，澳门博彩业网址、威尼斯人官网注册送彩金", "本机关 2021年报告", ["送彩金", "彩金", "官网"]),
+    ("欢迎访问太阳城娱乐网址：www.tyc888.com 官方入口。本年度", "太阳城娱乐网址：www.tyc888.com 官方入口",
+     "欢迎访问。本年度", ["tyc888", "官方入口"]),
+    ("澳门博彩业网址，平台建设情况良好。", "澳门博彩业网址", "，平台建设情况良好。", ["业网址"]),
+    ("我局官方平台，澳门赌场", "澳门赌场", "我局官方平台，", []),
+])
+def test_spam_phrase_removed_whole_and_reported(text: str, spam: str, kept: str, fragments: list[str]) -> None:
+    report, cleaned = find_spam(text, None, None)
+    assert report.strings == [spam]
+    assert [(p["string"], text[p["start"]:p["end"]]) for p in report.positions] == [(spam, spam)]
+    assert cleaned == kept
+    for fragment in fragments:
+        assert fragment not in cleaned, fragment
+
+
+def test_spam_phrase_keeps_a_trusted_address_and_the_report_words_around_it() -> None:
+    text = "门户网站（www.shuozhou.gov.cn）。澳门赌场 www.shuozhou.gov.cn 联系"
+    report, cleaned = find_spam(text, None, None)
+    assert report.strings == ["澳门赌场"]
+    assert cleaned == "门户网站（www.shuozhou.gov.cn）。 www.shuozhou.gov.cn 联系"

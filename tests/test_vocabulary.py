@@ -49,8 +49,11 @@ def test_every_file_loads_and_is_documented() -> None:
 
 def test_wordings_compile_to_the_label_regexes() -> None:
     assert LABELS["active.a20_1.regulations"].pattern == r"(?:(?<!政府)规\s*章(?!制))"
-    assert LABELS["requests.carried_out"].pattern == (
-        r"(?:(?:四\s*[、.]\s*)?结\s*转\s*下\s*(?:一\s*)?年\s*度\s*继\s*续\s*办\s*理)")
+    # ordinal: true puts the row-number prefix (any style: 4. / (4) / 四、) before the text.
+    assert LABELS["requests.carried_out"].pattern == "(?:" + vocabulary._ORD + (
+        r"(?:四\s*[、.]\s*)?结\s*转\s*下\s*(?:一\s*)?年\s*度\s*继\s*续\s*办\s*理)")
+    printed = "( 4 ) 结 转 下 年 度 继 续 办 理"
+    assert LABELS["requests.carried_out"].match(printed).end() == len(printed)
     assert LABELS["requests.new"].search("本 年 度 新收政府信息公开申请数量")
     assert LABELS["requests.not_processed.repeated"].search("无正当理由大量反复申请") is None
 
@@ -60,7 +63,7 @@ def test_wordings_compile_to_the_label_regexes() -> None:
      r"rows\.active\.a20_5\.licensing.*unknown option\(s\) txt"),
     ("labels.yaml", "  active.a20_5.licensing: 行政许可\n", "  active.a20_5.licence: 行政许可\n",
      r"rows\.active\.a20_5\.licence: is no row id of gkcrawl/data/cells\.tsv"),
-    ("labels.yaml", "    - {text: 属于国家秘密, ordinal: true}\n", "    - {regex: '属于(国家秘密', ordinal: true}\n",
+    ("labels.yaml", '    - {text: "[属于]国家秘密", ordinal: true}\n', "    - {regex: '属于(国家秘密', ordinal: true}\n",
      r"rows\.requests\.withheld\.state_secret\[0\]: regex '属于\(国家秘密' does not compile"),
     ("spam_terms.yaml", "trusted_suffixes: [", "trusted: [", r"spam_terms\.yaml: unknown key\(s\) trusted"),
     ("furniture.yaml", "  - regex: '^\\s*已归档\\s*$'\n", "  - regex: '^\\s*已归档\\s*$('\n",

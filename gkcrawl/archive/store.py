@@ -251,6 +251,9 @@ def derived_columns(result: ParseResult) -> dict[str, Any]:
         **_totals(result.cells),
         "meta": json.dumps(meta, ensure_ascii=False, default=str),
         "parser_version": result.parser_version,
+        # {"pdfplumber": "0.11.10", ...}: what read the document, beside parser_version.
+        "tool_versions": json.dumps(result.tool_versions, ensure_ascii=False, sort_keys=True)
+        if result.tool_versions else None,
     }
 
 

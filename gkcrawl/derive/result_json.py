@@ -26,4 +26,5 @@ def result_from_json(data: dict[str, Any]) -> ParseResult:
         kind=data.get("kind"),
         error=data.get("error"),
         parser_version=data.get("parser_version") or PARSER_VERSION,
+        tool_versions=dict(data.get("tool_versions") or {}),
     )

@@ -34,6 +34,15 @@ _RADICALS = str.maketrans(RADICAL_MAP)
 _SPACES = str.maketrans({"\u00a0": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u200b": "",
                          "\ufeff": "", "\r": "\n", "\u2028": "\n", "\u2029": "\n"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "〔": "[", "〕": "]", "【": "[", "】": "]"})
+# Circled numbers are ordinals (①属于国家秘密). NFKC folds ① to a bare "1", which then reads
+# as the previous row's last value; they become "1." like the template's own sub-row numbers.
+CIRCLED_ORDINALS = {
+    **{chr(0x2460 + n): f"{n + 1}." for n in range(20)},  # ① … ⑳
+    **{chr(0x2776 + n): f"{n + 1}." for n in range(10)},  # ❶ … ❿
+    **{chr(0x2780 + n): f"{n + 1}." for n in range(10)},  # ➀ … ➉
+    **{chr(0x278A + n): f"{n + 1}." for n in range(10)},  # ➊ … ➓
+}
+_CIRCLED = str.maketrans(CIRCLED_ORDINALS)
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +61,9 @@ def to_simplified(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFKC + radicals + simplified + plain spaces; line structure and tabs kept."""
-    text = text.translate(_SPACES).translate(_RADICALS)
+    """NFKC + radicals + circled ordinals + simplified + plain spaces; line structure and
+    tabs kept."""
+    text = text.translate(_SPACES).translate(_RADICALS).translate(_CIRCLED)
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
     text = text.translate(_QUOTES)

@@ -163,8 +163,22 @@ def _common_prefix(words: list[str]) -> str:
     return prefix
 
 
+# A spam phrase is removed whole: from a strong term it grows over the spam words around it,
+# across up to GAP_CHARS Chinese characters that are no word of the vocabulary (澳门[特区]赌场,
+# 澳门博彩[业]网址) and across a separator between two of its parts (赌场,澳门), so no
+# fragment such as 特区 or 业网址 is left behind. Each step looks at a bounded window.
+GAP_CHARS = 2
+_GAP_RE = re.compile(rf"[\u4e00-\u9fff]{{0,{GAP_CHARS}}}")
+_SEPARATOR_RE = re.compile(r"[,，、_;；:：/|｜\s]{1,2}")
+# A web address the phrase advertises ("网址：www.tyc888.com", "http://bet.example.com/x").
+_ADDRESS_RE = re.compile(r"(?:https?://)?((?:[a-z0-9-]{1,63}\.){1,8}[a-z]{2,6})(?:/[\w./%?=&-]{0,200})?(?![\w.])",
+                         re.IGNORECASE)
+_LONGEST_TERM = max(len(t) for t in STRONG_TERMS + WEAK_TERMS)
+
+
 def _strong_spans(text: str) -> list[tuple[int, int]]:
-    """A strong term with the spam words and ASCII glued to it (``澳门威尼斯人官网``).
+    """A strong term with the spam words, gaps and ASCII around it (``澳门威尼斯人官网``,
+    ``澳门特区赌场,澳门博彩业网址``).
 
     How far a start grows back depends only on the start, how far an end grows on only
     the end: both are memoised, so a run of glued terms is walked once, not once per hit."""
@@ -179,14 +193,75 @@ def _strong_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _is_gap(piece: str) -> bool:
+    return not piece or bool(_GAP_RE.fullmatch(piece))
+
+
+def _spammy(segment: str) -> bool:
+    """A segment beyond a separator belongs to the phrase only when it holds a strong term or
+    is made of spam words alone (官方入口), never a report's own words (平台建设情况)."""
+    if not segment or _STRONG_RE.search(segment):
+        return bool(segment)
+    at = 0
+    while at < len(segment):
+        term = _TERMS_RE.match(segment, at)
+        if term is None:
+            return False
+        at = term.end()
+    return True
+
+
+_SEGMENT_AFTER_RE = re.compile(rf"{_SEGMENT_CHAR}{{1,40}}")
+_SEGMENT_BEFORE_RE = re.compile(rf"{_SEGMENT_CHAR}{{1,40}}$")
+_SEPARATOR_BEFORE_RE = re.compile(r"[,，、_;；:：/|｜\s]{1,2}$")
+
+
+def _gap_term_before(text: str, at: int) -> int | None:
+    """The start of the nearest spam word ending at ``at`` or a short gap before it."""
+    best: int | None = None
+    best_end = -1
+    for term in _TERMS_RE.finditer(text, max(0, at - GAP_CHARS - _LONGEST_TERM), at):
+        if term.end() > best_end and _is_gap(text[term.end():at]):
+            best, best_end = term.start(), term.end()
+    return best if best is not None and best < at else None
+
+
 def _term_ending_at(text: str, at: int) -> int | None:
-    before = _TERMS_RE.search(text, max(0, at - 4), at)
-    return before.start() if before and before.end() == at else None
+    """The start of the nearest spam word ending at ``at`` or a short gap before it, or of
+    the last word of a spam segment across a separator before it."""
+    found = _gap_term_before(text, at)
+    if found is not None:
+        return found
+    separator = _SEPARATOR_BEFORE_RE.search(text[max(0, at - 2):at])
+    if separator:
+        before = at - len(separator.group())
+        segment = _SEGMENT_BEFORE_RE.search(text[max(0, before - 40):before])
+        if segment and _spammy(segment.group()):
+            # Only the word touching the separator: growth goes on from there, so the
+            # segment's own words before its spam stay (本机关澳门赌场 keeps 本机关).
+            return _gap_term_before(text, before)
+    return None
 
 
 def _term_starting_at(text: str, at: int) -> int | None:
-    after = _TERMS_RE.match(text, at)
-    return after.end() if after else None
+    """The end of the nearest spam word starting at ``at`` or a short gap after it, or of a
+    spam segment or advertised address across a separator after it."""
+    for offset in range(GAP_CHARS + 1):
+        if not _is_gap(text[at:at + offset]):
+            break
+        term = _TERMS_RE.match(text, at + offset)
+        if term:
+            return term.end()
+    separator = _SEPARATOR_RE.match(text, at)
+    if separator:
+        address = _ADDRESS_RE.match(text, separator.end())
+        if address and not _trusted(address.group(1), None):
+            return address.end()
+        segment = _SEGMENT_AFTER_RE.match(text, separator.end())
+        if segment and _spammy(segment.group()):
+            first = _TERMS_RE.match(text, separator.end())
+            return first.end() if first else None
+    return None
 
 
 def _grown(at: int, memo: dict[int, int], step: Callable[[int], int | None]) -> int:

@@ -232,6 +232,16 @@ def _meta(text: str, doc, url: str | None, spam: SpamReport) -> dict:
     return {**_empty_meta(), **(meta or {})}
 
 
+def _tool_versions(kind: str) -> dict[str, str | None]:
+    try:
+        from .versions import tool_versions
+
+        return tool_versions(kind)
+    except Exception:  # recording versions must never take the parser down
+        log.debug("tool_versions failed", exc_info=True)
+        return {}
+
+
 def parse_document(data: bytes, filename: str = "", content_type: str | None = None,
                    url: str | None = None) -> ParseResult:
     """Parse one report document (HTML, text, PDF, DOCX, DOC) from its raw bytes.
@@ -245,6 +255,7 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
 
         doc = read_document(bytes(data or b""), filename or "", content_type)
         result.kind = doc.kind
+        result.tool_versions = _tool_versions(doc.kind)
         result.flags.extend(doc.flags)
         if doc.error:
             result.error = doc.error
@@ -272,5 +283,6 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
     except Exception as exc:
         log.debug("parse_document failed for %r", filename, exc_info=True)
         return ParseResult(meta=result.meta or _empty_meta(), kind=result.kind, flags=result.flags,
-                           error=f"parser failure: {type(exc).__name__}: {str(exc)[:200]}")
+                           error=f"parser failure: {type(exc).__name__}: {str(exc)[:200]}",
+                           tool_versions=result.tool_versions)
     return result

@@ -11,7 +11,7 @@ from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.4.0"
+PARSER_VERSION = "0.5.0"
 
 CellValue = int | float | None
 
@@ -55,6 +55,9 @@ class ParseResult:
     kind: str | None = None
     error: str | None = None
     parser_version: str = PARSER_VERSION
+    # The libraries and programs that read the document, name -> version (None: not
+    # installed), beside parser_version (gkcrawl.parse.versions).
+    tool_versions: dict[str, str | None] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -79,4 +82,6 @@ class ParseResult:
         if self.error:
             out["error"] = self.error
         out["parser_version"] = self.parser_version
+        if self.tool_versions:
+            out["tool_versions"] = dict(self.tool_versions)
         return out

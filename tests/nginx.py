@@ -59,6 +59,7 @@ STDLIB_ONLY: dict[str, str] = {
     "trsbrowser": "its WAS5 search service answers each POST from the form (page, prepage, classsql)",
     "irs": "its TRS 海云 list service answers each JSON POST body",
     "gopage": "its list pages are answers to a POSTed form (cur_page read from the body)",
+    "gkmlpt": "its list API answers per ?page= and ?sid= (dynamic handler)",
 }
 
 

@@ -191,3 +191,18 @@ def test_js_values() -> None:
     assert parse_value('{x: a.b.c + "-" + size, y: [1, "two"], z: missing}', page) == {
         "x": "7-20", "y": [1, "two"], "z": Unresolved("missing")}
     assert isinstance(parse_value("JSON.stringify({k: 1})"), JsonText)
+
+
+def test_gkmlpt_list_api_from_the_link_fragment_and_page_sid(tmp_path: Path) -> None:
+    """广东 gkmlpt: `/gkmlpt/annualreport#2629` + `SID: '175'` -> /gkmlpt/api/all/2629?page=N&sid=175."""
+    style = "gkmlpt"
+    db = tmp_path / "a.db"
+    with start_portal(style) as portal:
+        done = crawl([portal.url], db, "--no-js", "--summary-json")
+    _check_reports(portal.url, style, db)
+    asked = [u for (u,) in rows(db, "SELECT url FROM captures WHERE url LIKE '%/gkmlpt/api/all/%'")]
+    assert sorted(asked) == sorted(absolute(portal.url, [f"{EXPECTED[style]['service']}?sid=175&page={n}"
+                                                         for n in (1, 2, 3)]))
+    [(_, declared, reached, shortfall, methods)] = _coverage(db)
+    assert (declared, reached, shortfall, methods) == (23, 23, 0, "service")
+    assert json.loads(done.stdout)["dead_links"] == 0

@@ -154,6 +154,24 @@ def find_list_services(page_text: str, page_url: str) -> list[ListService]:
     return [s for s in found.values() if not strategies.find_hanweb_proxy(s.url, page_url)]
 
 
+_GKMLPT_SID = re.compile(r"""\bSID\s*[:=]\s*['"]?(\d+)""")
+
+
+def find_gkmlpt_service(page_text: str, page_url: str, fragment: str) -> ListService | None:
+    """A 广东 gkmlpt 公开目录 page (`/gkmlpt/annualreport#2629`): a script shell whose list comes
+    from `/gkmlpt/api/all/{category}?page=N&sid={SID}`. The category is the fragment of the
+    link that led here, the SID is in the page's config (`SID: '175'`); the answer is JSON
+    `{"total": N, "articles": [{"title", "url", ...}]}`."""
+    path = urlsplit(page_url).path
+    sid = _GKMLPT_SID.search(page_text)
+    if "/gkmlpt/" not in path or sid is None or not fragment.isdigit():
+        return None
+    prefix = path[:path.index("/gkmlpt/")]
+    api = urljoin(page_url, f"{prefix}/gkmlpt/api/all/{fragment}")
+    return ListService(api, "GET", "query", {"sid": sid.group(1)}, "page", None, 1,
+                       evidence=f"gkmlpt category {fragment}, SID {sid.group(1)}")
+
+
 def _service_of_call(body: str, call: re.Match[str], page_text: str, page_url: str) -> ListService | None:
     after = body[call.end():call.end() + 4000]
     verb = (call.group("verb") or "").lower()

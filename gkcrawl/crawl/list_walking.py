@@ -66,7 +66,9 @@ class ListWalking:
         if response.meta.get("gk_rendered") or root != response.url or other_pager:
             return
         shows_less = declared is not None and declared.expected is not None and declared.expected > len(records)
-        services = [s for s in list_services.find_list_services(text, response.url) if self._allowed(s.url)]
+        gkmlpt = list_services.find_gkmlpt_service(text, response.url, response.meta.get("gk_fragment", ""))
+        services = [s for s in [*([gkmlpt] if gkmlpt else []), *list_services.find_list_services(text, response.url)]
+                    if self._allowed(s.url)]
         known_apis = {api.url for api in list_endpoints.find_json_list_apis(text, response.url)}
         services = [s for s in services if s.url not in known_apis]
         if services and (shows_less or not records):
@@ -81,7 +83,7 @@ class ListWalking:
     # -- the service ----------------------------------------------------------------------
 
     def _service_request(self, response: Response, service: list_services.ListService, page: int,
-                         root: str) -> Request:
+                         root: str, size: int | None = None) -> Request:
         url, method, body, headers = service.request_for(page)
         self.crawler.stats.inc_value("gkcrawl/list_service_pages")
         return self._request(url, role="column", link_text="", depth=response.meta.get("gk_depth", 0),
@@ -89,7 +91,7 @@ class ListWalking:
                              headers={**headers, "Referer": root, "X-Requested-With": "XMLHttpRequest",
                                       "Accept": "application/json, text/javascript, */*; q=0.01"},
                              extra={META_SERVICE: service, META_SERVICE_PAGE: page, META_LIST_ROOT: root,
-                                    "gk_list_pages": page})
+                                    "gk_list_pages": page, "gk_service_size": size})
 
     def parse_service_page(self, response: Response) -> Iterator[Request]:
         """One service answer: its records are the list's items; ask for the next page until the end."""
@@ -108,7 +110,8 @@ class ListWalking:
                 yield from self._browser_pager(response, root, f"its service {service.evidence} answered no records")
             return
         yield from self._follow_links(response, "column", links, False, [""])
-        size = service.page_size or len(links)
+        # A service that does not say its page size pages by what its first answer held.
+        size = service.page_size or response.meta.get("gk_service_size") or len(links)
         expected = self.list_coverage.tally(root).declared
         done = page - service.first_page + 1
         more = done * size < expected if expected is not None else len(links) >= size
@@ -117,7 +120,7 @@ class ListWalking:
         if done >= min(self.column_page_budget, list_services.MAX_SERVICE_PAGES):
             self._spend("column_pages", root, done)
             return
-        yield self._service_request(response, service, page + 1, root)
+        yield self._service_request(response, service, page + 1, root, size)
 
     # -- the browser ----------------------------------------------------------------------
 

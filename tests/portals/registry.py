@@ -44,6 +44,7 @@ _STYLES: dict[str, Style] = {style.name: style for style in (
     Style("trsbrowser", style_services.build_trsbrowser, style_services.manifest_trsbrowser),
     Style("irs", style_services.build_irs, style_services.manifest_irs),
     Style("gopage", style_services.build_gopage, style_services.manifest_gopage),
+    Style("gkmlpt", style_services.build_gkmlpt, style_services.manifest_gkmlpt),
 )}
 
 STYLES: tuple[str, ...] = tuple(_STYLES)

@@ -99,19 +99,19 @@ def _items(records: list[Record]) -> str:
                      f"<span>{r.published}</span></li>" for r in records)
 
 
-def _portal_shell(body: str, code: int, column_dir: str) -> tuple[SiteBuilder, list[tuple[str, str]]]:
+def _portal_shell(body: str, code: int, column_dir: str, column_link: str = "") -> tuple[SiteBuilder, list[tuple[str, str]]]:
     """Home -> 政务公开 -> 政府信息公开年报 (column_dir), as the real TRS site nests them."""
     section = "/zwgk/index.html"
     ident = dataclasses.replace(identity_for(body, code), section_path=section)
     builder = SiteBuilder(ident)
     builder.common_pages(f'<h2><a href="{section}">政务公开</a></h2>', [])
-    side = [("政府信息公开指南", "/zwgk/zn/index.html"), ("政府信息公开年报", f"{column_dir}/index.html")]
+    side = [("政府信息公开指南", "/zwgk/zn/index.html"), ("政府信息公开年报", column_link or f"{column_dir}/index.html")]
     builder.column(section, "政务公开", [("政务公开", section)],
                    builder.simple_list([(n, h, "") for n, h in side]), side_links=side)
     builder.column("/zwgk/zn/index.html", "政府信息公开指南", [("政务公开", section)],
                    "<p>本指南适用于公民、法人和其他组织申请获取政府信息。</p>", side_links=side)
     builder.raw("/js/jquery.min.js", JQUERY_SHIM, "application/javascript")
-    return builder, [("政务公开", section), ("政府信息公开年报", f"{column_dir}/index.html")]
+    return builder, [("政务公开", section), ("政府信息公开年报", column_link or f"{column_dir}/index.html")]
 
 
 # -- trssearch / trsbrowser ---------------------------------------------------------------
@@ -337,3 +337,51 @@ def manifest_gopage(generation: int = 1) -> Manifest:
     _, reports, distractors, records = _gopage_portal()
     return Manifest(reports, distractors, {"column": "/zwgk/ndbg/index.html", "declared": len(records),
                                            "beyond_visible": {r.path for r in records[GOPAGE_SIZE * GOPAGE_VISIBLE:]}})
+
+
+# -- gkmlpt -------------------------------------------------------------------------------
+
+GKMLPT_SID = "175"
+GKMLPT_CATEGORY = "2629"
+GKMLPT_PAGE_SIZE = 10
+GKMLPT_PAGE = "/gkmlpt/annualreport"
+
+
+def _gkmlpt_portal() -> tuple[SiteBuilder, set[str], set[str], list[Record]]:
+    """广东 gkmlpt: the 年报 link is `/gkmlpt/annualreport#2629`; the page is a script shell with
+    `SID: '175'` in its config; `/gkmlpt/api/all/2629?page=N&sid=175` answers the records."""
+    body = "韶石县文化广电旅游局"
+    column_dir = "/gkmlpt/content"
+    builder, crumbs = _portal_shell(body, 45, column_dir, f"{GKMLPT_PAGE}#{GKMLPT_CATEGORY}")
+    records, reports, distractors = _records(builder, body, column_dir, crumbs)
+    shell = ('<div id="app"><div class="loading">加载中</div></div>\n'
+             "<script>window._CONFIG = {SID: '" + GKMLPT_SID + "', SITE_NAME: '" + body + "', API_PREFIX: '/gkmlpt/api'};"
+             "</script>\n<script src=\"/gkmlpt/static/js/app.js\"></script>")
+    builder.html(GKMLPT_PAGE, f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{body}</title></head>"
+                              f"<body>{shell}</body></html>")
+    builder.raw("/gkmlpt/static/js/app.js", b"/* the list is built by a webpack bundle */\n", "application/javascript")
+
+    def answer(request: Request) -> Page | None:
+        if request.path != f"/gkmlpt/api/all/{GKMLPT_CATEGORY}":
+            return None
+        if request.query.get("sid") != GKMLPT_SID:
+            return Page(b'{"error":"sid"}', "application/json", status=400, cacheable=False)
+        page = int(request.query.get("page", "1") or 1)
+        chosen = records[(page - 1) * GKMLPT_PAGE_SIZE:page * GKMLPT_PAGE_SIZE]
+        articles = [{"id": stable_serial(r.path), "title": r.title, "url": r.path, "create_time": 1600000000,
+                     "publisher": body} for r in chosen]
+        payload = {"total": len(records), "articles": articles, "classify_main_name": "政府信息公开年报"}
+        return Page(json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json", cacheable=False)
+
+    builder.dynamic.append(answer)
+    return builder, reports, distractors, records
+
+
+def build_gkmlpt(context: BuildContext) -> StaticSite:
+    return _gkmlpt_portal()[0].build()
+
+
+def manifest_gkmlpt(generation: int = 1) -> Manifest:
+    _, reports, distractors, records = _gkmlpt_portal()
+    return Manifest(reports, distractors, {"column": GKMLPT_PAGE, "declared": len(records),
+                                           "service": f"/gkmlpt/api/all/{GKMLPT_CATEGORY}"})

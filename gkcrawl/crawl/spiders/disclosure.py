@@ -136,6 +136,7 @@ class DisclosureSpider(ListWalking, Spider):
 
     def _follow(self, response: Response, url: str, *, role: str, link_text: str, depth_step: int = 1,
                 extra: dict[str, Any] | None = None) -> Request | None:
+        fragment = urlsplit(url).fragment  # `/gkmlpt/annualreport#2629`: the list's category
         url = discovery.canonical_url(url)
         if not self._allowed(url) or not self._within_query_cap(url):
             return None
@@ -144,6 +145,8 @@ class DisclosureSpider(ListWalking, Spider):
             self.crawler.stats.inc_value("gkcrawl/depth_limited")
             return None
         meta_extra = dict(extra or {})
+        if fragment.isdigit():
+            meta_extra["gk_fragment"] = fragment
         if not self._within_site_budget(url):
             return None
         if role == "column" and depth_step and response.meta.get("gk_role") == "column":

@@ -206,3 +206,12 @@ def test_gkmlpt_list_api_from_the_link_fragment_and_page_sid(tmp_path: Path) -> 
     [(_, declared, reached, shortfall, methods)] = _coverage(db)
     assert (declared, reached, shortfall, methods) == (23, 23, 0, "service")
     assert json.loads(done.stdout)["dead_links"] == 0
+
+
+def test_hanweb_datastore_total_is_the_lists_declaration(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    with start_portal("hanweb") as portal:
+        crawl([portal.url], db, "--no-js")
+    [(_, declared, reached, shortfall, methods)] = _coverage(db)
+    total = EXPECTED["hanweb"]["total_records"]
+    assert (declared, reached, shortfall, methods) == (total, total, 0, "service")

@@ -157,6 +157,14 @@ class ListWalking:
 
     # -- the tallies ----------------------------------------------------------------------
 
+    def _tally_service_answer(self, root: str, links: list[tuple[str, str]], total: int | None, what: str) -> None:
+        """A Hanweb datastore or JSON list answer: its total is the list's declaration, its records reached."""
+        if total is not None:
+            self.list_coverage.declare(root, total, f"{what}={total}")
+        if root in self.list_coverage.lists:
+            self.list_coverage.reach(root, [u for _, u in links], coverage.SERVICE)
+            self._coverage_stats()
+
     def _coverage_stats(self) -> None:
         stats = self.crawler.stats
         for host, row in self.list_coverage.site_counters().items():

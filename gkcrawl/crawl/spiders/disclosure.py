@@ -423,6 +423,7 @@ class DisclosureSpider(ListWalking, Spider):
         body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         page_url = response.meta.get("gk_page_url", response.url)
         links, total = list_endpoints.json_list_links(body, page_url)
+        self._tally_service_answer(page_url, links, total, "api total")
         if not links:
             if page == 1:
                 yield from self._browser_fallback(response, page_url)
@@ -446,6 +447,7 @@ class DisclosureSpider(ListWalking, Spider):
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         base = response.meta.get("gk_page_url", response.url)
         links, total = strategies.parse_datastore(text, base)
+        self._tally_service_answer(base, links, total or proxy.total_records, "totalrecord")
         yield from self._follow_links(response, "column", links, False, [""])
         total = total or proxy.total_records
         more = (batch + 1) * proxy.batch_size < total if total else strategies.record_count(text) >= proxy.batch_size

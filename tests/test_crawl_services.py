@@ -215,3 +215,11 @@ def test_hanweb_datastore_total_is_the_lists_declaration(tmp_path: Path) -> None
     [(_, declared, reached, shortfall, methods)] = _coverage(db)
     total = EXPECTED["hanweb"]["total_records"]
     assert (declared, reached, shortfall, methods) == (total, total, 0, "service")
+
+
+def test_values_the_page_keeps_in_its_markup() -> None:
+    page = ('<input type="hidden" id="chnlid" value="5727"><div id="cfg" data-size="15"></div>'
+            '<span id="sid">755031</span>')
+    assert parse_value('{c: $("#chnlid").val(), s: $("#cfg").data("size"), i: document.getElementById("sid")'
+                       '.innerText, q: $("#nowhere").val()}', page) == {
+        "c": "5727", "s": "15", "i": "755031", "q": Unresolved("#nowhere")}

@@ -87,6 +87,9 @@ class _Parser:
                     self.take()
                 if name == "JSON.stringify" and args and isinstance(args[0], dict):
                     return JsonText(args[0])
+                element = _element_reference(name, args)
+                if element is not None:
+                    return self._element_value(element)
                 return args[0] if name in _TRANSPARENT_CALLS and args else Unresolved(name + "()")
             if name in ("true", "false"):
                 return name == "true"
@@ -94,6 +97,18 @@ class _Parser:
                 return None
             return resolve_name(name, self.page_text, self.depth + 1)
         return Unresolved(text or "?")
+
+    def _element_value(self, element_id: str) -> Any:
+        """`$("#chnlid").val()`, `document.getElementById("chnlid").value`, `.attr("data-x")`:
+        the value the page's own markup gives that element."""
+        kind, accessor = self.take() if self.peek() in _ACCESSORS else (None, "")
+        argument: Any = None
+        if accessor and self.peek() == "(":
+            self.take()
+            argument = None if self.peek() == ")" else self.value()
+            if self.peek() == ")":
+                self.take()
+        return element_value(element_id, accessor, argument if isinstance(argument, str) else None, self.page_text)
 
     def object(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -122,6 +137,35 @@ class _Parser:
     def _skip_to_comma(self) -> None:
         while self.at < len(self.tokens) and self.peek() not in (",", "}"):
             self.take()
+
+
+_ACCESSORS = {"val", "value", "text", "html", "attr", "data", "getAttribute", "innerText", "textContent", "innerHTML"}
+_ELEMENT_CALLS = {"$", "jQuery", "document.getElementById", "document.querySelector"}
+
+
+def _element_reference(name: str, args: list[Any]) -> str | None:
+    """The element id a `$("#x")` / `document.getElementById("x")` call names, else None."""
+    if name not in _ELEMENT_CALLS or not args or not isinstance(args[0], str):
+        return None
+    selector = args[0].strip()
+    if name == "document.getElementById":
+        return selector or None
+    return selector[1:] if re.fullmatch(r"#[\w-]+", selector) else None
+
+
+def element_value(element_id: str, accessor: str, argument: str | None, page_text: str) -> Any:
+    """What an element of the page's markup holds: its value, an attribute or its text."""
+    tag = re.search(rf"""<(\w+)\b[^>]*\bid\s*=\s*["']?{re.escape(element_id)}["'\s>/][^>]*>""", page_text, re.I)
+    if tag is None:
+        return Unresolved(f"#{element_id}")
+    wanted = argument if accessor in ("attr", "getAttribute") else f"data-{argument}" if accessor == "data" else None
+    if accessor in ("val", "value") or wanted:
+        attribute = re.search(rf"""\b{re.escape(wanted or "value")}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""",
+                              tag.group(0), re.I)
+        return next(v for v in attribute.groups() if v is not None) if attribute else Unresolved(f"#{element_id}")
+    closing = page_text.find(f"</{tag.group(1)}", tag.end())
+    text = re.sub(r"<[^>]+>", "", page_text[tag.end():closing if closing >= 0 else tag.end()]).strip()
+    return text if text else Unresolved(f"#{element_id}")
 
 
 def _unquote(text: str) -> str:

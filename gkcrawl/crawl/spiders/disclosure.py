@@ -256,7 +256,8 @@ class DisclosureSpider(ListWalking, Spider):
                 or strategies.find_hanweb_proxy(text, response.url) is not None \
                 or bool(list_endpoints.find_json_list_apis(text, response.url)) \
                 or list_endpoints.find_form_pager(text, response.url) is not None
-            yield from self.walk_declared_list(response, text, paged)
+            if role == "column":  # a section's counts are of many lists, not of one
+                yield from self.walk_declared_list(response, text, paged)
 
     def closed(self, reason: str) -> None:
         self.record_list_coverage()

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from crawl_helpers import absolute, crawl, rows
+from gkcrawl.archive.models import Capture
+from gkcrawl.archive.store import open_archive, record_capture, touch_url
 from gkcrawl.crawl import list_services
 from gkcrawl.crawl.js_literals import JsonText, Unresolved, parse_value
 from portals import EXPECTED, start_portal
@@ -223,3 +225,15 @@ def test_values_the_page_keeps_in_its_markup() -> None:
     assert parse_value('{c: $("#chnlid").val(), s: $("#cfg").data("size"), i: document.getElementById("sid")'
                        '.innerText, q: $("#nowhere").val()}', page) == {
         "c": "5727", "s": "15", "i": "755031", "q": Unresolved("#nowhere")}
+
+
+def test_only_an_archived_url_can_be_gone(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "a.db")
+    when = "2026-12-01T00:00:00Z"
+    record_capture(db, Capture(url="http://h/kept.html", method="GET", status=200, fetched_at=when))
+    touch_url(db, "http://h/kept.html", when, 200)
+    for url in ("http://h/kept.html", "http://h/never.html"):
+        touch_url(db, url, "2026-12-02T00:00:00Z", 404)
+    gone = dict(db.execute("SELECT url, gone_at FROM urls").fetchall())
+    assert gone == {"http://h/kept.html": "2026-12-02T00:00:00Z", "http://h/never.html": None}
+    db.conn.close()

@@ -237,3 +237,21 @@ def test_only_an_archived_url_can_be_gone(tmp_path: Path) -> None:
     gone = dict(db.execute("SELECT url, gone_at FROM urls").fetchall())
     assert gone == {"http://h/kept.html": "2026-12-02T00:00:00Z", "http://h/never.html": None}
     db.conn.close()
+
+
+def test_kaipuyun_list_interface_with_a_computed_base() -> None:
+    """开普云: `$.ajax({type: "POST", url: path + "/interface-cms/qryManuscriptByWebsiteId",
+    contentType: "application/json", data: JSON.stringify(data)})` with `data` set beside it."""
+    page = """<script>
+    function list(pageNum){ var data = {websiteId: "2a4092ca", channelId: ["282d9120"], pageNum: pageNum, pageSize: 15};
+      $.ajax({type: "POST", url: getBase() + "/interface-cms/qryManuscriptByWebsiteId", contentType: "application/json",
+              data: JSON.stringify(data), success: function(res){ draw(res.results); }}); }
+    </script>"""
+    [service] = list_services.find_list_services(page, "http://h/col/ndbg/index.html")
+    url, method, body, headers = service.request_for(2)
+    assert (url, method, service.encoding) == ("http://h/interface-cms/qryManuscriptByWebsiteId", "POST", "json")
+    assert json.loads(body) == {"websiteId": "2a4092ca", "channelId": ["282d9120"], "pageNum": 2, "pageSize": 15}
+    answer = {"Status": "success", "total": 31, "results": [
+        {"title": "某市2021年政府信息公开工作年度报告", "url": "/col/ndbg/content_1.html", "publishedTime": "2022-01-20"}]}
+    assert list_services.service_records(json.dumps(answer), "http://h/") == (
+        [("某市2021年政府信息公开工作年度报告", "http://h/col/ndbg/content_1.html")], 31)

@@ -212,6 +212,10 @@ def _content_type(options: dict[str, Any]) -> str:
 
 def _service_from(options: dict[str, Any], _unused: Any, page_text: str, page_url: str) -> ListService | None:
     raw_url = options.get("url")
+    if isinstance(raw_url, str):
+        # `path + "/interface-cms/qryManuscriptByWebsiteId"` (开普云): a base the script computes,
+        # empty on the site itself, before an absolute path.
+        raw_url = re.sub(r"^(?:\{[^{}]*\})+(?=/)", "", raw_url)
     if not isinstance(raw_url, str) or not raw_url or raw_url.startswith(("javascript:", "#")) or "{" in raw_url:
         return None
     method = str(options.get("type") or options.get("method") or "GET").upper()

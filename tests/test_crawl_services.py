@@ -43,12 +43,14 @@ def test_trs_search_service_is_walked_to_the_end(tmp_path: Path) -> None:
     with start_portal(style) as portal:
         done = crawl([portal.url], tmp_path / "a.db", "--no-js", "--summary-json")
         service_hits = portal.stats.snapshot()["hits"].get(manifest["service"], 0)
+        counter_hits = portal.stats.snapshot()["hits"].get(manifest["counter"], 0)
     db = tmp_path / "a.db"
     _check_reports(portal.url, style, db)
     beyond = absolute(portal.url, manifest["beyond_first_page"]) & absolute(portal.url, manifest["reports"])
     assert beyond and beyond <= _reports(db)  # reports listed only on the service's pages 2...
     posts = rows(db, "SELECT method, status, warc_record_id, referer FROM captures WHERE url LIKE '%/was5/web/search'")
     assert posts and service_hits == len(posts)
+    assert counter_hits == 1  # the page's first call (a visit counter) answered no records: the next one
     assert all(m == "POST" and s == 200 and rec and ref.endswith("/zwgk/ndbg/index.html") for m, s, rec, ref in posts)
     [(list_url, declared, reached, shortfall, methods)] = _coverage(db)
     assert list_url == absolute(portal.url, [manifest["column"]]).pop()

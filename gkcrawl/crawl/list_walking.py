@@ -76,14 +76,16 @@ class ListWalking:
             self.crawler.stats.inc_value("gkcrawl/list_services_found")
             logger.info("%s: %s; walking its service %s", response.url,
                         declared.evidence if declared else "no static records", services[0].evidence)
-            yield self._service_request(response, services[0], services[0].first_page, root)
+            yield self._service_request(response, services[0], services[0].first_page, root,
+                                        alternatives=services[1:])
         elif shows_less:
             yield from self._browser_pager(response, root, "declares more records than it links; no service found")
 
     # -- the service ----------------------------------------------------------------------
 
     def _service_request(self, response: Response, service: list_services.ListService, page: int,
-                         root: str, size: int | None = None) -> Request:
+                         root: str, size: int | None = None,
+                         alternatives: list[list_services.ListService] | None = None) -> Request:
         url, method, body, headers = service.request_for(page)
         self.crawler.stats.inc_value("gkcrawl/list_service_pages")
         return self._request(url, role="column", link_text="", depth=response.meta.get("gk_depth", 0),
@@ -91,7 +93,8 @@ class ListWalking:
                              headers={**headers, "Referer": root, "X-Requested-With": "XMLHttpRequest",
                                       "Accept": "application/json, text/javascript, */*; q=0.01"},
                              extra={META_SERVICE: service, META_SERVICE_PAGE: page, META_LIST_ROOT: root,
-                                    "gk_list_pages": page, "gk_service_size": size})
+                                    "gk_list_pages": page, "gk_service_size": size,
+                                    "gk_service_alternatives": alternatives or []})
 
     def parse_service_page(self, response: Response) -> Iterator[Request]:
         """One service answer: its records are the list's items; ask for the next page until the end."""
@@ -106,8 +109,16 @@ class ListWalking:
         self._coverage_stats()
         if not links:
             if page == service.first_page:
+                # Not the list's service (a visit counter also sends `page`): the next call the
+                # page makes, then the browser.
                 self.crawler.stats.inc_value("gkcrawl/list_service_unreadable")
-                yield from self._browser_pager(response, root, f"its service {service.evidence} answered no records")
+                others: list[list_services.ListService] = response.meta.get("gk_service_alternatives") or []
+                if others:
+                    yield self._service_request(response, others[0], others[0].first_page, root,
+                                                alternatives=others[1:])
+                else:
+                    yield from self._browser_pager(response, root,
+                                                   f"its service {service.evidence} answered no records")
             return
         yield from self._follow_links(response, "column", links, False, [""])
         # A service that does not say its page size pages by what its first answer held.

@@ -116,8 +116,13 @@ def _portal_shell(body: str, code: int, column_dir: str, column_link: str = "") 
 
 # -- trssearch / trsbrowser ---------------------------------------------------------------
 
+VISIT_COUNTER = "/stat/visit.do"
+
+
 def _was5_script(records: int, service_expression: str) -> str:
     return ("<script src=\"/js/jquery.min.js\"></script>\n<script>\n"
+            # The site's visit counter: also a POST with a page parameter, answering no records.
+            f"$(function(){{ $.ajax({{url: '{VISIT_COUNTER}', type: 'POST', data: {{siteId: 41, page: 1}}}}); }});\n"
             f'var pageConfig = {{channelid: "{WAS5_CHANNEL}", chnlid: "{WAS5_COLUMN}", pageSize: {STATIC_PAGE_SIZE},'
             f" recordCount: {records}}};\n"
             f"var searchService = {service_expression};\n"
@@ -190,6 +195,8 @@ def _trs_search_portal(hidden_service: bool) -> tuple[SiteBuilder, set[str], set
     builder.column(f"{column_dir}/index.html", "政府信息公开年报", crumbs, list_html,
                    side_links=[("政府信息公开年报", f"{column_dir}/index.html")])
     builder.dynamic.append(_was5_answer(records))
+    builder.dynamic.append(lambda request: Page(b'{"ok":true,"pv":1024}', "application/json", cacheable=False)
+                           if request.path == VISIT_COUNTER else None)
     return builder, reports, distractors, records
 
 
@@ -200,7 +207,7 @@ def build_trssearch(context: BuildContext) -> StaticSite:
 def manifest_trssearch(generation: int = 1) -> Manifest:
     _, reports, distractors, records = _trs_search_portal(False)
     return Manifest(reports, distractors, {**_service_extra(records, WAS5_PATH), "dead": DEAD_REPORT,
-                                           "missing_asset": MISSING_ASSET})
+                                           "missing_asset": MISSING_ASSET, "counter": VISIT_COUNTER})
 
 
 def build_trsbrowser(context: BuildContext) -> StaticSite:

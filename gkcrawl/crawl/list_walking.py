@@ -6,8 +6,9 @@ and, when the page holds more than it shows or shows nothing but calls a service
 
 1. walks the search/data service its script calls (`list_services.find_list_services`:
    WAS5, TRS 海云 JSON bodies, any `$.ajax`/`fetch`/XHR call with a page parameter), page by
-   page until the declared total, the service's own total, an empty page or the list budget;
-2. else, or when the service answers no records, renders the page in chromium and drives
+   page until the declared total, the service's own total, an empty page or the list budget
+   (a call whose first answer holds no records, such as a visit counter, gives way to the next);
+2. else, or when no call answers records, renders the page in chromium and drives
    its pager (`browser_pager.drive_pager`: 下一页 or the next page number), every service
    response the page makes archived by the browser's route (captures with WARC records).
 

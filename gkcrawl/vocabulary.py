@@ -473,10 +473,13 @@ class CmsFingerprints:
     json_title_keys: tuple[str, ...]
     json_url_keys: tuple[str, ...]
     json_total_keys: tuple[str, ...]
+    record_count_field: re.Pattern[str]
+    page_count_field: re.Pattern[str]
 
 
 _CMS_KINDS = frozenset({"trs_pager_function", "hanweb_proxy", "hanweb_keys", "analytics_scripts", "page_fields",
-                        "size_fields", "api_url_words", "json_title_keys", "json_url_keys", "json_total_keys"})
+                        "size_fields", "api_url_words", "json_title_keys", "json_url_keys", "json_total_keys",
+                        "record_count_fields", "page_count_fields"})
 
 
 @lru_cache(maxsize=8)
@@ -509,6 +512,8 @@ def _cms_fingerprints(directory: Path) -> CmsFingerprints:
         json_title_keys=entry("json_title_keys").strings(data["json_title_keys"]),
         json_url_keys=entry("json_url_keys").strings(data["json_url_keys"]),
         json_total_keys=entry("json_total_keys").strings(data["json_total_keys"]),
+        record_count_field=fields("record_count_fields"),
+        page_count_field=fields("page_count_fields"),
     )
 
 

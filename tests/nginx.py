@@ -55,6 +55,11 @@ STDLIB_ONLY: dict[str, str] = {
     "wild": "its frames page by ?pageNo= / ?page= query strings and 404 beyond (nginx serves by path only)",
     "wild2": "a POST-form pager (page read from the body) and a JSON API answering per parameters",
     "subcolumns": "a generator of unique sub-columns made on request (the trap the budgets stop)",
+    "trssearch": "its WAS5 search service answers each POST from the form (page, prepage, classsql)",
+    "trsbrowser": "its WAS5 search service answers each POST from the form (page, prepage, classsql)",
+    "irs": "its TRS 海云 list service answers each JSON POST body",
+    "gopage": "its list pages are answers to a POSTed form (cur_page read from the body)",
+    "gkmlpt": "its list API answers per ?page= and ?sid= (dynamic handler)",
 }
 
 

@@ -59,7 +59,8 @@ def text_of(body: bytes, encoding: str = "utf-8") -> str:
 
 def test_every_style_is_listed_and_has_reports() -> None:
     assert set(STYLES) == {"demo", "trs", "hanweb", "jsonly", "attachments", "gbk", "deep", "changing",
-                           "traps", "faults", "large", "wild", "wild2", "bombs", "longlist", "subcolumns"}
+                           "traps", "faults", "large", "wild", "wild2", "bombs", "longlist", "subcolumns",
+                           "trssearch", "trsbrowser", "irs", "gopage", "gkmlpt"}
     for style in STYLES:
         assert EXPECTED[style]["reports"], style
         assert not EXPECTED[style]["reports"] & EXPECTED[style]["distractors"], style

@@ -64,6 +64,16 @@ TABLES: dict[str, TableSpec] = {
         pk=("id",),
         foreign_keys=[("site", "sites", "host")],
         indexes=[("idx_budgets_site", ("site",), False)]),
+    # A list that declared its size (共N条, recordCount, a service's total) against the distinct
+    # records the crawl reached on it, and how (static pages, its search service, the browser's
+    # pager): a shortfall is a finding, never silent. One row per list and crawl.
+    "list_coverage": TableSpec(
+        columns=[("id", "INTEGER"), ("site", "TEXT"), ("list_url", "TEXT NOT NULL"), ("declared", "INTEGER NOT NULL"),
+                 ("reached", "INTEGER NOT NULL"), ("shortfall", "INTEGER NOT NULL"), ("evidence", "TEXT"),
+                 ("methods", "TEXT"), ("crawled_at", "TEXT NOT NULL")],
+        pk=("id",),
+        foreign_keys=[("site", "sites", "host")],
+        indexes=[("idx_list_coverage_site", ("site",), False)]),
     "urls": TableSpec(
         columns=[("url", "TEXT NOT NULL"), ("site", "TEXT"), ("first_seen", "TEXT"), ("last_seen", "TEXT"),
                  ("last_status", "INTEGER"), ("gone_at", "TEXT")],

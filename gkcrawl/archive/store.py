@@ -170,9 +170,11 @@ def find_capture(db: sqlite_utils.Database, url: str, *, payload_digest: str | N
 
 
 def touch_url(db: sqlite_utils.Database, url: str, when: str, status: int) -> None:
-    """Keep first_seen / last_seen / last_status per URL; a 2xx clears an earlier gone_at."""
+    """Keep first_seen / last_seen / last_status per URL; a 2xx clears an earlier gone_at, a
+    404/410 sets it only for a URL archived before (`was_archived`)."""
     site = _host(url)
-    gone_at = when if status in GONE_STATUSES else None
+    # A 404 for a URL never archived is a dead link, not a removal: only what was there can be gone.
+    gone_at = when if status in GONE_STATUSES and was_archived(db, url) else None
     with transaction(db) as conn:
         _ensure_site(conn, site, when)
         conn.execute(
@@ -205,6 +207,24 @@ def record_budget(db: sqlite_utils.Database, *, site: str, budget: str, scope_ur
         _ensure_site(conn, site, when)
         conn.execute("INSERT INTO budgets (site, budget, scope_url, spent, exhausted_at) VALUES (?, ?, ?, ?, ?)",
                      [site, budget, scope_url, spent, when])
+
+
+def record_list_coverage(db: sqlite_utils.Database, *, site: str, list_url: str, declared: int, reached: int,
+                         evidence: str, methods: str, when: str) -> None:
+    """A list's declared size against the records a crawl reached on it (list_coverage)."""
+    with transaction(db) as conn:
+        _ensure_site(conn, site, when)
+        conn.execute("INSERT INTO list_coverage (site, list_url, declared, reached, shortfall, evidence, methods, "
+                     "crawled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [site, list_url, declared, reached, max(0, declared - reached), evidence, methods, when])
+
+
+def was_archived(db: sqlite_utils.Database, url: str) -> bool:
+    """Whether `url` ever answered 2xx in a capture or is a stored report: only such a URL can be gone."""
+    row = db.execute("SELECT 1 FROM captures WHERE url = ? AND status BETWEEN 200 AND 299 LIMIT 1", [url]).fetchone()
+    if row is None and "reports" in db.table_names():
+        row = db.execute("SELECT 1 FROM reports WHERE url = ? LIMIT 1", [url]).fetchone()
+    return row is not None
 
 
 def _as_year(value: Any) -> int | None:

@@ -26,8 +26,10 @@ from gkcrawl.archive.store import (
     open_archive,
     record_budget,
     record_capture,
+    record_list_coverage,
     record_report,
     touch_url,
+    was_archived,
 )
 from gkcrawl.archive.warc_read import DEFAULT_DECODED_LIMIT, decode_payload
 
@@ -101,6 +103,20 @@ class ArchiveExtension:
         except Exception:  # noqa: BLE001 - a failed row must not stop the crawl; it is logged
             logger.exception("could not record the %s budget of %s", budget, scope_url)
             self.crawler.stats.inc_value("gkcrawl/archive_errors")
+
+    def record_list_coverage(self, *, site: str, list_url: str, declared: int, reached: int, evidence: str,
+                             methods: str, when: str) -> None:
+        """A list's declared size against the records reached: a `list_coverage` row (never raises)."""
+        try:
+            record_list_coverage(self.db, site=site, list_url=list_url, declared=declared, reached=reached,
+                                 evidence=evidence, methods=methods, when=when)
+        except Exception:  # noqa: BLE001 - a failed row must not stop the crawl; it is logged
+            logger.exception("could not record the coverage of %s", list_url)
+            self.crawler.stats.inc_value("gkcrawl/archive_errors")
+
+    def was_archived(self, url: str) -> bool:
+        """Whether `url` answered 2xx in an earlier capture (or is a stored report): only it can be gone."""
+        return was_archived(self.db, url)
 
     def item_scraped(self, item: Any) -> None:
         if isinstance(item, GoneReportItem):

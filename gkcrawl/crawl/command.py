@@ -48,13 +48,15 @@ from .settings import (
               help="MiB of address space per parse worker (0: no limit).")
 @click.option("--parse-workers", type=int, default=GKCRAWL_PARSE_WORKERS, show_default=True,
               help="Documents parsed at once beside the crawl, each in its own worker process.")
+@click.option("--requisites", is_flag=True,
+              help="Also archive the stylesheets and images of report pages (same site only), for replay.")
 @click.option("--summary-json", is_flag=True, help="Print the final summary as JSON on stdout.")
 @click.option("--set", "-s", "setting_pairs", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (repeatable), e.g. -s AUTOTHROTTLE_ENABLED=False.")
 def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, job_dir: Path | None,
                   site: str | None, max_pages: int, depth: int, js: bool, log_level: str, contact_url: str,
                   download_timeout: float, parse_timeout: float, parse_memory: int, parse_workers: int,
-                  summary_json: bool, setting_pairs: tuple[str, ...]) -> None:
+                  requisites: bool, summary_json: bool, setting_pairs: tuple[str, ...]) -> None:
     """Crawl portals' 政府信息公开 sections into the archive, from their home pages.
 
     The crawl finds the disclosure section and its annual-report column, walks the
@@ -78,6 +80,7 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
         gkcrawl crawl http://127.0.0.1:8000/ --db archive/gkcrawl.db
         gkcrawl crawl --site changde-xzsp --db archive/gkcrawl.db --job-dir archive/jobs/changde
         gkcrawl crawl http://www.example.gov.cn/ --no-js --max-pages 500 --depth 6
+        gkcrawl crawl http://www.example.gov.cn/ --requisites
     """
     from .registry import load_registry
     from .runner import CrawlCannotStart, CrawlOptions, run_crawl
@@ -89,6 +92,8 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
             raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint="URLS")
     extra: dict[str, object] = {"GKCRAWL_PARSE_TIMEOUT": parse_timeout, "GKCRAWL_PARSE_MEMORY_MB": parse_memory,
                               "GKCRAWL_PARSE_WORKERS": parse_workers}  # `-s` may still override
+    if requisites:
+        extra["GKCRAWL_REQUISITES"] = True
     for pair in setting_pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
@@ -115,10 +120,11 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
         out = {k: v for k, v in summary.__dict__.items() if k != "stats"}
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     click.echo(f"gkcrawl crawl: {summary.finish_reason}: {summary.pages} pages, {summary.reports_seen} reports "
-               f"({summary.reports_new} new, {summary.reports_gone} gone), {summary.errors} errors, "
+               f"({summary.reports_new} new, {summary.reports_gone} gone), {summary.dead_links} dead links, "
+               f"{summary.errors} errors, "
                f"{summary.bytes_downloaded} bytes -> {db_path}", err=True)
-    for problem in summary.problems:
-        click.echo(f"gkcrawl crawl: {problem}", err=True)
+    for line in [*summary.findings, *summary.problems]:
+        click.echo(f"gkcrawl crawl: {line}", err=True)
     if summary.exit_status:
         raise SystemExit(summary.exit_status)
 

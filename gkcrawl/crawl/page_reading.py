@@ -12,6 +12,9 @@ from scrapy.utils.response import get_base_url
 
 from . import discovery, strategies
 
+# A record's title is longer than a menu's words (首页, 政务公开, 新闻中心, 政府信息公开指南 is 8).
+MIN_RECORD_TITLE = 9
+
 
 def page_titles(response: TextResponse) -> list[str]:
     """The page's own title candidates, most specific first."""
@@ -62,3 +65,34 @@ def prose_chars(response: TextResponse) -> int:
     prose = response.xpath("//body//text()[not(ancestor::a) and not(ancestor::script)"
                            " and not(ancestor::style)]").getall()
     return sum(len(t.strip()) for t in prose)
+
+
+def list_record_links(response: TextResponse) -> list[str]:
+    """The URLs of a list page's records: the longest run of sibling items (li, tr, dd) that
+    each hold a titled link, one URL per item. Menus, breadcrumbs and pagers are short runs
+    of short words (首页, 政务公开, 2), a list's records carry titles."""
+    base = get_base_url(response)
+    best: list[str] = []
+    for container in response.xpath("//ul | //ol | //tbody | //table | //dl"):
+        urls = []
+        for item in container.xpath("./li | ./tr | ./dd | ./dt"):
+            anchor = item.xpath(".//a[@href]")
+            if not anchor:
+                continue
+            href = anchor[0].attrib.get("href", "").strip()
+            label = anchor[0].attrib.get("title") or " ".join(anchor[0].xpath(".//text()").getall())
+            if href and not href.lower().startswith(("javascript:", "#")) and len(label.strip()) >= MIN_RECORD_TITLE:
+                urls.append(discovery.canonical_url(urljoin(base, href)))
+        if len(urls) > len(best):
+            best = urls
+    return list(dict.fromkeys(best))
+
+
+def page_requisites(response: TextResponse) -> list[str]:
+    """Absolute URLs of what a page needs to look like itself: stylesheets, images, icons."""
+    base = get_base_url(response)
+    found = response.xpath("//link[contains(concat(' ', translate(@rel, 'SI', 'si'), ' '), 'stylesheet') "
+                           "or contains(@rel, 'icon')]/@href | //img/@src | //input[@type='image']/@src").getall()
+    urls = [discovery.canonical_url(urljoin(base, u.strip())) for u in found
+            if u.strip() and not u.strip().lower().startswith(("data:", "javascript:"))]
+    return list(dict.fromkeys(urls))

@@ -34,6 +34,22 @@ def budget_note(row: dict[str, int]) -> str:
     return f", {spent} budget{'s' if spent != 1 else ''} exhausted (see the budgets table)" if spent else ""
 
 
+def coverage_note(row: dict[str, Any]) -> str:
+    """A site row's lists that declare more records than the crawl reached (the archive's
+    `list_coverage` table says which): a shortfall is a finding, never silent. "" when none."""
+    short = int(row.get("lists_short", 0) or 0)
+    if not short:
+        return ""
+    return (f"{short} list{'s' if short != 1 else ''} short of what {'they' if short != 1 else 'it'} declare"
+            f"{'' if short != 1 else 's'} ({row.get('records_declared', 0)} records declared, "
+            f"{row.get('records_reached', 0)} reached; see the list_coverage table)")
+
+
+def dead_link_note(row: dict[str, Any]) -> str:
+    dead = int(row.get("dead_links", 0) or 0)
+    return f", {dead} dead link{'s' if dead != 1 else ''} (404/410, never archived)" if dead else ""
+
+
 def progress_line(stats: dict[str, Any], elapsed: float) -> str:
     pages = int(stats.get("gkcrawl/pages", 0))
     rate = pages / elapsed if elapsed > 0 else 0.0
@@ -80,5 +96,6 @@ class ProgressExtension:
               file=self.out, flush=True)
         for host, row in sorted(site_rows(stats).items()):
             print(f"  {host}: {row.get('pages', 0)} pages, {row.get('reports', 0)} reports "
-                  f"({row.get('reports_new', 0)} new), {row.get('errors', 0)} errors{budget_note(row)}",
+                  f"({row.get('reports_new', 0)} new), {row.get('errors', 0)} errors{budget_note(row)}"
+                  f"{dead_link_note(row)}{', ' + coverage_note(row) if coverage_note(row) else ''}",
                   file=self.out, flush=True)

@@ -19,7 +19,7 @@ from scrapy.settings import Settings
 from . import settings as default_settings
 from .archive_access import check_writable
 from .outcome import EXIT_CANNOT_START, exit_status, site_outcomes
-from .progress import site_rows
+from .progress import coverage_note, site_rows
 
 
 class CrawlCannotStart(Exception):
@@ -63,6 +63,8 @@ class CrawlSummary:
     stats: dict[str, Any]
     problems: list[str] = field(default_factory=list)  # one line per failure, for stderr
     exit_status: int = 0
+    dead_links: int = 0  # 404/410 for links never archived (a removal of an archived URL is `gone`)
+    findings: list[str] = field(default_factory=list)  # lists short of what they declare, per site
 
 
 def build_settings(db_path: Path, options: CrawlOptions) -> Settings:
@@ -139,7 +141,8 @@ def summarize(stats: dict[str, Any], start_hosts: list[str] | None = None) -> Cr
         reports_new=count("gkcrawl/reports_new"), reports_gone=count("gkcrawl/reports_gone"),
         errors=count("gkcrawl/errors"), elapsed_seconds=float(stats.get("gkcrawl/elapsed_seconds", 0.0)),
         sites=sites, stats={k: _plain(v) for k, v in stats.items()}, problems=problems,
-        exit_status=exit_status(outcomes, archive_errors))
+        exit_status=exit_status(outcomes, archive_errors), dead_links=count("gkcrawl/dead_links"),
+        findings=[f"{host}: {coverage_note(row)}" for host, row in sorted(sites.items()) if coverage_note(row)])
 
 
 def _plain(value: Any) -> Any:

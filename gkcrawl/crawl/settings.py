@@ -44,6 +44,9 @@ GKCRAWL_MAX_QUERY_VARIANTS = 20  # distinct query strings followed per path (cal
 CLOSESPIDER_PAGECOUNT = 0  # stop after this many responses (0: no cap; `--max-pages`)
 # Re-request the reports archived earlier on the crawl's hosts, so removals (404/410) are noticed.
 GKCRAWL_RECHECK_KNOWN = True
+# Archive the stylesheets and images of report pages (same host only), so replay looks like the
+# page (`--requisites`). Off by default: a report's facts never need them.
+GKCRAWL_REQUISITES = False
 
 # Faults: retried, then recorded with their reason.
 RETRY_ENABLED = True

@@ -63,6 +63,7 @@ class Request:
     query: dict[str, str]
     form: dict[str, str]
     generation: int
+    body: bytes = b""  # the raw POST body (a JSON list service reads it; `form` parses only urlencoded)
 
 
 DynamicHandler = Callable[[Request], "Page | None"]
@@ -212,19 +213,21 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._answer(send_body=True)
 
-    def _read_form(self) -> dict[str, str]:
+    def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        if length <= 0:
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _form_of(self, raw: bytes) -> dict[str, str]:
+        if "json" in (self.headers.get("Content-Type") or "").lower():
             return {}
-        raw = self.rfile.read(length)
         return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
 
     def _answer(self, send_body: bool) -> None:
         parts = urlsplit(self.path)
-        form = self._read_form() if self.command == "POST" else {}
+        raw = self._read_body() if self.command == "POST" else b""
         request = Request(method=self.command, path=parts.path or "/",
                           query=dict(parse_qsl(parts.query, keep_blank_values=True)),
-                          form=form, generation=self.server.generation)
+                          form=self._form_of(raw), generation=self.server.generation, body=raw)
         site = self.server.sites_for_generation(self.server.generation)
         try:
             page = site.page_for(request)

@@ -17,6 +17,7 @@ from . import (
     style_files,
     style_large,
     style_scripted,
+    style_services,
     style_trs,
     style_wild,
     style_wild2,
@@ -39,6 +40,11 @@ _STYLES: dict[str, Style] = {style.name: style for style in (
     style_of("bombs", style_bombs),
     Style("longlist", style_budgets.build_longlist, style_budgets.manifest_longlist),
     Style("subcolumns", style_budgets.build_subcolumns, style_budgets.manifest_subcolumns),
+    Style("trssearch", style_services.build_trssearch, style_services.manifest_trssearch),
+    Style("trsbrowser", style_services.build_trsbrowser, style_services.manifest_trsbrowser),
+    Style("irs", style_services.build_irs, style_services.manifest_irs),
+    Style("gopage", style_services.build_gopage, style_services.manifest_gopage),
+    Style("gkmlpt", style_services.build_gkmlpt, style_services.manifest_gkmlpt),
 )}
 
 STYLES: tuple[str, ...] = tuple(_STYLES)

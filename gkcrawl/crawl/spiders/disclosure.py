@@ -24,11 +24,12 @@ from scrapy.http import FormRequest, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from gkcrawl.crawl import config, discovery, list_endpoints, page_reading, strategies
+from gkcrawl.crawl import config, coverage, discovery, list_endpoints, list_services, page_reading, strategies
 from gkcrawl.crawl.archive_access import archive_if_any
 from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
 from gkcrawl.crawl.discovery import LinkKind
 from gkcrawl.crawl.items import DocumentItem, GoneReportItem
+from gkcrawl.crawl.list_walking import ListWalking
 from gkcrawl.crawl.registry import entries_for, load_registry
 from gkcrawl.crawl.resume import LINKS_ATTACHMENT
 from gkcrawl.crawl.warc import iso_utc, sha256_hex, utc_now
@@ -43,7 +44,7 @@ MIN_REPORT_PROSE_CHARS = 1500
 NOTE_LINKS_ATTACHMENT = LINKS_ATTACHMENT
 
 
-class DisclosureSpider(Spider):
+class DisclosureSpider(ListWalking, Spider):
     """Find the 政府信息公开 section, its annual-report column, and every report in it."""
 
     name = "disclosure"
@@ -63,12 +64,14 @@ class DisclosureSpider(Spider):
         self.max_query_variants: int = config.default("GKCRAWL_MAX_QUERY_VARIANTS")
         self.query_variants: dict[str, set[str]] = defaultdict(set)
         self.recheck_known: bool = config.default("GKCRAWL_RECHECK_KNOWN")
+        self.requisites: bool = config.default("GKCRAWL_REQUISITES")
         self.column_page_budget: int = config.default("GKCRAWL_COLUMN_PAGE_BUDGET")
         self.subcolumn_budget: int = config.default("GKCRAWL_COLUMN_SUBCOLUMN_BUDGET")
         self.site_request_budget: int = config.default("GKCRAWL_SITE_REQUEST_BUDGET")
         self.subcolumns: dict[str, set[str]] = defaultdict(set)  # column -> sub-columns followed
         self.site_urls: dict[str, set[str]] = defaultdict(set)   # host -> URLs followed
         self.budgets_spent: set[tuple[str, str]] = set()
+        self.list_coverage = coverage.ListCoverage()  # declared vs reached, per list (list_walking.py)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DisclosureSpider:
@@ -78,6 +81,7 @@ class DisclosureSpider(Spider):
         spider.depth_limit = config.get_int(settings, "GKCRAWL_DEPTH_LIMIT")
         spider.max_query_variants = config.get_int(settings, "GKCRAWL_MAX_QUERY_VARIANTS")
         spider.recheck_known = config.get_bool(settings, "GKCRAWL_RECHECK_KNOWN")
+        spider.requisites = config.get_bool(settings, "GKCRAWL_REQUISITES")
         spider.column_page_budget = config.get_int(settings, "GKCRAWL_COLUMN_PAGE_BUDGET")
         spider.subcolumn_budget = config.get_int(settings, "GKCRAWL_COLUMN_SUBCOLUMN_BUDGET")
         spider.site_request_budget = config.get_int(settings, "GKCRAWL_SITE_REQUEST_BUDGET")
@@ -132,6 +136,7 @@ class DisclosureSpider(Spider):
 
     def _follow(self, response: Response, url: str, *, role: str, link_text: str, depth_step: int = 1,
                 extra: dict[str, Any] | None = None) -> Request | None:
+        fragment = urlsplit(url).fragment  # `/gkmlpt/annualreport#2629`: the list's category
         url = discovery.canonical_url(url)
         if not self._allowed(url) or not self._within_query_cap(url):
             return None
@@ -140,6 +145,8 @@ class DisclosureSpider(Spider):
             self.crawler.stats.inc_value("gkcrawl/depth_limited")
             return None
         meta_extra = dict(extra or {})
+        if fragment.isdigit():
+            meta_extra["gk_fragment"] = fragment
         if not self._within_site_budget(url):
             return None
         if role == "column" and depth_step and response.meta.get("gk_role") == "column":
@@ -239,9 +246,37 @@ class DisclosureSpider(Spider):
             if any(discovery.is_attachment_url(u) and self._attachment_wanted(t, True, role) for t, u in links):
                 item.notes.append(NOTE_LINKS_ATTACHMENT)  # maybe a short notice whose file is the report
             yield item
+            if self.requisites:
+                yield from self._requisite_requests(response)
         yield from self._follow_links(response, role, links, is_report, titles)
         if role in ("column", "section") and not is_report:
-            yield from self._strategy_requests(response, text, role)
+            pagers: list[Request] = list(self._strategy_requests(response, text, role))
+            yield from pagers
+            paged = bool(pagers) or any(discovery.classify_link(t, u) is LinkKind.PAGINATION for t, u in links) \
+                or strategies.find_hanweb_proxy(text, response.url) is not None \
+                or bool(list_endpoints.find_json_list_apis(text, response.url)) \
+                or list_endpoints.find_form_pager(text, response.url) is not None
+            if role == "column":  # a section's counts are of many lists, not of one
+                yield from self.walk_declared_list(response, text, paged)
+
+    def closed(self, reason: str) -> None:
+        self.record_list_coverage()
+
+    def _requisite_requests(self, response: TextResponse) -> Iterator[Request]:
+        """`--requisites`: the report page's stylesheets and images on its own host, archived
+        (by the capture middleware) so that replay looks like the page; never parsed."""
+        host = urlsplit(response.url).netloc
+        for src in page_reading.page_requisites(response):
+            if urlsplit(src).netloc != host or not self._within_site_budget(src):
+                continue
+            self.crawler.stats.inc_value("gkcrawl/requisites")
+            yield self._request(src, role="requisite", link_text="", depth=response.meta.get("gk_depth", 0),
+                                priority=PRIORITY["other"] - 10, callback=self.parse_requisite,
+                                headers={"Referer": response.url})
+
+    def parse_requisite(self, response: Response) -> Iterator[Any]:
+        """A stylesheet or image: its capture is all it is for."""
+        return iter(())
 
     @staticmethod
     def _is_report_page(role: str, link_text: str, titles: list[str], report_links: int) -> bool:
@@ -338,7 +373,11 @@ class DisclosureSpider(Spider):
             yield self._proxy_request(response, proxy, 0)
         pager = list_endpoints.find_form_pager(text, response.url)
         if pager is not None and self._allowed(pager.action):
-            for number in (n for n in pager.page_numbers if n > pager.current):
+            # 共8页 beside goPage(1)..goPage(5): the pages the numbers skip exist too.
+            declared = list_services.declared_records(text)
+            last = max([*pager.page_numbers, *([declared.pages] if declared and declared.pages else [])])
+            numbers = sorted({*pager.page_numbers, *range(pager.current + 1, min(last, self.column_page_budget) + 1)})
+            for number in (n for n in numbers if n > pager.current):
                 request = self._form_page_request(response, pager, number)
                 if request is not None:
                     yield request
@@ -385,6 +424,7 @@ class DisclosureSpider(Spider):
         body = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         page_url = response.meta.get("gk_page_url", response.url)
         links, total = list_endpoints.json_list_links(body, page_url)
+        self._tally_service_answer(page_url, links, total, "api total")
         if not links:
             if page == 1:
                 yield from self._browser_fallback(response, page_url)
@@ -408,6 +448,7 @@ class DisclosureSpider(Spider):
         text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
         base = response.meta.get("gk_page_url", response.url)
         links, total = strategies.parse_datastore(text, base)
+        self._tally_service_answer(base, links, total or proxy.total_records, "totalrecord")
         yield from self._follow_links(response, "column", links, False, [""])
         total = total or proxy.total_records
         more = (batch + 1) * proxy.batch_size < total if total else strategies.record_count(text) >= proxy.batch_size
@@ -428,16 +469,30 @@ class DisclosureSpider(Spider):
             referer=(response.request.headers.get("Referer") or b"").decode("latin-1") or None
             if response.request else None)
 
+    def _gone_or_dead(self, request: Request, status: int) -> Iterator[GoneReportItem]:
+        """`gone` means gone: a report URL archived before that now answers 404/410. A 404 for a
+        link never archived (a dead link on the portal, a missing asset) is counted as dead."""
+        host = urlsplit(request.url).netloc
+        archive = archive_if_any(self.crawler)
+        if request.meta.get("gk_role") in ("report", "attachment") and archive is not None \
+                and archive.was_archived(request.url):
+            when = request.meta.get(META_FETCHED_AT) or iso_utc(utc_now())
+            yield GoneReportItem(url=request.url, when=when, status=status)
+            self.crawler.stats.inc_value("gkcrawl/reports_gone")
+            self.crawler.stats.inc_value(f"gkcrawl/site/{host}/reports_gone")
+            logger.info("report gone (%s): %s", status, request.url)
+            return
+        self.crawler.stats.inc_value("gkcrawl/dead_links")
+        self.crawler.stats.inc_value(f"gkcrawl/site/{host}/dead_links")
+        logger.info("dead link (%s, never archived): %s", status, request.url)
+
     def on_error(self, failure: Failure) -> Iterator[GoneReportItem]:
         """A failed request: already captured with its reason; a vanished report yields a gone item."""
         request = failure.request  # type: ignore[attr-defined]
         self.crawler.stats.inc_value("gkcrawl/failed_requests")
         if isinstance(failure.value, HttpError):
             response = failure.value.response
-            if response.status in (404, 410) and request.meta.get("gk_role") in ("report", "attachment"):
-                when = request.meta.get(META_FETCHED_AT) or iso_utc(utc_now())
-                yield GoneReportItem(url=request.url, when=when, status=response.status)
-                self.crawler.stats.inc_value("gkcrawl/reports_gone")
-                logger.info("report gone (%s): %s", response.status, request.url)
+            if response.status in (404, 410):
+                yield from self._gone_or_dead(request, response.status)
             return
         logger.info("request failed %s: %s", request.url, failure.getErrorMessage())

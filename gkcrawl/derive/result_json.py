@@ -26,4 +26,6 @@ def result_from_json(data: dict[str, Any]) -> ParseResult:
         kind=data.get("kind"),
         error=data.get("error"),
         parser_version=data.get("parser_version") or PARSER_VERSION,
+        cell_sources=dict(data.get("cell_sources") or {}),
+        text_source=data.get("text_source"),
     )

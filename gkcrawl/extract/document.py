@@ -19,6 +19,8 @@ from pathlib import Path
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
 
 from .converters import ConverterTimeout, run_converter
+from .ocr import OcrOptions, unavailable_reason
+from .ocr_documents import MIN_TEXT_CHARS, image_cover, needs_ocr, ocr_pdf
 from .pdf_geometry import rebuild_page
 from .tables import Grid, html_to_text, render_grid
 
@@ -41,6 +43,8 @@ class Document:
     encoding: str | None = None
     flags: list[str] = field(default_factory=list)
     error: str | None = None
+    text_source: str | None = None  # "ocr": the text was read from pictures, not a text layer
+    ocr_reason: str | None = None   # why OCR ran (or could not), and what it cost
 
 
 def sniff_kind(data: bytes, filename: str = "", content_type: str | None = None) -> str:
@@ -130,8 +134,9 @@ def _strip_footers(text: str) -> str:
     return "\n".join(line for line in text.split("\n") if not _FOOTER.match(line))
 
 
-def read_pdf(data: bytes) -> Document:
-    """Text layer and tables page by page; no text layer -> needs_ocr."""
+def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> Document:
+    """Text layer and tables page by page; a scan (no text layer, or a watermark's) is OCR'd
+    when the engine is installed, else flagged needs_ocr."""
     import pdfplumber
 
     for name in ("pdfminer", "pdfminer.pdffont", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfplumber"):
@@ -142,11 +147,13 @@ def read_pdf(data: bytes) -> Document:
     title = None
     rebuilt_rows = unplaced_rows = 0
     carry = None
+    covers: list[float] = []
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         title = (pdf.metadata or {}).get("Title")
         for page in pdf.pages:
             page_text = page.extract_text() or ""
             pages_text.append(_strip_footers(page_text))
+            covers.append(image_cover(page))
             tables = page.find_tables()
             if not tables:
                 # No ruling lines: rebuild the template's tables from where the words stand,
@@ -179,9 +186,25 @@ def read_pdf(data: bytes) -> Document:
         doc.flags.append(f"pdf_rows_by_geometry:{rebuilt_rows}")
     if unplaced_rows:
         doc.flags.append(f"pdf_rows_unplaced:{unplaced_rows}")
-    if len(re.sub(r"\s", "", text)) < 20:
-        doc.flags.append("needs_ocr")
+    scanned = needs_ocr(pages_text, covers)
+    if scanned:
+        return _read_scan(data, doc, scanned, ocr or OcrOptions())
     return doc
+
+
+def _read_scan(data: bytes, doc: Document, why: str, options: OcrOptions) -> Document:
+    """A scanned PDF read by OCR (flag `ocr`); without the engine, flagged needs_ocr and why."""
+    missing = unavailable_reason()
+    if missing:
+        doc.flags.append("needs_ocr")
+        doc.error = None
+        doc.ocr_reason = f"{why}: {missing}"
+        return doc
+    read = ocr_pdf(data, options)
+    if len(re.sub(r"\s", "", read.text)) < MIN_TEXT_CHARS:  # OCR saw no text either: still a scan
+        read.flags.append("needs_ocr")
+    return Document("pdf", text=read.text, table_text=read.table_text, title_hint=doc.title_hint,
+                    flags=read.flags, text_source="ocr", ocr_reason=f"{why}: {read.run.describe()}")
 
 
 def _docx_grid(table) -> Grid:
@@ -306,12 +329,13 @@ def read_doc(data: bytes) -> Document:
     return doc
 
 
-def read_document(data: bytes, filename: str = "", content_type: str | None = None) -> Document:
+def read_document(data: bytes, filename: str = "", content_type: str | None = None,
+                  ocr: OcrOptions | None = None) -> Document:
     """Read any supported document; failures come back as Document.error, never raised."""
     kind = sniff_kind(data, filename, content_type)
     try:
         if kind == "pdf":
-            return read_pdf(data)
+            return read_pdf(data, ocr)
         if kind == "docx":
             return read_docx(data)
         if kind == "doc":

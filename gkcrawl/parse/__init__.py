@@ -6,6 +6,9 @@ import logging
 import re
 from typing import Any
 
+from gkcrawl.extract.ocr import OcrOptions
+
+from .ocr_marks import SOURCE_OCR, mark_ocr_cells
 from .result import PARSER_VERSION, Check, ParseResult, SpamReport
 
 __all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells"]
@@ -122,17 +125,17 @@ def _meta(text: str, doc, url: str | None, spam: SpamReport) -> dict:
 
 
 def parse_document(data: bytes, filename: str = "", content_type: str | None = None,
-                   url: str | None = None) -> ParseResult:
+                   url: str | None = None, ocr: OcrOptions | None = None) -> ParseResult:
     """Parse one report document (HTML, text, PDF, DOCX, DOC) from its raw bytes.
 
     Never raises: an unreadable document or an internal failure comes back as `error`
-    with template None."""
+    with template None. `ocr` bounds the OCR of a scan (pages) and reports its progress."""
     result = ParseResult(meta=_empty_meta())
     try:
         from gkcrawl.extract.document import read_document
         from gkcrawl.extract.normalize import looks_traditional
 
-        doc = read_document(bytes(data or b""), filename or "", content_type)
+        doc = read_document(bytes(data or b""), filename or "", content_type, ocr)
         result.kind = doc.kind
         result.flags.extend(doc.flags)
         if doc.error:
@@ -141,7 +144,8 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
         if "needs_ocr" in doc.flags:
             result.error = None
             result.meta = _empty_meta(doc.title_hint)
-            result.checks.append(Check("requests_balance", None, "no text layer: needs OCR"))
+            result.checks.append(Check("requests_balance", None,
+                                       f"no text layer: needs OCR ({doc.ocr_reason or 'no text found'})"))
             return result
         if looks_traditional(doc.text):
             result.flags.append("traditional")
@@ -153,6 +157,9 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
             for spam_string in result.spam.strings:
                 table_text = table_text.replace(spam_string, "")
         extract_cells(table_text, result)
+        if doc.text_source == SOURCE_OCR:
+            result.text_source = SOURCE_OCR
+            mark_ocr_cells(result, None, doc.ocr_reason or "")
         if result.template is None and doc.kind == "html":
             from .page_forms import is_notice_with_attachment
 

@@ -11,7 +11,7 @@ from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.3.6"
+PARSER_VERSION = "0.3.7"
 
 CellValue = int | float | None
 
@@ -49,6 +49,9 @@ class ParseResult:
     kind: str | None = None
     error: str | None = None
     parser_version: str = PARSER_VERSION
+    # Where a value was read when not from the document's text: {key: "ocr"}; and the text's.
+    cell_sources: dict[str, str] = field(default_factory=dict)
+    text_source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -68,5 +71,9 @@ class ParseResult:
             out["kind"] = self.kind
         if self.error:
             out["error"] = self.error
+        if self.cell_sources:
+            out["cell_sources"] = self.cell_sources
+        if self.text_source:
+            out["text_source"] = self.text_source
         out["parser_version"] = self.parser_version
         return out

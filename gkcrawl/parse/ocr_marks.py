@@ -1,0 +1,71 @@
+"""Cells read by OCR: marked `source = ocr`, and certain only where the arithmetic says so.
+
+A recogniser's digit can be wrong in a way no grammar sees (3 read as 8). So an OCR'd cell is
+kept certain only when the template's own sums that hold it all hold with it: its row's 总计, its
+column's balance (一 + 二 = 三(七) + 四), the outcome total or its part 四 group's 总计, every
+cell of that sum known and at least one of them printed (a sum of blanks proves nothing: a row
+the recogniser lost entirely reads as blanks too). Any other OCR'd cell keeps its value and
+goes into `uncertain`. The `ocr` check says how many were read, confirmed and left uncertain, and names the cells."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gkcrawl.template import Document, outcome_rows, row_specs, rulebook, template_keys
+from gkcrawl.template.rules import TOLERANCE
+
+from .result import Check, ParseResult
+
+SOURCE_OCR = "ocr"
+
+
+def _known(cells: dict, unknown: set[str], key: str) -> float | None:
+    if key in unknown or key not in cells:
+        return None
+    value = cells[key]
+    return 0 if value is None else value
+
+
+def confirmed_keys(cells: dict, uncertain: Iterable[str], template: str) -> set[str]:
+    """Cells every rule instance they lie in holds with: each such sum fully known and true.
+
+    One sum is not enough: values that landed in the wrong row can still balance a column
+    (总计 and 结转下年 stand on the same side), and then only their rows' own sums tell."""
+    unknown = set(uncertain)
+    rows = tuple(spec.row_id for spec in row_specs(template))
+    document = Document(rows, tuple(outcome_rows(rows)))
+    held: set[str] = set()
+    failed: set[str] = set()  # in a sum that fails, or one that cannot be checked
+    for rule in rulebook().rules:
+        for instance in rule.instances(document):
+            left = [_known(cells, unknown, key) for key in instance.left]
+            right = [_known(cells, unknown, key) for key in instance.right]
+            if not left or not right or any(v is None for v in left + right):
+                failed.update(instance.cells)
+                continue
+            if abs(sum(left) - sum(right)) > TOLERANCE:  # type: ignore[arg-type]
+                failed.update(instance.cells)
+            elif any(cells.get(key) is not None for key in instance.cells):
+                # blanks summing to blanks prove nothing: a row the recogniser lost reads so too
+                held.update(instance.cells)
+    return held - failed
+
+
+def mark_ocr_cells(result: ParseResult, keys: Iterable[str] | None, reason: str) -> None:
+    """Mark `keys` (every template key when None) as read by OCR; unconfirmed ones uncertain."""
+    if result.template is None:
+        result.checks.append(Check("ocr", None, f"read by OCR, no standard tables found ({reason})"))
+        return
+    template_cells = set(template_keys(result.template))
+    ocr_keys = [key for key in (template_keys(result.template) if keys is None else keys)
+                if key in template_cells]
+    confirmed = confirmed_keys(result.cells, result.uncertain, result.template)
+    doubtful = [key for key in ocr_keys if key not in confirmed]
+    for key in ocr_keys:
+        result.cell_sources[key] = SOURCE_OCR
+    result.uncertain = sorted(set(result.uncertain) | set(doubtful))
+    read = sum(1 for key in ocr_keys if result.cells.get(key) is not None)
+    result.checks.append(Check(
+        "ocr", True if ocr_keys and not doubtful else None,
+        f"{len(ocr_keys)} cells read by OCR ({read} with a number): {len(ocr_keys) - len(doubtful)} confirmed by "
+        f"the template's arithmetic, {len(doubtful)} kept uncertain; {reason}", list(ocr_keys)))

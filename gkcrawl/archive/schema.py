@@ -81,7 +81,8 @@ TABLES: dict[str, TableSpec] = {
                  ("checks_failed", "INTEGER"), ("arithmetic", "TEXT"),
                  *[(column, "NUMERIC") for column in TOTALS],
                  ("meta", "TEXT"),
-                 ("gone_at", "TEXT"), ("parser_version", "TEXT"), ("parsed_at", "TEXT")],
+                 ("gone_at", "TEXT"), ("parser_version", "TEXT"), ("parsed_at", "TEXT"),
+                 ("text_source", "TEXT")],  # "ocr": the text was read from pictures
         pk=("id",),
         foreign_keys=[("capture_id", "captures", "id"), ("site", "sites", "host")],
         indexes=[("idx_reports_url_sha256", ("url", "sha256"), True),
@@ -93,7 +94,7 @@ TABLES: dict[str, TableSpec] = {
     "report_cells": TableSpec(
         columns=[("report_id", "INTEGER NOT NULL"), ("key", "TEXT NOT NULL"), ("value", "NUMERIC"),
                  ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("part", "TEXT"),
-                 ("parser_version", "TEXT")],
+                 ("parser_version", "TEXT"), ("source", "TEXT")],  # source: "ocr" when read from pixels
         pk=("report_id", "key"),
         foreign_keys=[("report_id", "reports", "id")],
         indexes=[("idx_report_cells_key", ("key",), False)],

@@ -251,6 +251,7 @@ def derived_columns(result: ParseResult) -> dict[str, Any]:
         **_totals(result.cells),
         "meta": json.dumps(meta, ensure_ascii=False, default=str),
         "parser_version": result.parser_version,
+        "text_source": result.text_source,
     }
 
 
@@ -262,10 +263,10 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
     uncertain = set(result.uncertain)
     keys = list(result.cells) + sorted(uncertain - set(result.cells))
     conn.executemany(
-        "INSERT INTO report_cells (report_id, key, value, uncertain, note, part, parser_version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO report_cells (report_id, key, value, uncertain, note, part, parser_version, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(report_id, key, result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
-          key.split(".", 1)[0], version) for key in keys])
+          key.split(".", 1)[0], version, result.cell_sources.get(key)) for key in keys])
     conn.executemany(
         "INSERT INTO checks (report_id, name, ok, detail, cells, parser_version) VALUES (?, ?, ?, ?, ?, ?)",
         [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail,

@@ -6,7 +6,7 @@ borderless PDF does: a column without a value is a known blank, a value straddli
 columns is left unplaced.
 
 Two repairs happen first, both only where the template's grammar allows them:
-- confusable glyphs in values (0/O/o/D, 1/l/I/丨/|, 5/S, 2/Z, 8/B, 6/b, 9/g): only a whole word
+- confusable glyphs in values (0/O/o/D/U/口, 1/l/L/I/丨/|, 5/S, 2/Z, 8/B, 6/b, 9/g): only a whole word
   standing right of the page's first column header (the value area), made of digits and
   confusables alone, becomes a number. A label or a word in prose is never touched.
 - column headers the recogniser misspelt by one character (社会公益组识): a header word is
@@ -24,9 +24,9 @@ from .ocr import OcrWord
 from .pdf_geometry import ACTIVE_NAMES, REQUEST_NAMES, RESULT_NAMES, Columns, group_lines, page_words, rebuild_page
 
 # What a digit may come out as; only ever applied to a whole word in the value area.
-CONFUSABLES = {"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "l": "1", "I": "1", "i": "1", "丨": "1",
-               "|": "1", "!": "1", "S": "5", "s": "5", "Z": "2", "z": "2", "B": "8", "b": "6", "g": "9",
-               "，": ",", "。": "."}
+CONFUSABLES = {"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "U": "0", "u": "0", "口": "0", "l": "1", "L": "1",
+               "I": "1", "i": "1", "丨": "1", "|": "1", "!": "1", "S": "5", "s": "5", "Z": "2", "z": "2", "B": "8",
+               "b": "6", "g": "9", "，": ",", "。": "."}
 _VALUE_CHARS = re.compile(r"^[+\-]?[0-9" + re.escape("".join(CONFUSABLES)) + r"][0-9,." +
                           re.escape("".join(CONFUSABLES)) + r"]*$")
 _ACTIVE_WORDS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年处理决定数量",

@@ -1,0 +1,85 @@
+"""OCR of scans made here (tests/scans.py): numbers read, every one marked, none wrong silently."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gkcrawl.extract.ocr import unavailable_reason
+from gkcrawl.extract.ocr_documents import needs_ocr
+from gkcrawl.extract.ocr_tables import repair_values
+from gkcrawl.parse import parse_document
+from gkcrawl.parse.ocr_marks import confirmed_keys
+from gkcrawl.template import template_keys
+from scans import Degrade, scanned_pdf
+from scoring import same, score_one
+
+FIXTURES = Path(__file__).parent / "fixtures"
+needs_engine = pytest.mark.skipif(unavailable_reason() is not None, reason="rapidocr-onnxruntime not installed")
+
+
+def _gold(name: str) -> dict:
+    return json.loads((FIXTURES / "reports_gold" / (name.replace(".", "_") + ".json")).read_text(encoding="utf-8"))
+
+
+@needs_engine
+def test_scanned_pdf_numbers_are_read_marked_and_never_silently_wrong() -> None:
+    name = "var3_2021_top_aligned.pdf"
+    scan = scanned_pdf((FIXTURES / "reports" / name).read_bytes(), Degrade(dpi=200), seed=7)
+    result = parse_document(scan, filename="scan.pdf")
+    parsed = json.loads(json.dumps(result.to_json()))
+    assert "ocr" in result.flags and "needs_ocr" not in result.flags
+    assert result.text_source == "ocr" and "本年" in result.text
+    assert result.template == "2021"
+    assert set(result.cell_sources) == set(template_keys("2021"))
+    assert set(result.cell_sources.values()) == {"ocr"}
+    check = next(c for c in result.checks if c.name == "ocr")
+    assert "rapidocr-onnxruntime" in check.detail
+    gold = _gold(name)
+    score = score_one(gold, parsed)
+    nonzero = [k for k, v in gold["cells"].items() if v not in (None, 0, "?")]
+    nonzero_right = sum(1 for k in nonzero if parsed["cells"].get(k) == gold["cells"][k])
+    print(f"cells {score.right}/{score.cells}, nonzero {nonzero_right}/{len(nonzero)}, silent {score.silent}")
+    assert score.silent == 0, [m for m in score.misses if "SILENT" in m]
+    assert nonzero_right > 0  # some numbers really were read from the pixels
+    certain = [k for k in result.cell_sources if k not in result.uncertain]
+    assert all(same(gold["cells"][k], parsed["cells"].get(k)) for k in certain if gold["cells"].get(k) != "?")
+
+
+def test_a_watermark_text_layer_over_pictures_needs_ocr_but_real_text_does_not() -> None:
+    assert needs_ocr(["", " "], [1.0, 1.0]) == "no text layer"
+    mark = "示范市人民政府门户网站 仅供参考"
+    assert needs_ocr([mark] * 3, [0.98, 0.97, 0.99]) == "watermark text layer only"
+    report = ["二、主动公开政府信息情况 第二十条第(一)项 信息内容 本年制发件数 本年废止件数 现行有效件数 规章 1 0 5"]
+    assert needs_ocr(report, [0.0]) is None
+    assert needs_ocr([mark] * 3, [0.2, 0.1, 0.1]) is None  # short pages, but no scan under them
+
+
+def _word(text: str, x0: float) -> dict:
+    return {"text": text, "x0": x0, "x1": x0 + 10, "top": 100.0, "bottom": 110.0, "score": 0.9}
+
+
+def test_confusables_are_repaired_only_in_the_value_area() -> None:
+    words = [_word("自然人", 200), _word("总计", 500), _word("O", 205), _word("1S", 300), _word("l0", 400),
+             _word("SO", 40), _word("规章", 40), _word("ISO", 300)]
+    repaired = repair_values(words)
+    texts = [w["text"] for w in words]
+    assert texts[2:5] == ["0", "15", "10"]
+    assert texts[5] == "SO"  # left of the first column header: a label's area, left alone
+    assert texts[7] == "150"
+    assert len(repaired) == 4
+    assert repair_values([_word("O", 205)]) == []  # no header on the page: no value area known
+
+
+def test_an_ocr_cell_is_certain_only_when_every_sum_holding_it_holds() -> None:
+    keys = [k for k in template_keys("2021") if k.startswith("appeals.")]
+    review = [k for k in keys if k.startswith("appeals.review.")]
+    cells = {k: None for k in keys}
+    cells.update(dict(zip(review, [1, 2, 0, 0, 3])))  # 1 + 2 + 0 + 0 = 3
+    confirmed = confirmed_keys(cells, [], "2021")
+    assert set(review) <= confirmed
+    cells[review[0]] = 7  # a misread digit breaks the group's total: nothing there is certain
+    assert not set(review) & confirmed_keys(cells, [], "2021")
+    assert not set(keys) - set(review) & confirmed_keys(cells, [], "2021")  # blanks prove nothing

@@ -83,3 +83,51 @@ def test_an_ocr_cell_is_certain_only_when_every_sum_holding_it_holds() -> None:
     cells[review[0]] = 7  # a misread digit breaks the group's total: nothing there is certain
     assert not set(review) & confirmed_keys(cells, [], "2021")
     assert not set(keys) - set(review) & confirmed_keys(cells, [], "2021")  # blanks prove nothing
+
+
+def _one_page_scan(tmp_path: Path) -> Path:
+    from scans import images_to_pdf, scan_images
+
+    pages = scan_images((FIXTURES / "reports" / "var3_2021_top_aligned.pdf").read_bytes(), Degrade(dpi=200), seed=3)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(images_to_pdf(pages[:1], 200))
+    return path
+
+
+def _run_in_worker(path: Path, limits) -> object:  # type: ignore[no-untyped-def]
+    import threading
+
+    from gkcrawl.derive.jobs import WorkerJob
+    from gkcrawl.derive.supervisor import Supervisor
+
+    finished = threading.Event()
+    outcomes = []
+
+    def done(outcome) -> None:  # type: ignore[no-untyped-def]
+        outcomes.append(outcome)
+        finished.set()
+
+    supervisor = Supervisor(limits)
+    try:
+        supervisor.submit(WorkerJob(job_id=1, url="http://h/scan.pdf", filename="scan.pdf", file_path=str(path)), done)
+        assert finished.wait(timeout=600)
+    finally:
+        supervisor.close()
+    return outcomes[0]
+
+
+@needs_engine
+@pytest.mark.slow
+def test_ocr_pages_extend_the_wall_time_and_a_spent_budget_is_a_recorded_failure(tmp_path: Path) -> None:
+    from gkcrawl.derive.limits import ParseLimits
+
+    scan = _one_page_scan(tmp_path)
+    # A base limit OCR alone would break: the page it announces buys it the time it needs.
+    ok = _run_in_worker(scan, ParseLimits(wall_seconds=3.0, workers=1, ocr_page_seconds=300.0))
+    assert ok.failure is None, ok.failure
+    assert "ocr" in ok.result["flags"] and ok.result["text_source"] == "ocr"
+    assert set(ok.result["cell_sources"].values()) == {"ocr"}
+    print(f"one scanned page in a worker: {ok.seconds:.1f} s, peak RSS {ok.worker_peak_rss_kb} kB")
+    # Too small a page budget: killed at base + pages x budget, and the reason says so.
+    spent = _run_in_worker(scan, ParseLimits(wall_seconds=3.0, workers=1, ocr_page_seconds=0.5))
+    assert spent.failure == "parse limit: wall time 3.5 s exceeded (3 s + 1 OCR pages x 0.5 s)"

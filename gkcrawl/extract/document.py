@@ -194,7 +194,7 @@ def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> Document:
 
 def _read_scan(data: bytes, doc: Document, why: str, options: OcrOptions) -> Document:
     """A scanned PDF read by OCR (flag `ocr`); without the engine, flagged needs_ocr and why."""
-    missing = unavailable_reason()
+    missing = None if options.reader is not None else unavailable_reason()
     if missing:
         doc.flags.append("needs_ocr")
         doc.error = None

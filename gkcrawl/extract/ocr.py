@@ -46,6 +46,10 @@ class OcrOptions:
 
     max_pages: int = DEFAULT_MAX_PAGES
     on_page: Callable[[int], None] | None = None
+    # Another engine's reader (image, dpi) -> words, and its name: benchmarks/bench_ocr.py
+    # runs tesseract through the same pipeline. None: RapidOCR (`read_image`).
+    reader: Callable[[Any, float], list[OcrWord]] | None = None
+    engine_name: str | None = None
 
 
 @dataclass

@@ -15,7 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ocr import OcrOptions, OcrRun, Stopwatch, engine_version, image_dpi, pdf_page_count, read_image, render_pdf_pages
+from .ocr import (
+    RENDER_DPI,
+    OcrOptions,
+    OcrRun,
+    Stopwatch,
+    engine_version,
+    image_dpi,
+    pdf_page_count,
+    read_image,
+    render_pdf_pages,
+)
 from .ocr_tables import OcrPage, page_from_words
 
 MIN_TEXT_CHARS = 20
@@ -79,14 +89,15 @@ def _join(pages: list[OcrPage], run: OcrRun) -> OcrText:
 def ocr_pdf(data: bytes, options: OcrOptions) -> OcrText:
     """A scanned PDF's text and table text, page by page, tables carried across pages."""
     watch = Stopwatch()
-    run = OcrRun(engine=engine_version() or "")
+    run = OcrRun(engine=options.engine_name or engine_version() or "")
+    reader = options.reader or read_image
     total = pdf_page_count(data)
     pages: list[OcrPage] = []
     carry = None
     for index, image in enumerate(render_pdf_pages(data, max_pages=options.max_pages)):
         if options.on_page is not None:
             options.on_page(index)
-        words = read_image(image)
+        words = reader(image, RENDER_DPI)
         run.words += len(words)
         page = page_from_words(words, carry)
         carry = page.carry

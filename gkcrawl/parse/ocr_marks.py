@@ -1,11 +1,12 @@
 """Cells read by OCR: marked `source = ocr`, and certain only where the arithmetic says so.
 
 A recogniser's digit can be wrong in a way no grammar sees (3 read as 8). So an OCR'd cell is
-kept certain only when the template's own sums that hold it all hold with it: its row's 总计, its
-column's balance (一 + 二 = 三(七) + 四), the outcome total or its part 四 group's 总计, every
-cell of that sum known and at least one of them printed (a sum of blanks proves nothing: a row
-the recogniser lost entirely reads as blanks too). Any other OCR'd cell keeps its value and
-goes into `uncertain`. The `ocr` check says how many were read, confirmed and left uncertain, and names the cells."""
+kept certain only when every one of the template's sums that holds it (its row's 总计, its
+column's balance 一 + 二 = 三(七) + 四, the outcome total, its part 四 group's 总计) is fully
+known and true, at least one of them prints a number (a sum of blanks proves nothing: a row the
+recogniser lost entirely reads as blanks too), and every other cell of those sums is confirmed
+the same way. Any other OCR'd cell keeps its value and goes into `uncertain`. The `ocr` check
+says how many were read, confirmed and left uncertain, and names the cells."""
 
 from __future__ import annotations
 
@@ -27,28 +28,38 @@ def _known(cells: dict, unknown: set[str], key: str) -> float | None:
 
 
 def confirmed_keys(cells: dict, uncertain: Iterable[str], template: str) -> set[str]:
-    """Cells every rule instance they lie in holds with: each such sum fully known and true.
+    """Cells every rule instance they lie in holds with, each such sum fully known and true,
+    and every sum built only of cells that are confirmed themselves.
 
-    One sum is not enough: values that landed in the wrong row can still balance a column
-    (总计 and 结转下年 stand on the same side), and then only their rows' own sums tell."""
+    One sum is not enough: values that landed in the wrong row can balance a column by
+    accident (总计 and 结转下年 stand on the same side) and the small numbers of a row can too.
+    So a sum vouches for its cells only while all of its cells stand: a doubtful cell takes
+    every sum through it down with it, until nothing more falls."""
     unknown = set(uncertain)
     rows = tuple(spec.row_id for spec in row_specs(template))
     document = Document(rows, tuple(outcome_rows(rows)))
-    held: set[str] = set()
-    failed: set[str] = set()  # in a sum that fails, or one that cannot be checked
-    for rule in rulebook().rules:
-        for instance in rule.instances(document):
-            left = [_known(cells, unknown, key) for key in instance.left]
-            right = [_known(cells, unknown, key) for key in instance.right]
-            if not left or not right or any(v is None for v in left + right):
-                failed.update(instance.cells)
-                continue
-            if abs(sum(left) - sum(right)) > TOLERANCE:  # type: ignore[arg-type]
-                failed.update(instance.cells)
-            elif any(cells.get(key) is not None for key in instance.cells):
-                # blanks summing to blanks prove nothing: a row the recogniser lost reads so too
-                held.update(instance.cells)
-    return held - failed
+    instances = [instance for rule in rulebook().rules for instance in rule.instances(document)]
+    standing: set[str] = set()
+    doubtful: set[str] = set()
+    for instance in instances:
+        left = [_known(cells, unknown, key) for key in instance.left]
+        right = [_known(cells, unknown, key) for key in instance.right]
+        if not left or not right or any(v is None for v in left + right) \
+                or abs(sum(left) - sum(right)) > TOLERANCE:  # type: ignore[arg-type]
+            doubtful.update(instance.cells)  # a sum that fails, or one that cannot be checked
+        elif any(cells.get(key) is not None for key in instance.cells):
+            # blanks summing to blanks prove nothing: a row the recogniser lost reads so too
+            standing.update(instance.cells)
+    confirmed = standing - doubtful
+    changed = True
+    while changed:
+        changed = False
+        for instance in instances:
+            members = set(instance.cells)
+            if members & confirmed and not members <= confirmed:
+                confirmed -= members
+                changed = True
+    return confirmed
 
 
 def mark_ocr_cells(result: ParseResult, keys: Iterable[str] | None, reason: str) -> None:

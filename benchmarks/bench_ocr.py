@@ -4,7 +4,8 @@ Each text PDF with a gold answer in tests/fixtures/reports_gold is scanned here
 (tests/scans.py: grey, skew, noise, blur, JPEG, fixed seeds) and parsed by the whole pipeline
 (deskew, word boxes, pdf_geometry's tables, confusable repair, arithmetic marking) with each
 engine's word boxes. Printed per engine: cell accuracy, nonzero-cell accuracy, silent errors
-(a wrong number outside `uncertain`), cells left certain, and pages per second.
+(a cell claimed outside `uncertain` with a wrong number or a wrong blank; a document read
+with no template claims none), cells left certain, and pages per second.
 tesseract runs as `tesseract IMAGE stdout -l chi_sim --psm 6 tsv`; without it (or without
 chi_sim) its rows are skipped.
 
@@ -98,6 +99,7 @@ class Tally:
 
     def add(self, gold: dict, parsed: dict, pages: int, seconds: float) -> list[str]:
         uncertain = set(parsed.get("uncertain") or [])
+        claimed = parsed.get("cells") or {}  # no template: no cell claimed, none silently wrong
         silent = []
         for key, want in gold["cells"].items():
             if want == "?":
@@ -109,7 +111,7 @@ class Tally:
             if want not in (None, 0):
                 self.nonzero += 1
                 self.nonzero_right += ok
-            if key not in uncertain:
+            if key in claimed and key not in uncertain:
                 self.certain += 1
                 if not ok:
                     self.silent += 1

@@ -131,3 +131,41 @@ def test_ocr_pages_extend_the_wall_time_and_a_spent_budget_is_a_recorded_failure
     # Too small a page budget: killed at base + pages x budget, and the reason says so.
     spent = _run_in_worker(scan, ParseLimits(wall_seconds=3.0, workers=1, ocr_page_seconds=0.5))
     assert spent.failure == "parse limit: wall time 3.5 s exceeded (3 s + 1 OCR pages x 0.5 s)"
+
+
+def _appeals_picture() -> bytes:
+    """Part 四 of gen2021_ningan.pdf as a degraded JPEG: the table a portal pasted as a picture."""
+    from scans import degrade, jpeg_bytes, render_pages
+
+    page = render_pages((FIXTURES / "reports" / "gen2021_ningan.pdf").read_bytes(), 200)[2]
+    scale = 200 / 72
+    crop = page.crop((int(40 * scale), int(75 * scale), int(810 * scale), int(136 * scale)))
+    return jpeg_bytes(degrade(crop, Degrade(dpi=200, skew_degrees=0.3), seed=5))
+
+
+def _html_with_appeals_as_picture() -> bytes:
+    html = (FIXTURES / "reports" / "gen2021_ningan.html").read_bytes().decode("gb18030")  # as published: GB2312
+    start = html.rindex("<table")
+    stop = html.index("</table>", start) + len("</table>")
+    return (html[:start] + '<p><img src="images/appeals.jpg" alt="表"></p>' + html[stop:]).encode("gb18030")
+
+
+@needs_engine
+def test_a_table_published_as_a_picture_is_read_and_only_its_cells_marked_ocr() -> None:
+    page, picture = _html_with_appeals_as_picture(), _appeals_picture()
+    unread = parse_document(page, filename="report.html")
+    assert "tables_as_images" in unread.flags  # without the picture's bytes: nothing invented
+    result = parse_document(page, filename="report.html",
+                            pictures=lambda src: picture if src == "images/appeals.jpg" else None)
+    assert "tables_as_images" not in result.flags and "ocr_images:1" in result.flags
+    appeals = [k for k in template_keys("2021") if k.startswith("appeals.")]
+    assert set(result.cell_sources) == set(appeals)
+    assert result.text_source is None  # the page's own text is not OCR's
+    gold = _gold("gen2021_ningan.html")
+    parsed = json.loads(json.dumps(result.to_json()))
+    right = sum(1 for k in appeals if same(gold["cells"][k], parsed["cells"].get(k)))
+    silent = [k for k in appeals if k not in result.uncertain and not same(gold["cells"][k], parsed["cells"].get(k))]
+    print(f"appeals picture: {right}/{len(appeals)} cells right, silent {silent}")
+    assert not silent and right > len(appeals) // 2
+    assert all(same(gold["cells"][k], parsed["cells"].get(k)) for k in template_keys("2021")
+               if not k.startswith("appeals."))  # the page's own tables read as before

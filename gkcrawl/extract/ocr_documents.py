@@ -4,8 +4,9 @@ A PDF needs OCR when its text layer says nothing (under 20 characters) or only a
 every page is covered by a picture and the text it carries is the same string on every page
 or a few characters a page (仅供参考, a site name). Its pages are rendered at RENDER_DPI and
 read page by page under the document's page budget (`OcrOptions.max_pages`); pages over the
-budget are counted, not read. An image (a table pasted into a report page or a DOCX) is read
-at the resolution it states, else at RENDER_DPI."""
+budget are counted, not read. A picture (a table pasted into a report page or a DOCX) is read
+with its words scaled to ordinary print size, and its rows take the picture's place in the
+document's row text behind OCR_MARK."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from lxml import etree, html as lxml_html
 
 from .ocr import (
     RENDER_DPI,
@@ -27,7 +30,10 @@ from .ocr import (
     render_pdf_pages,
 )
 from .ocr_tables import OcrPage, page_from_words
+from .tables import IMAGE_MARK
 
+# Stands before the rows OCR read from a picture, so the parser knows which parts they are.
+OCR_MARK = "[[ocr]]"
 MIN_TEXT_CHARS = 20
 WATERMARK_CHARS = 40      # a page whose text layer holds no more than this is only marked, not written
 IMAGE_TEXT_POINTS = 11.0  # median line height a picture's words are scaled to
@@ -82,6 +88,9 @@ def _join(pages: list[OcrPage], run: OcrRun) -> OcrText:
         out.flags.append(f"pdf_rows_unplaced:{unplaced}")
     if repaired:
         out.flags.append(f"ocr_confusables_repaired:{repaired}")
+    dropped = sum(len(p.dropped) for p in pages)
+    if dropped:
+        out.flags.append(f"ocr_unreadable_marks_dropped:{dropped}")
     run.notes = [note for p in pages for note in p.repaired_values + p.repaired_headers]
     return out
 
@@ -145,4 +154,62 @@ def ocr_images(images: Sequence[bytes], options: OcrOptions) -> list[OcrText]:
         page = page_from_words(words)
         run.seconds = watch.seconds()
         out.append(_join([page], run))
+    return out
+
+
+def image_sources(html: str) -> list[str]:
+    """The `src` of every <img> in the order `tables.html_to_text` marks them (scripts,
+    styles and noscript dropped first, as there)."""
+    try:
+        root = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    for bad in root.xpath("//script|//style|//noscript"):
+        bad.drop_tree()
+    return [str(image.get("src") or "") for image in root.iter("img")]
+
+
+@dataclass
+class MarkedImages:
+    """Row text with each picture OCR could read replaced by its rows (after OCR_MARK)."""
+
+    table_text: str
+    text: str = ""
+    flags: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def read_image_marks(table_text: str, pictures: Sequence[bytes | None], options: OcrOptions) -> MarkedImages:
+    """The i-th IMAGE_MARK of `table_text` read from `pictures[i]` (None: not archived).
+
+    Marks and pictures are paired by order; when their counts differ nothing is replaced (a
+    guess at which picture is which would put numbers in the wrong table). A picture that
+    cannot be read, or holds no text, stays a picture (IMAGE_MARK): its part is then
+    flagged tables_as_images with its cells unread, as without OCR."""
+    pieces = table_text.split(IMAGE_MARK)
+    out = MarkedImages(table_text)
+    if len(pieces) - 1 != len(pictures) or not any(pictures):
+        return out
+    known = [data for data in pictures if data]
+    reads = iter(ocr_images(known, options))
+    parts, texts, read_count, unread = [pieces[0]], [], 0, 0
+    for data, rest in zip(pictures, pieces[1:]):
+        read = next(reads) if data else None
+        if read is not None and read.error is None and read.table_text.strip():
+            parts.append(f"\n{OCR_MARK}\n{read.table_text}\n")
+            texts.append(read.text)
+            read_count += 1
+            out.notes.append(read.run.describe())
+        else:
+            parts.append(IMAGE_MARK)
+            if read is not None:
+                unread += 1
+                out.notes.append(read.error or "no text in the picture")
+        parts.append(rest)
+    if read_count:
+        out.table_text = "".join(parts)
+        out.text = "\n".join(texts)
+        out.flags += ["ocr", f"ocr_images:{read_count}"]
+    if unread:
+        out.flags.append(f"ocr_images_unread:{unread}")
     return out

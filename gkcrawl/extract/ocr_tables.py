@@ -12,6 +12,8 @@ Two repairs happen first, both only where the template's grammar allows them:
 - column headers the recogniser misspelt by one character (社会公益组识): a header word is
   matched to the template's column names when it differs in one character and has their
   length; a header it cannot match stays as read (the table is then not rebuilt).
+- a mark in the value area that is neither a number nor a blank mark (a speck read as `P`)
+  is taken out: the cell reads blank, which the arithmetic then contradicts unless it was 0.
 Each repair is counted on the page, and every value read this way is marked by the parser as
 `source = ocr` and uncertain unless the template's arithmetic confirms it."""
 
@@ -26,7 +28,7 @@ from .pdf_geometry import ACTIVE_NAMES, REQUEST_NAMES, RESULT_NAMES, Columns, gr
 # What a digit may come out as; only ever applied to a whole word in the value area.
 CONFUSABLES = {"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "U": "0", "u": "0", "口": "0", "l": "1", "L": "1",
                "I": "1", "i": "1", "丨": "1", "|": "1", "!": "1", "S": "5", "s": "5", "Z": "2", "z": "2", "B": "8",
-               "b": "6", "g": "9", "，": ",", "。": "."}
+               "b": "6", "g": "9", "一": "1", "，": ",", "。": "."}
 _VALUE_CHARS = re.compile(r"^[+\-]?[0-9" + re.escape("".join(CONFUSABLES)) + r"][0-9,." +
                           re.escape("".join(CONFUSABLES)) + r"]*$")
 _ACTIVE_WORDS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年处理决定数量",
@@ -34,6 +36,7 @@ _ACTIVE_WORDS = ("本年新制作数量", "本年新公开数量", "对外公开
                  "本年收费金额")
 HEADER_NAMES = tuple(dict.fromkeys(REQUEST_NAMES + RESULT_NAMES + _ACTIVE_WORDS + ("总计",)))
 MAX_VALUE_CHARS = 12
+_JUNK = re.compile(r"^[A-Za-z?？*#'\"`~^_=:;：；]{1,2}$")  # a mark no value cell prints
 
 
 @dataclass
@@ -47,6 +50,7 @@ class OcrPage:
     unplaced_rows: int = 0
     repaired_values: list[str] = field(default_factory=list)  # "O -> 0" per repaired word
     repaired_headers: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)  # unreadable marks taken out of value cells
 
 
 class _WordsPage:
@@ -100,13 +104,28 @@ def repair_values(words: list[OcrWord]) -> list[str]:
     return repaired
 
 
+def drop_unreadable(words: list[OcrWord]) -> list[str]:
+    """Value-area words that are no number and no blank mark (a speck read as `P`), taken out.
+
+    Safe for the arithmetic: the cell then reads blank, and a blank that was a nonzero number
+    breaks every sum through it, so the cell stays uncertain; one that was 0 is right."""
+    left = value_area_left(words)
+    if left is None:
+        return []
+    dropped = [word for word in words if word["x0"] >= left and _JUNK.match(word["text"])]
+    for word in dropped:
+        words.remove(word)
+    return [word["text"] for word in dropped]
+
+
 def page_from_words(words: list[OcrWord], carry: Columns | None = None) -> OcrPage:
     """The page's text and table text from its OCR words (repaired in place)."""
     headers = repair_headers(words)
     values = repair_values(words)
+    dropped = drop_unreadable(words)
     page = _WordsPage(words)
     text = "\n".join(line.text() for line in group_lines(page_words(page)))
     rebuilt = rebuild_page(page, carry)
     table_text = rebuilt.text if rebuilt.text is not None else text
-    return OcrPage(text, table_text, rebuilt.carry, rebuilt.rows, rebuilt.unplaced_rows, values, headers)
+    return OcrPage(text, table_text, rebuilt.carry, rebuilt.rows, rebuilt.unplaced_rows, values, headers, dropped)
 

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gkcrawl.extract.normalize import normalize
+from gkcrawl.extract.ocr_documents import OCR_MARK
 from gkcrawl.template import Document, outcome_rows, row_specs, rulebook, template_keys
 from gkcrawl.template.rules import TOLERANCE
 
+from .page_forms import image_part_keys
 from .result import Check, ParseResult
+from .rows_text import find_sections
 
 SOURCE_OCR = "ocr"
 
@@ -80,3 +84,15 @@ def mark_ocr_cells(result: ParseResult, keys: Iterable[str] | None, reason: str)
         "ocr", True if ocr_keys and not doubtful else None,
         f"{len(ocr_keys)} cells read by OCR ({read} with a number): {len(ocr_keys) - len(doubtful)} confirmed by "
         f"the template's arithmetic, {len(doubtful)} kept uncertain; {reason}", list(ocr_keys)))
+
+
+def ocr_parts(table_text: str) -> list[str]:
+    """The parts ('active', 'requests', 'appeals') whose span holds rows OCR read from a picture."""
+    if OCR_MARK not in table_text:
+        return []
+    text = normalize(table_text)
+    return [name for name, (start, stop) in find_sections(text).spans.items() if OCR_MARK in text[start:stop]]
+
+
+def ocr_part_keys(template: str | None, parts: list[str]) -> list[str]:
+    return image_part_keys(template, parts) if template and parts else []

@@ -169,3 +169,27 @@ def test_a_table_published_as_a_picture_is_read_and_only_its_cells_marked_ocr() 
     assert not silent and right > len(appeals) // 2
     assert all(same(gold["cells"][k], parsed["cells"].get(k)) for k in template_keys("2021")
                if not k.startswith("appeals."))  # the page's own tables read as before
+
+
+@needs_engine
+def test_a_docx_table_pasted_as_a_picture_is_read_where_it_stands() -> None:
+    import io
+
+    import docx
+    from docx.shared import Inches
+
+    document = docx.Document(str(FIXTURES / "reports" / "gen2021_ningan.docx"))
+    table = document.tables[-1]._tbl
+    holder = document.add_paragraph()
+    holder.add_run().add_picture(io.BytesIO(_appeals_picture()), width=Inches(6.5))
+    table.addprevious(holder._p)
+    table.getparent().remove(table)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    result = parse_document(buffer.getvalue(), filename="report.docx")
+    appeals = [k for k in template_keys("2021") if k.startswith("appeals.")]
+    assert "ocr_images:1" in result.flags and set(result.cell_sources) == set(appeals)
+    gold = _gold("gen2021_ningan.docx")
+    parsed = json.loads(json.dumps(result.to_json()))
+    assert not [k for k in appeals if k not in result.uncertain and not same(gold["cells"][k], parsed["cells"].get(k))]
+    assert any(same(gold["cells"][k], parsed["cells"].get(k)) for k in appeals if gold["cells"][k])

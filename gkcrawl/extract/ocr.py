@@ -13,6 +13,7 @@ each cell's value stays a word of its own."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import logging
 import time
@@ -78,7 +79,11 @@ def engine_version() -> str | None:
 
 def unavailable_reason() -> str | None:
     """None when OCR can run here, else the reason recorded on a document that needed it."""
-    return None if engine_version() is not None else NOT_INSTALLED
+    try:
+        found = importlib.util.find_spec("rapidocr_onnxruntime") is not None
+    except (ImportError, ValueError):
+        found = False
+    return None if found and engine_version() is not None else NOT_INSTALLED
 
 
 @lru_cache(maxsize=1)

@@ -92,7 +92,8 @@ TABLES: dict[str, TableSpec] = {
                  *[(column, "NUMERIC") for column in TOTALS],
                  ("meta", "TEXT"),
                  ("gone_at", "TEXT"), ("parser_version", "TEXT"), ("parsed_at", "TEXT"),
-                 ("tool_versions", "TEXT")],
+                 ("tool_versions", "TEXT"),
+                 ("text_source", "TEXT")],  # "ocr": the text was read from pictures
         pk=("id",),
         foreign_keys=[("capture_id", "captures", "id"), ("site", "sites", "host")],
         indexes=[("idx_reports_url_sha256", ("url", "sha256"), True),
@@ -107,7 +108,8 @@ TABLES: dict[str, TableSpec] = {
                  ("parser_version", "TEXT"),
                  # Why the cell is uncertain, how it was read, where (JSON): ParseResult's
                  # uncertain_reasons and sources (docs/parse-output.md).
-                 ("uncertain_reason", "TEXT"), ("how", "TEXT"), ("location", "TEXT")],
+                 ("uncertain_reason", "TEXT"), ("how", "TEXT"), ("location", "TEXT"),
+                 ("source", "TEXT")],  # source: "ocr" when read from pixels
         pk=("report_id", "key"),
         foreign_keys=[("report_id", "reports", "id")],
         indexes=[("idx_report_cells_key", ("key",), False)],

@@ -274,6 +274,7 @@ def derived_columns(result: ParseResult) -> dict[str, Any]:
         # {"pdfplumber": "0.11.10", ...}: what read the document, beside parser_version.
         "tool_versions": json.dumps(result.tool_versions, ensure_ascii=False, sort_keys=True)
         if result.tool_versions else None,
+        "text_source": result.text_source,
     }
 
 
@@ -295,10 +296,10 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
     keys = list(result.cells) + sorted(uncertain - set(result.cells))
     conn.executemany(
         "INSERT INTO report_cells (report_id, key, value, uncertain, note, part, parser_version, "
-        "uncertain_reason, how, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "uncertain_reason, how, location, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(report_id, key, result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
           key.split(".", 1)[0], version, result.uncertain_reasons.get(key) if key in uncertain else None,
-          *_cell_source(result, key)) for key in keys])
+          *_cell_source(result, key), result.cell_sources.get(key)) for key in keys])
     conn.executemany(
         "INSERT INTO checks (report_id, name, ok, detail, cells, parser_version) VALUES (?, ?, ?, ?, ?, ?)",
         [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail,

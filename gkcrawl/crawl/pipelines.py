@@ -42,7 +42,9 @@ def limits_from(settings: Any) -> ParseLimits:
     try:
         return ParseLimits(wall_seconds=config.get_float(settings, "GKCRAWL_PARSE_TIMEOUT"),
                            memory_mb=config.get_int(settings, "GKCRAWL_PARSE_MEMORY_MB"),
-                           workers=config.get_int(settings, "GKCRAWL_PARSE_WORKERS"))
+                           workers=config.get_int(settings, "GKCRAWL_PARSE_WORKERS"),
+                           ocr_page_seconds=config.get_float(settings, "GKCRAWL_OCR_PAGE_SECONDS"),
+                           ocr_max_pages=config.get_int(settings, "GKCRAWL_OCR_MAX_PAGES"))
     except ValueError as error:
         raise NotConfigured(f"GKCRAWL_PARSE_*: {error}") from error
 

@@ -93,6 +93,8 @@ ITEM_PIPELINES = {"gkcrawl.crawl.pipelines.StoreReportPipeline": 300}
 GKCRAWL_PARSE_WORKERS = 2  # documents parsed at once, one worker process each
 GKCRAWL_PARSE_TIMEOUT = 60.0  # wall-time seconds one document may take
 GKCRAWL_PARSE_MEMORY_MB = 2048  # address space of each worker and its converters (0: no limit)
+GKCRAWL_OCR_PAGE_SECONDS = 30.0  # wall time each OCR'd page of a scan adds to its document's limit
+GKCRAWL_OCR_MAX_PAGES = 30  # pages of one scanned document OCR reads (the rest are counted, not read)
 # Derives each disclosure crawl's settings from its archive; switches the archive off for
 # Scrapy's other commands (shell, fetch, view).
 ADDONS = {"gkcrawl.crawl.run_settings.DisclosureRunAddon": 0}

@@ -3,7 +3,8 @@
 What it makes the crawler do: find 政府信息公开 -> 政府信息公开年报, read the pager from the
 `createPageHTML(2, 0, "index", "html")` script (no `<a>` to index_1.html exists), decode a
 GBK page whose HTTP header says utf-8, skip distractors (a 图解, a 法治政府建设年度报告, 工作要点,
-工作总结, news), and run a browser for the 部门年报 column whose list only JavaScript builds.
+工作总结, news), and run a browser for the 部门年报 column whose list only JavaScript builds, and read a report
+published only as a scanned PDF (OCR).
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ SEEDS = (
                "南通市行政審批局", "p"),
 )
 PAGE_SIZE = 4  # 年报 list: page 0 holds 3 reports and the 图解, page 1 the two 2019 reports
+
+# A report published only as a scan (图片版): a notice links a PDF of page pictures, no text
+# layer. The parser reads it by OCR; every number it archives is marked source = ocr.
+SCAN_TITLE = "金华市婺城区教育局2021年政府信息公开工作年度报告（扫描件）"
+SCAN_PUBLISHED = "2022-01-20"
+SCAN_FILE = "jinhua_wucheng_edu_2021_scan.pdf"
+SCAN_NOTICE_PATH = trs_doc_path(REPORT_COLUMN, SCAN_PUBLISHED, 5012288)
+SCAN_PDF_PATH = f"{REPORT_COLUMN}/202201/P020220120000000012288.pdf"
 
 JS_REPORT_AGENCY = "示范市数据资源管理局"
 JS_REPORT_PUBLISHED = "2022-01-25"
@@ -169,6 +178,14 @@ def build(context: BuildContext) -> StaticSite:
         else:
             builder.article(seed.path, seed.title, CRUMBS_REPORTS, meta, content)
         report_items.append((seed.title, seed.path, seed.published))
+    scan = resources.files("gkcrawl.demo").joinpath("site", "scans", SCAN_FILE).read_bytes()
+    builder.raw(SCAN_PDF_PATH, scan, "application/pdf", last_modified=SCAN_PUBLISHED)
+    builder.article(SCAN_NOTICE_PATH, SCAN_TITLE, CRUMBS_REPORTS,
+                    ArticleMeta(index_no="000014349/2022-00019", published=SCAN_PUBLISHED, source="金华市婺城区教育局"),
+                    f'<p style="text-indent:2em">现将{escape(SCAN_TITLE)}予以公布。</p>',
+                    attachments_html=f'<div class="attachments"><p>附件：<a href="./{SCAN_PDF_PATH.rsplit("/", 1)[1]}">'
+                                     f'{escape(SCAN_TITLE)}.pdf</a></p></div>')
+    report_items.append((SCAN_TITLE, SCAN_NOTICE_PATH, SCAN_PUBLISHED))
     items = sorted(report_items + by_column[REPORT_COLUMN], key=lambda item: item[2], reverse=True)
     pages = [items[i:i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)]
     for number, page_items in enumerate(pages):
@@ -209,10 +226,10 @@ def _cross_year_column(builder: SiteBuilder, columns: list[tuple[str, str]]) -> 
 
 def manifest(generation: int = 1) -> Manifest:
     linked = cross_year.reports()
-    return Manifest(reports={seed.path for seed in SEEDS} | {JS_REPORT_PATH} | {r.path for r in linked}
+    return Manifest(reports={seed.path for seed in SEEDS} | {JS_REPORT_PATH, SCAN_PDF_PATH} | {r.path for r in linked}
                     | {r.attachment for r in linked if r.attachment},
                     distractors={path for path, _, _ in DISTRACTORS},
                     extra={"gbk": {seed.path for seed in SEEDS if seed.encoding == "gbk"},
-                           "js_only": {JS_REPORT_PATH},
+                           "js_only": {JS_REPORT_PATH}, "scanned": {SCAN_PDF_PATH}, "notices": {SCAN_NOTICE_PATH},
                            "cross_year": {r.key: r.path for r in linked},
                            "renditions": {(r.path, r.attachment) for r in linked if r.attachment}})

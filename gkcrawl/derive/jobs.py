@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from gkcrawl.archive.warc_read import ArchivedBytesError, read_verified
+from gkcrawl.extract.ocr import OcrOptions
 from gkcrawl.parse.result import ParseResult
 
 Parser = Callable[..., ParseResult]
@@ -63,14 +64,16 @@ def read_job_bytes(job: WorkerJob) -> tuple[bytes, str | None]:
     return body, content_type or job.content_type
 
 
-def run_job(job: WorkerJob, parse: Parser) -> dict[str, Any]:
-    """The answer to one job: {"result": …}, {"unreadable": …} or {"memory": true}."""
+def run_job(job: WorkerJob, parse: Parser, ocr: OcrOptions | None = None) -> dict[str, Any]:
+    """The answer to one job: {"result": …}, {"unreadable": …} or {"memory": true}.
+    `ocr` (the worker's OCR budget and page announcer) is passed on to the parser when given."""
     try:
         body, content_type = read_job_bytes(job)
     except (ArchivedBytesError, OSError, ValueError) as exc:
         return {"job_id": job.job_id, "unreadable": str(exc)}
     try:
-        result = parse(body, filename=job.filename, content_type=content_type, url=job.url)
+        extra = {"ocr": ocr} if ocr is not None else {}
+        result = parse(body, filename=job.filename, content_type=content_type, url=job.url, **extra)
     except MemoryError:
         return {"job_id": job.job_id, "memory": True}
     except Exception as exc:  # noqa: BLE001 - a parser crash becomes the document's recorded error

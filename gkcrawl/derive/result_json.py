@@ -27,4 +27,6 @@ def result_from_json(data: dict[str, Any]) -> ParseResult:
         error=data.get("error"),
         parser_version=data.get("parser_version") or PARSER_VERSION,
         tool_versions=dict(data.get("tool_versions") or {}),
+        cell_sources=dict(data.get("cell_sources") or {}),
+        text_source=data.get("text_source"),
     )

@@ -77,11 +77,11 @@ class WorkerDied(Exception):
 class WorkerProcess:
     """One `python -m gkcrawl.derive.worker` in its own session, and the pipe to it."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, ocr_max_pages: int = ParseLimits.ocr_max_pages) -> None:
         self.memory_mb = memory_mb
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gkcrawl.derive.worker", "--memory-mb", str(memory_mb),
-             "--parent", str(os.getpid())],
+             "--parent", str(os.getpid()), "--ocr-max-pages", str(ocr_max_pages)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
         self._pending = b""
         self.peak_rss_kb = 0
@@ -133,22 +133,28 @@ class WorkerProcess:
                 line, _, self._pending = data.partition(b"\n")
                 return line
 
-    def ask(self, job: WorkerJob, wall_seconds: float) -> JobOutcome:
-        """Run one job; a broken limit or a death comes back as the outcome's failure."""
+    def ask(self, job: WorkerJob, wall_seconds: float, ocr_page_seconds: float = 0.0) -> JobOutcome:
+        """Run one job; a broken limit or a death comes back as the outcome's failure.
+        Each OCR page the worker announces extends the job's deadline by `ocr_page_seconds`."""
         assert self.process.stdin is not None
         started = time.monotonic()
         self.peak_rss_kb = 0
+        ocr_pages = 0
         try:
             self.process.stdin.write((json.dumps(job.to_json(), ensure_ascii=False) + "\n").encode("utf-8"))
             self.process.stdin.flush()
             line = self._read_line(started + wall_seconds)
+            while line is not None and b'"ocr_page"' in line and "ocr_page" in json.loads(line):
+                ocr_pages += 1
+                line = self._read_line(started + wall_seconds + ocr_pages * ocr_page_seconds)
         except (WorkerDied, BrokenPipeError, OSError):
             return JobOutcome(job.job_id, failure=self._death_reason(), seconds=time.monotonic() - started,
                               worker_peak_rss_kb=self.peak_rss_kb or None)
         seconds = time.monotonic() - started
         if line is None:
             self.kill()
-            return JobOutcome(job.job_id, failure=wall_time_reason(wall_seconds), seconds=seconds,
+            return JobOutcome(job.job_id, failure=wall_time_reason(wall_seconds, ocr_pages, ocr_page_seconds),
+                              seconds=seconds,
                               worker_peak_rss_kb=self.peak_rss_kb or None)
         outcome = outcome_of(job, json.loads(line), seconds, self.peak_rss_kb or None, memory_mb=self.memory_mb)
         if self.near_limit:
@@ -229,7 +235,7 @@ class Supervisor:
         self._jobs.put((job, done))
 
     def _start_worker(self) -> WorkerProcess:
-        worker = WorkerProcess(self.limits.memory_mb)
+        worker = WorkerProcess(self.limits.memory_mb, self.limits.ocr_max_pages)
         with self._lock:
             self.workers_started += 1
         return worker
@@ -242,7 +248,7 @@ class Supervisor:
                 try:
                     if worker is None or not worker.alive:
                         worker = self._start_worker()
-                    outcome = worker.ask(job, self.limits.wall_seconds)
+                    outcome = worker.ask(job, self.limits.wall_seconds, self.limits.ocr_page_seconds)
                 except (WorkerDied, OSError) as exc:
                     worker = None
                     outcome = JobOutcome(job.job_id, failure=died_reason(f"did not start: {exc}"))

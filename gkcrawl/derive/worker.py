@@ -17,6 +17,8 @@ import signal
 import sys
 from typing import Any, TextIO
 
+from gkcrawl.extract.ocr import DEFAULT_MAX_PAGES, OcrOptions
+
 from .jobs import WorkerJob, run_job
 
 EXIT_AFTER_MEMORY = 3
@@ -43,8 +45,11 @@ def _reply(channel: TextIO, answer: dict[str, Any]) -> None:
     channel.flush()
 
 
-def serve(jobs: TextIO, channel: TextIO) -> int:
-    """Answer jobs until stdin closes; the exit status says why the worker stopped."""
+def serve(jobs: TextIO, channel: TextIO, ocr_max_pages: int = DEFAULT_MAX_PAGES) -> int:
+    """Answer jobs until stdin closes; the exit status says why the worker stopped.
+
+    Before OCR reads a page the worker says so (`{"job_id": N, "ocr_page": i}`): the
+    supervisor extends that job's wall time by its per-page budget."""
     from gkcrawl.parse import parse_document
 
     _reply(channel, {"ready": os.getpid()})
@@ -52,8 +57,11 @@ def serve(jobs: TextIO, channel: TextIO) -> int:
         if not line.strip():
             continue
         job = WorkerJob.from_json(json.loads(line))
+
+        def announce(page: int, job_id: int = job.job_id) -> None:
+            _reply(channel, {"job_id": job_id, "ocr_page": page})
         try:
-            answer = run_job(job, parse_document)
+            answer = run_job(job, parse_document, OcrOptions(max_pages=ocr_max_pages, on_page=announce))
         except MemoryError:
             answer = {"job_id": job.job_id, "memory": True}
         _reply(channel, answer)
@@ -66,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gkcrawl.derive.worker")
     parser.add_argument("--memory-mb", type=int, default=0, help="RLIMIT_AS in MiB (0: none)")
     parser.add_argument("--parent", type=int, default=0, help="the supervisor's pid: die with it")
+    parser.add_argument("--ocr-max-pages", type=int, default=DEFAULT_MAX_PAGES, help="pages OCR'd per document")
     args = parser.parse_args(argv)
     if args.parent:
         die_with_parent(args.parent)
@@ -80,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
     set_memory_limit(args.memory_mb)
     try:
-        return serve(sys.stdin, channel)
+        return serve(sys.stdin, channel, args.ocr_max_pages)
     except MemoryError:
         os._exit(EXIT_AFTER_MEMORY)
 

@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,12 +21,15 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 
 from .converters import ConverterTimeout, run_converter
 from .embedded import cjk_count, find_embedded, merge_into_page
+from .ocr import OcrOptions, unavailable_reason
+from .ocr_documents import MIN_TEXT_CHARS, image_cover, image_sources, needs_ocr, ocr_pdf, read_image_marks
 from .pdf_geometry import rebuild_page
-from .tables import Grid, html_to_text, render_grid
+from .tables import IMAGE_MARK, Grid, html_to_text, render_grid
 
 log = logging.getLogger(__name__)
 ANTIWORD_TIMEOUT = 30
 SOFFICE_TIMEOUT = 120
+Pictures = Callable[[str], "bytes | None"]  # an <img src> -> its archived bytes
 _HTML_SNIFF = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|table|div|p)[\s>/]", re.I)
 
 
@@ -42,6 +46,8 @@ class Document:
     encoding: str | None = None
     flags: list[str] = field(default_factory=list)
     error: str | None = None
+    text_source: str | None = None  # "ocr": the text was read from pictures, not a text layer
+    ocr_reason: str | None = None   # why OCR ran (or could not), and what it cost
 
 
 def sniff_kind(data: bytes, filename: str = "", content_type: str | None = None) -> str:
@@ -105,13 +111,17 @@ def _html_title(html: str) -> str | None:
     return title or None
 
 
-def read_html(data: bytes, content_type: str | None) -> Document:
+def read_html(data: bytes, content_type: str | None, pictures: Pictures | None = None,
+              ocr: OcrOptions | None = None) -> Document:
+    """`pictures(src)`: the archived bytes of a page's <img>, for tables published as images."""
     html, encoding = decode_bytes(data, content_type, is_html=True)
     html, embedded_flag = _with_embedded(html)
     text, table_count = html_to_text(html)
     table_text = html_to_text(html, for_rows=True)[0] if table_count or "<img" in html.lower() else text
     doc = Document("html", text=text, html=html, table_text=table_text, title_hint=_html_title(html),
                    encoding=encoding)
+    if pictures is not None and IMAGE_MARK in table_text:
+        _read_pictures(doc, [pictures(src) for src in image_sources(html)], ocr)
     if table_count:
         doc.flags.append(f"html_tables:{table_count}")
     if embedded_flag:
@@ -149,8 +159,9 @@ def _strip_footers(text: str) -> str:
     return "\n".join(line for line in text.split("\n") if not _FOOTER.match(line))
 
 
-def read_pdf(data: bytes) -> Document:
-    """Text layer and tables page by page; no text layer -> needs_ocr."""
+def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> Document:
+    """Text layer and tables page by page; a scan (no text layer, or a watermark's) is OCR'd
+    when the engine is installed, else flagged needs_ocr."""
     import pdfplumber
 
     for name in ("pdfminer", "pdfminer.pdffont", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfplumber"):
@@ -161,6 +172,7 @@ def read_pdf(data: bytes) -> Document:
     title = None
     rebuilt_rows = unplaced_rows = 0
     carry = None
+    covers: list[float] = []
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         title = (pdf.metadata or {}).get("Title")
         for page in pdf.pages:
@@ -168,6 +180,7 @@ def read_pdf(data: bytes) -> Document:
                 table_parts.append("\f")  # page marks: a cell's source names its PDF page
             page_text = page.extract_text() or ""
             pages_text.append(_strip_footers(page_text))
+            covers.append(image_cover(page))
             tables = page.find_tables()
             if not tables:
                 # No ruling lines: rebuild the template's tables from where the words stand,
@@ -200,9 +213,36 @@ def read_pdf(data: bytes) -> Document:
         doc.flags.append(f"pdf_rows_by_geometry:{rebuilt_rows}")
     if unplaced_rows:
         doc.flags.append(f"pdf_rows_unplaced:{unplaced_rows}")
-    if len(re.sub(r"\s", "", text)) < 20:
-        doc.flags.append("needs_ocr")
+    scanned = needs_ocr(pages_text, covers)
+    if scanned:
+        return _read_scan(data, doc, scanned, ocr or OcrOptions())
     return doc
+
+
+def _read_scan(data: bytes, doc: Document, why: str, options: OcrOptions) -> Document:
+    """A scanned PDF read by OCR (flag `ocr`); without the engine, flagged needs_ocr and why."""
+    missing = None if options.reader is not None else unavailable_reason()
+    if missing:
+        doc.flags.append("needs_ocr")
+        doc.error = None
+        doc.ocr_reason = f"{why}: {missing}"
+        return doc
+    read = ocr_pdf(data, options)
+    if len(re.sub(r"\s", "", read.text)) < MIN_TEXT_CHARS:  # OCR saw no text either: still a scan
+        read.flags.append("needs_ocr")
+    return Document("pdf", text=read.text, table_text=read.table_text, title_hint=doc.title_hint,
+                    flags=read.flags, text_source="ocr", ocr_reason=f"{why}: {read.run.describe()}")
+
+
+def _read_pictures(doc: Document, pictures: list[bytes | None], ocr: OcrOptions | None) -> None:
+    """Tables published as pictures, read by OCR in place of their marks when the engine is here."""
+    if unavailable_reason() is not None or not any(pictures):
+        return
+    marked = read_image_marks(doc.table_text, pictures, ocr or OcrOptions())
+    doc.table_text = marked.table_text
+    doc.flags.extend(marked.flags)
+    if marked.notes:
+        doc.ocr_reason = "tables as images: " + "; ".join(marked.notes)
 
 
 def _docx_grid(table) -> Grid:
@@ -229,7 +269,11 @@ def _docx_blocks(parent, document):
     for block in parent.iterchildren():
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
-            yield "p", Paragraph(block, document).text
+            paragraph = Paragraph(block, document)
+            yield "p", paragraph.text
+            for rid in block.xpath(".//a:blip/@r:embed"):  # a picture in the paragraph
+                part = paragraph.part.related_parts.get(rid)
+                yield "img", getattr(part, "blob", None)
         elif tag == "sdt":  # content controls wrap ordinary paragraphs and tables
             content = next((c for c in block.iterchildren() if c.tag.endswith("}sdtContent")), None)
             if content is not None:
@@ -247,15 +291,21 @@ def _docx_blocks(parent, document):
                         yield from _docx_blocks(tc, _Cell(tc, table))
 
 
-def read_docx(data: bytes) -> Document:
-    """Paragraphs and tables in body order; merged cells printed once; nested tables read."""
+def read_docx(data: bytes, ocr: OcrOptions | None = None) -> Document:
+    """Paragraphs and tables in body order; merged cells printed once; nested tables read;
+    pictures marked where they stand (IMAGE_MARK) and read by OCR when the engine is here."""
     import docx
 
     document = docx.Document(io.BytesIO(data))
     text_parts: list[str] = []
     table_parts: list[str] = []
     grids: list[Grid] = []
+    pictures: list[bytes | None] = []
     for kind, content in _docx_blocks(document.element.body, document):
+        if kind == "img":
+            pictures.append(content)
+            table_parts.append(IMAGE_MARK)
+            continue
         if kind == "p":
             text_parts.append(content)
             table_parts.append(content)
@@ -265,8 +315,11 @@ def read_docx(data: bytes) -> Document:
         table_parts.append(rendered)
         text_parts.append(rendered.replace("\t", " "))
     title = document.core_properties.title or None
-    return Document("docx", text="\n".join(text_parts), table_text="\n".join(table_parts), tables=grids,
-                    title_hint=title)
+    doc = Document("docx", text="\n".join(text_parts), table_text="\n".join(table_parts), tables=grids,
+                   title_hint=title)
+    if pictures:
+        _read_pictures(doc, pictures, ocr)
+    return doc
 
 
 # antiword prints merged-cell tables badly (rows lost, cells shifted): a .doc whose text shows
@@ -327,18 +380,20 @@ def read_doc(data: bytes) -> Document:
     return doc
 
 
-def read_document(data: bytes, filename: str = "", content_type: str | None = None) -> Document:
-    """Read any supported document; failures come back as Document.error, never raised."""
+def read_document(data: bytes, filename: str = "", content_type: str | None = None,
+                  ocr: OcrOptions | None = None, pictures: Pictures | None = None) -> Document:
+    """Read any supported document; failures come back as Document.error, never raised.
+    `pictures(src)` gives an HTML page's archived images (None: not archived)."""
     kind = sniff_kind(data, filename, content_type)
     try:
         if kind == "pdf":
-            return read_pdf(data)
+            return read_pdf(data, ocr)
         if kind == "docx":
-            return read_docx(data)
+            return read_docx(data, ocr)
         if kind == "doc":
             return read_doc(data)
         if kind == "html":
-            return read_html(data, content_type)
+            return read_html(data, content_type, pictures, ocr)
         return read_text(data, content_type)
     except Exception as exc:  # corrupt files of every kind: record, never crash the run
         log.debug("cannot read %s document %r", kind, filename, exc_info=True)

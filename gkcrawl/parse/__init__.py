@@ -6,6 +6,10 @@ import logging
 import re
 from typing import Any
 
+from gkcrawl.extract.document import Pictures
+from gkcrawl.extract.ocr import OcrOptions
+
+from .ocr_marks import OCR_MARK, SOURCE_OCR, mark_ocr_cells, ocr_part_keys, ocr_parts
 from .result import PARSER_VERSION, Check, ParseResult, SpamReport
 
 __all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells", "source_text"]
@@ -243,17 +247,19 @@ def _tool_versions(kind: str) -> dict[str, str | None]:
 
 
 def parse_document(data: bytes, filename: str = "", content_type: str | None = None,
-                   url: str | None = None) -> ParseResult:
+                   url: str | None = None, ocr: OcrOptions | None = None,
+                   pictures: Pictures | None = None) -> ParseResult:
     """Parse one report document (HTML, text, PDF, DOCX, DOC) from its raw bytes.
 
     Never raises: an unreadable document or an internal failure comes back as `error`
-    with template None."""
+    with template None. `ocr` bounds the OCR of a scan (pages) and reports its progress;
+    `pictures(src)` gives the archived bytes of an HTML page's images (tables as pictures)."""
     result = ParseResult(meta=_empty_meta())
     try:
         from gkcrawl.extract.document import read_document
         from gkcrawl.extract.normalize import looks_traditional
 
-        doc = read_document(bytes(data or b""), filename or "", content_type)
+        doc = read_document(bytes(data or b""), filename or "", content_type, ocr, pictures)
         result.kind = doc.kind
         result.tool_versions = _tool_versions(doc.kind)
         result.flags.extend(doc.flags)
@@ -263,7 +269,8 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
         if "needs_ocr" in doc.flags:
             result.error = None
             result.meta = _empty_meta(doc.title_hint)
-            result.checks.append(Check("requests_balance", None, "no text layer: needs OCR"))
+            result.checks.append(Check("requests_balance", None,
+                                       f"no text layer: needs OCR ({doc.ocr_reason or 'no text found'})"))
             return result
         if looks_traditional(doc.text):
             result.flags.append("traditional")
@@ -274,7 +281,13 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
         if result.spam.found and result.spam.strings:
             for spam_string in result.spam.strings:
                 table_text = table_text.replace(spam_string, "")
-        extract_cells(table_text, result)
+        pictured = ocr_parts(table_text)  # parts whose rows OCR read from pictures
+        extract_cells(table_text.replace(OCR_MARK, ""), result)
+        if doc.text_source == SOURCE_OCR:
+            result.text_source = SOURCE_OCR
+            mark_ocr_cells(result, None, doc.ocr_reason or "")
+        elif pictured and result.template:
+            mark_ocr_cells(result, ocr_part_keys(result.template, pictured), doc.ocr_reason or "")
         if result.template is None and doc.kind == "html":
             from .page_forms import is_notice_with_attachment
 

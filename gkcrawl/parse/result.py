@@ -11,7 +11,7 @@ from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.5.0"
+PARSER_VERSION = "0.5.1"
 
 CellValue = int | float | None
 
@@ -58,6 +58,9 @@ class ParseResult:
     # The libraries and programs that read the document, name -> version (None: not
     # installed), beside parser_version (gkcrawl.parse.versions).
     tool_versions: dict[str, str | None] = field(default_factory=dict)
+    # Where a value was read when not from the document's text: {key: "ocr"}; and the text's.
+    cell_sources: dict[str, str] = field(default_factory=dict)
+    text_source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -81,6 +84,10 @@ class ParseResult:
             out["kind"] = self.kind
         if self.error:
             out["error"] = self.error
+        if self.cell_sources:
+            out["cell_sources"] = self.cell_sources
+        if self.text_source:
+            out["text_source"] = self.text_source
         out["parser_version"] = self.parser_version
         if self.tool_versions:
             out["tool_versions"] = dict(self.tool_versions)

@@ -14,7 +14,7 @@ from datasette.utils import tilde_encode
 from .report_checks import CellChange, changed_cells, check_cells, flagged_cells
 from .report_tables import ReportTable, build_report_tables, keys_outside_template, template_labels
 
-CELLS_SQL = "SELECT key, value, uncertain, note FROM report_cells WHERE report_id = :id"
+CELLS_SQL = "SELECT key, value, uncertain, note, source FROM report_cells WHERE report_id = :id"
 # Every column, so an archive written before checks named their cells (no `cells` column:
 # served read-only, never migrated) still shows its checks, flagging nothing.
 CHECKS_SQL = "SELECT * FROM checks WHERE report_id = :id ORDER BY id"
@@ -52,10 +52,12 @@ class ReportPage:
     uncertain_count: int
     cells_url: str
     template: str | None
+    ocr_count: int = 0  # cells read by OCR (report_cells.source = 'ocr')
 
 
 def _cells_by_key(rows: list[Any]) -> dict[str, dict[str, Any]]:
-    return {row["key"]: {"value": row["value"], "uncertain": row["uncertain"], "note": row["note"]} for row in rows}
+    return {row["key"]: {"value": row["value"], "uncertain": row["uncertain"], "note": row["note"],
+                         "source": row["source"]} for row in rows}
 
 
 async def _versions(db: Any, datasette: Any, database: str, url: str, report_id: int,
@@ -102,4 +104,4 @@ async def report_page(datasette: Any, database: str, report_id: int, url: str, t
         extra_keys=keys_outside_template(template, cells),
         uncertain_count=sum(1 for row in cells.values() if row["uncertain"]),
         cells_url=datasette.urls.table(database, "report_cells") + f"?report_id={report_id}",
-        template=template)
+        template=template, ocr_count=sum(1 for row in cells.values() if row.get("source") == "ocr"))

@@ -32,6 +32,7 @@ class CellView:
     note: str | None = None
     url: str | None = None  # the report_cells row; None when the report has no row for this key
     flagged: bool = False  # named by a failed check
+    ocr: bool = False  # read by OCR from a picture (report_cells.source = 'ocr')
 
     @property
     def display(self) -> str:
@@ -186,6 +187,7 @@ def build_report_tables(template: str | None, cells: Mapping[str, Mapping[str, A
             view.value = row.get("value")
             view.uncertain = bool(row.get("uncertain"))
             view.note = row.get("note") or None
+            view.ocr = row.get("source") == "ocr"
             view.url = cell_url(key)
         return view
 

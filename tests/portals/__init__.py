@@ -6,7 +6,8 @@ crawl can be checked against a known answer. `EXPECTED_GEN2[style]` holds the ma
 `portal.set_generation(2)` for the styles whose content changes (only `changing`).
 
 Every manifest has "reports" and "distractors" (sets of URL paths); some styles add keys:
-- demo: "gbk" (the page with a lying charset header), "js_only" (listed only by a script)
+- demo: "gbk" (the page with a lying charset header), "js_only" (listed only by a script),
+  "scanned" (the report that is a scanned PDF), "notices" (the page linking it)
 - hanweb: "proxy", "columnid", "unitid", "total_records"; jsonly: "api"
 - attachments: "notices" (pages that only link a report file: neither report nor
   distractor), "kinds" (file path -> pdf/docx/doc)

@@ -1,0 +1,285 @@
+"""The OCR engine: page images in, word boxes out, in the shape pdfplumber gives words.
+
+The engine is RapidOCR (`rapidocr-onnxruntime`, the optional `ocr` extra): its wheel ships the
+PP-OCR detection, direction and recognition models, so nothing is downloaded at run time. It
+was chosen over Debian's tesseract-ocr + chi_sim on measured cell accuracy
+(benchmarks/bench_ocr.py). The import is lazy (onnxruntime costs a second to load) and the
+engine is built once per process, so a long-lived parse worker pays for it once.
+
+A word is a dict with text, x0, x1, top, bottom (PDF points, 72 per inch, like pdfplumber's)
+and score (the recogniser's confidence). RapidOCR reads a text line at a time; a line is cut
+into words where its characters stand apart (a row of values `0  0  0` read as one line), so
+each cell's value stays a word of its own."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ENGINE_PACKAGE = "rapidocr-onnxruntime"
+NOT_INSTALLED = "ocr engine not installed"
+RENDER_DPI = 200          # scans are rendered at this resolution (TOOLCHAIN: 150-300 is the useful range)
+WORD_GAP = 0.6            # a gap wider than this many character heights splits a line into words
+MIN_SCORE = 0.3           # recogniser confidence below which a box is dropped as noise
+BOX_THRESH = 0.3          # detector: RapidOCR's default 0.5 loses single-digit cells on a noisy scan
+UNCLIP_RATIO = 2.0
+GLYPH_SHARE = 0.65        # of a detected box's height that the glyphs fill (unclip_ratio 2.0)
+STROKE_WIDEN = True       # erode before detection (measured: more lone digits found on noisy scans)
+DEFAULT_PAGE_SECONDS = 60.0
+DEFAULT_MAX_PAGES = 30
+
+OcrWord = dict[str, Any]
+
+
+@dataclass
+class OcrOptions:
+    """What one document's OCR may spend, and who hears of each page (the parse worker, which
+    extends the job's wall-time limit by `page_seconds` per page announced)."""
+
+    max_pages: int = DEFAULT_MAX_PAGES
+    on_page: Callable[[int], None] | None = None
+    # Another engine's reader (image, dpi) -> words, and its name: benchmarks/bench_ocr.py
+    # runs tesseract through the same pipeline. None: RapidOCR (`read_image`).
+    reader: Callable[[Any, float], list[OcrWord]] | None = None
+    engine_name: str | None = None
+
+
+@dataclass
+class OcrRun:
+    """What the OCR of one document did: visible as data (flags and the `ocr` check)."""
+
+    engine: str = ""
+    pages: int = 0
+    pages_skipped: int = 0
+    seconds: float = 0.0
+    words: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        skipped = f", {self.pages_skipped} pages over the budget not read" if self.pages_skipped else ""
+        return f"{self.engine}: {self.pages} pages, {self.words} words in {self.seconds:.1f} s{skipped}"
+
+
+def engine_version() -> str | None:
+    """`rapidocr-onnxruntime 1.4.4`, or None when the engine is not installed."""
+    try:
+        return f"{ENGINE_PACKAGE} {metadata.version(ENGINE_PACKAGE)}"
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def unavailable_reason() -> str | None:
+    """None when OCR can run here, else the reason recorded on a document that needed it."""
+    try:
+        found = importlib.util.find_spec("rapidocr_onnxruntime") is not None
+    except (ImportError, ValueError):
+        found = False
+    return None if found and engine_version() is not None else NOT_INSTALLED
+
+
+@lru_cache(maxsize=1)
+def _engine() -> Any:
+    from rapidocr_onnxruntime import RapidOCR
+
+    for name in ("RapidOCR", "rapidocr_onnxruntime"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    return RapidOCR(print_verbose=False)
+
+
+def _split_line(box: list, text: str, score: float, chars: list | None) -> Iterator[OcrWord]:
+    """One recognised line as words: cut where consecutive characters stand apart."""
+    xs = [float(p[0]) for p in box]
+    ys = [float(p[1]) for p in box]
+    top, bottom = min(ys), max(ys)
+    if not chars or len(chars) != len(text.replace(" ", "")):
+        # No character boxes: the line's own spaces cut it, each piece its share of the width.
+        pieces = text.split() or [text]
+        width, total, x = max(xs) - min(xs), sum(len(p) for p in pieces) or 1, min(xs)
+        for piece in pieces:
+            step = width * len(piece) / total
+            yield {"text": piece, "x0": x, "x1": x + step, "top": top, "bottom": bottom, "score": score}
+            x += step
+        return
+    glyphs = [c for c in text if c != " "]
+    height = max(bottom - top, 1.0)
+    run_text, run_x0, run_x1 = glyphs[0], min(p[0] for p in chars[0]), max(p[0] for p in chars[0])
+    for glyph, points in zip(glyphs[1:], chars[1:]):
+        x0, x1 = min(p[0] for p in points), max(p[0] for p in points)
+        if x0 - run_x1 > WORD_GAP * height:
+            yield {"text": run_text, "x0": float(run_x0), "x1": float(run_x1), "top": top, "bottom": bottom,
+                   "score": score}
+            run_text, run_x0 = glyph, x0
+        else:
+            run_text += glyph
+        run_x1 = max(run_x1, x1)
+    yield {"text": run_text, "x0": float(run_x0), "x1": float(run_x1), "top": top, "bottom": bottom, "score": score}
+
+
+def _detect_and_read(detect_on: Any, read_on: Any) -> list:
+    """RapidOCR's own pipeline (1.4.4, pinned), with detection and recognition on two
+    renderings of the same page: [[box, text, score, character boxes], ...] in page pixels."""
+    engine = _engine()
+    engine.text_det.postprocess_op.box_thresh = BOX_THRESH
+    engine.text_det.postprocess_op.unclip_ratio = UNCLIP_RATIO
+    engine.text_score = MIN_SCORE
+    raw_h, raw_w = read_on.shape[:2]
+    detect_img, ratio_h, ratio_w = engine.preprocess(detect_on)
+    read_img, _, _ = engine.preprocess(read_on)
+    record: dict[str, Any] = {"preprocess": {"ratio_h": ratio_h, "ratio_w": ratio_w}}
+    detect_img, record = engine.maybe_add_letterbox(detect_img, record)
+    read_img, _ = engine.maybe_add_letterbox(read_img, {"preprocess": dict(record["preprocess"])})
+    boxes, _ = engine.auto_text_det(detect_img)
+    if boxes is None:
+        return []
+    crops = engine.get_crop_img_list(read_img, boxes)
+    crops, cls_res, _ = engine.text_cls(crops)
+    rec_res, _ = engine.text_rec(crops, True)
+    rec_res = engine.cal_rec_boxes(crops, boxes, rec_res)
+    for item in rec_res:
+        if item[2]:
+            item[2] = engine._get_origin_points(item[2], record, raw_h, raw_w).astype("int32").tolist()
+    boxes = engine._get_origin_points(boxes, record, raw_h, raw_w)
+    found, _ = engine.get_final_res(boxes, cls_res, rec_res, 0.0, 0.0, 0.0)
+    return found or []
+
+
+def read_image(image: Any, dpi: float = RENDER_DPI) -> list[OcrWord]:
+    """Words of one image (a PIL image, a numpy array or encoded bytes), in points at `dpi`."""
+    import numpy as np
+
+    if isinstance(image, bytes | bytearray):
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(bytes(image)))
+        image.load()
+    import cv2
+
+    if hasattr(image, "convert"):
+        image = np.array(image.convert("L"))
+    elif image.ndim == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    # A 3x3 median takes out scanner speckle; detection then runs on a copy with thickened
+    # strokes (a 2x2 erosion: a lone thin `1` in a cell is otherwise not detected at all) and
+    # recognition on the plain page (the erosion closes an `8` into a blot).
+    plain = deskew(cv2.medianBlur(image, 3))
+    bold = cv2.erode(plain, np.ones((2, 2), np.uint8)) if STROKE_WIDEN else plain
+    found = _detect_and_read(cv2.cvtColor(bold, cv2.COLOR_GRAY2RGB), cv2.cvtColor(plain, cv2.COLOR_GRAY2RGB))
+    scale = 72.0 / dpi
+    words: list[OcrWord] = []
+    for entry in found:
+        box, text, score = entry[0], str(entry[1]).strip(), float(entry[2])
+        chars = entry[3] if len(entry) > 3 and entry[3] else None
+        if not text or score < MIN_SCORE:
+            continue
+        for word in _split_line(box, text, score, chars):
+            for key in ("x0", "x1", "top", "bottom"):
+                word[key] = round(float(word[key]) * scale, 2)
+            words.append(word)
+    return _even_heights(words)
+
+
+def _even_heights(words: list[OcrWord]) -> list[OcrWord]:
+    """Boxes as tall as the glyphs they hold, like a PDF's words. The detector's boxes are
+    unclipped beyond the ink (stacked header lines would overlap), so each is cut to
+    GLYPH_SHARE of its height; and a lone digit's box hugs the glyph (a `0` is half a line
+    high), so one shorter than the page's median is widened to it. Both about the centre."""
+    for word in words:
+        centre, half = (word["top"] + word["bottom"]) / 2, (word["bottom"] - word["top"]) * GLYPH_SHARE / 2
+        word["top"], word["bottom"] = centre - half, centre + half
+    heights = sorted(w["bottom"] - w["top"] for w in words)
+    median = heights[len(heights) // 2] if heights else 0.0
+    for word in words:
+        centre = (word["top"] + word["bottom"]) / 2
+        half = max(word["bottom"] - word["top"], median) / 2
+        word["top"], word["bottom"] = round(centre - half, 2), round(centre + half, 2)
+    return words
+
+
+def skew_degrees(grey: Any) -> float:
+    """The page's tilt in degrees, by projection profiles: the angle at which the rows of ink
+    are sharpest (largest variance of row sums) on a small binarised copy. A scanner's tilt
+    would otherwise split a table row across lines; the detector's boxes are axis-aligned at
+    small angles, so they cannot tell it."""
+    import cv2
+    import numpy as np
+
+    height, width = grey.shape[:2]
+    factor = min(1.0, 800.0 / max(width, 1))
+    small = cv2.resize(grey, (max(1, int(width * factor)), max(1, int(height * factor))), interpolation=cv2.INTER_AREA)
+    ink = (small < 160).astype(np.float32)
+    centre = (ink.shape[1] / 2, ink.shape[0] / 2)
+
+    def sharpness(angle: float) -> float:
+        turned = cv2.warpAffine(ink, cv2.getRotationMatrix2D(centre, angle, 1.0), (ink.shape[1], ink.shape[0]))
+        return float(np.var(turned.sum(axis=1)))
+
+    coarse = max((step * 0.25 for step in range(-12, 13)), key=sharpness)
+    return max((coarse + step * 0.05 for step in range(-5, 6)), key=sharpness)
+
+
+def deskew(grey: Any) -> Any:
+    """The page turned straight (white where the turn uncovers paper)."""
+    import cv2
+
+    angle = skew_degrees(grey)
+    if abs(angle) < 0.05:
+        return grey
+    height, width = grey.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    return cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def image_dpi(image: Any, default: float = RENDER_DPI) -> float:
+    """The resolution an image says it was scanned at, else `default`."""
+    info = getattr(image, "info", {}) or {}
+    dpi = info.get("dpi")
+    try:
+        value = float(dpi[0]) if dpi else 0.0
+    except (TypeError, ValueError, IndexError):
+        value = 0.0
+    return value if 50 <= value <= 1200 else default
+
+
+def render_pdf_pages(data: bytes, dpi: float = RENDER_DPI, max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[Any]:
+    """Each page (up to `max_pages`) as a PIL image at `dpi`, rendered by pdfium."""
+    import pypdfium2  # type: ignore[import-untyped]
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        for index in range(min(len(document), max_pages)):
+            page = document[index]
+            try:
+                yield page.render(scale=dpi / 72.0, grayscale=True).to_pil()
+            finally:
+                page.close()
+    finally:
+        document.close()
+
+
+def pdf_page_count(data: bytes) -> int:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+class Stopwatch:
+    """Seconds since it was made: an OCR run's cost, recorded on the result."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.started

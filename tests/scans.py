@@ -1,0 +1,99 @@
+"""Scans made here: text PDFs rendered to images, degraded like a real scanner, wrapped back.
+
+Deterministic (a fixed seed per page): grey, a slight skew, speckle noise, a little blur and
+JPEG artefacts at the chosen resolution, then each page a JPEG inside a PDF (Pillow's PDF
+writer) with no text layer at all, or with a watermark's text layer on every page. Used by
+tests/test_ocr.py and benchmarks/bench_ocr.py; the demo's scanned report was made with it."""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import pypdfium2
+from PIL import Image, ImageFilter
+
+
+@dataclass(frozen=True)
+class Degrade:
+    dpi: int = 200
+    skew_degrees: float = 0.6
+    noise: float = 6.0         # grey levels of gaussian noise
+    speckles: int = 400        # dark dots per page
+    blur: float = 0.5
+    jpeg_quality: int = 60
+
+
+def render_pages(pdf: bytes, dpi: int) -> list[Image.Image]:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [document[i].render(scale=dpi / 72.0, grayscale=True).to_pil().convert("L")
+                for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def degrade(image: Image.Image, how: Degrade, seed: int) -> Image.Image:
+    """One page as a scanner and a JPEG encoder would leave it."""
+    rng = random.Random(seed)
+    angle = how.skew_degrees * (1 if rng.random() < 0.5 else -1)
+    page = image.convert("L").rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
+    if how.blur:
+        page = page.filter(ImageFilter.GaussianBlur(how.blur))
+    pixels = np.asarray(page, dtype=np.float32)
+    noise = np.random.default_rng(seed).normal(0.0, how.noise, pixels.shape)
+    pixels = np.clip(pixels + noise, 0, 255)
+    height, width = pixels.shape
+    for _ in range(how.speckles):
+        y, x = rng.randrange(height - 2), rng.randrange(width - 2)
+        pixels[y:y + rng.choice((1, 2)), x:x + rng.choice((1, 2))] = rng.randrange(0, 120)
+    out = Image.fromarray(pixels.astype(np.uint8), "L")
+    buffer = io.BytesIO()
+    out.save(buffer, "JPEG", quality=how.jpeg_quality)
+    return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+def scan_images(pdf: bytes, how: Degrade = Degrade(), seed: int = 12) -> list[Image.Image]:
+    return [degrade(page, how, seed + index) for index, page in enumerate(render_pages(pdf, how.dpi))]
+
+
+def images_to_pdf(images: list[Image.Image], dpi: int) -> bytes:
+    """The pages as JPEGs in a PDF, no text layer."""
+    buffer = io.BytesIO()
+    images[0].save(buffer, "PDF", save_all=True, append_images=images[1:], resolution=float(dpi))
+    return buffer.getvalue()
+
+
+def watermarked_pdf(images: list[Image.Image], dpi: int, mark: str = "仅供参考") -> bytes:
+    """The pages as pictures under a text layer that only says `mark` (a watermark)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    width, height = images[0].size[0] * 72.0 / dpi, images[0].size[1] * 72.0 / dpi
+    sheet = canvas.Canvas(buffer, pagesize=(width, height), invariant=1)
+    for image in images:
+        jpeg = io.BytesIO()
+        image.convert("L").save(jpeg, "JPEG", quality=85)
+        sheet.drawImage(ImageReader(io.BytesIO(jpeg.getvalue())), 0, 0, width, height)
+        sheet.setFont("STSong-Light", 40)
+        sheet.setFillGray(0.85)
+        sheet.drawCentredString(width / 2, height / 2, mark)
+        sheet.showPage()
+    sheet.save()
+    return buffer.getvalue()
+
+
+def scanned_pdf(pdf: bytes, how: Degrade = Degrade(), seed: int = 12) -> bytes:
+    return images_to_pdf(scan_images(pdf, how, seed), how.dpi)
+
+
+def jpeg_bytes(image: Image.Image, quality: int = 70) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("L").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()

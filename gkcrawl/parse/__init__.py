@@ -61,6 +61,7 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
     from gkcrawl.template import stand_ins
 
     from .checks import run_checks
+    from .chosen import REASON as CHOSEN_REASON, distrust_failing
     from .detect import detect_template
     from .layouts import map_sources, untranspose
     from .page_forms import parts_as_images, template_from_words
@@ -108,13 +109,21 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
             known, value = combined.cell(index)
             if known:
                 check_cells[key] = value
-    result.checks.extend(run_checks(check_cells, resolution.uncertain, list(by_id), outcome_rows(by_id)))
+    arithmetic = run_checks(check_cells, resolution.uncertain, list(by_id), outcome_rows(by_id))
+    result.checks.extend(arithmetic)
+    # A chosen reading (dropped blanks, a run split) whose checks fail is not established;
+    # the checks keep their finding, the cells go uncertain with their value as read.
+    distrusted, distrust_checks = distrust_failing(arithmetic, rows, result.cells, result.uncertain)
+    if distrusted:
+        result.uncertain = sorted(set(result.uncertain) | set(distrusted))
+        result.uncertain_reasons.update({key: CHOSEN_REASON for key in distrusted})
     for rewrite in rewrites:
         result.checks.append(Check("layout", True, f"{rewrite.what}: read the template's way round "
                                    f"(table text {rewrite.old_start}-{rewrite.old_end})"))
     # A format had only from the reporting year is a guess, and says so.
     result.checks.append(Check("template", None if "reporting year" in why else True, why))
     result.checks.extend(resolution.checks)
+    result.checks.extend(distrust_checks)
     if image_parts:
         _mark_image_parts(result, template, image_parts)
     elif not any(row.readings for row in rows):

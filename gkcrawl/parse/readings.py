@@ -43,6 +43,8 @@ class RowResult:
     continued: bool = False
     # Each cell's text as printed, when the row printed one token per cell.
     printed: tuple[str, ...] | None = None
+    # Why a row found in the document could not be read (its cells uncertain), for a check.
+    unread: str = ""
 
     @property
     def unique(self) -> bool:

@@ -216,6 +216,9 @@ def resolve(template: str, results: list[RowResult], text: str = "") -> Resoluti
                 guessed.append(key)
             else:
                 reasons[key] = "ambiguous" if row.readings else "unreadable_row"
+        if row.unread:
+            checks.append(Check("unreadable_row", None, f"{row.spec.row_id} 「{_printed(row.raw)}」: {row.unread}",
+                                [key for key in row.spec.keys if key in cells]))
         notes.update({k: v for k, v in row.notes.items() if k in cells})
         by_text = {k: v[0] for k, v in row.by_text.items() if k in cells and k not in uncertain}
         if by_text:

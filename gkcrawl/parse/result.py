@@ -11,7 +11,7 @@ from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.5.1"
+PARSER_VERSION = "0.5.2"
 
 CellValue = int | float | None
 
@@ -44,7 +44,8 @@ class ParseResult:
     # Notes printed inside cells ("6撤", "34435.86万元"), kept beside the number.
     cell_notes: dict[str, str] = field(default_factory=dict)
     # Why each uncertain key is uncertain (`assumed_first_column`, `ambiguous`, `not_found`,
-    # `tables_not_read`, `table_as_image`): a best reading kept as a value is always here.
+    # `unreadable_row`, `tables_not_read`, `table_as_image`, `checks_fail_reading`: a chosen
+    # reading whose checks fail): a best reading kept as a value is always here.
     uncertain_reasons: dict[str, str] = field(default_factory=dict)
     # Where and how each cell was read: {key: {"how": "grid" | "text_row" | "run_split" |
     # "dropped_blanks" | "prose" | ..., "where": {...}}} (docs/parse-output.md).

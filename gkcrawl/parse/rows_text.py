@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from gkcrawl import vocabulary
+from gkcrawl import template as national, vocabulary
 from gkcrawl.extract.cellvalues import BLANK, BLANK_MARKS, is_run, parse_cell
 
 from .labels import LABELS, MARKERS, RowSpec, row_specs
@@ -64,7 +64,9 @@ def region_tokens(region: str) -> tuple[list[str], int]:
         if "\t" in line:
             fields = line.split("\t")
             if line_no == 0:
-                fields = fields[1:]  # the rest of the label's own cell
+                # The rest of the label's own cell: empty when the label filled it
+                # (`_label_cell_end` gives back a tab the label's match ran over).
+                fields = fields[1:]
             for field in fields:
                 field = field.strip().strip("|").strip()
                 if not field:
@@ -84,6 +86,82 @@ def region_tokens(region: str) -> tuple[list[str], int]:
             else:
                 noise += len(word)
     return tokens, noise
+
+
+def _label_cell_end(text: str, start: int, end: int) -> int:
+    """Where a label's match ends as a cell: a match that ran over the end of its cell (a
+    tail or the spaces allowed between characters crossing a tab) gives back the cells it
+    took that hold no word, only blanks, spaces or values, so they are read as the row's
+    cells. The region after the label then opens with the tab that ends the label's cell,
+    and its first field (the rest of that cell) is empty."""
+    fields = text[start:end].split("\t")
+    keep = len(fields)
+    while keep > 1 and parse_cell(fields[keep - 1]) is not None:
+        keep -= 1
+    return start + len("\t".join(fields[:keep]))
+
+
+# A printed label's row number: (三) / 三、 / 3.
+_ORDINAL_PREFIX = re.compile(r"^(?:\([一二三四五六七八九十]+\)|[一二三四五六七八九十]+、|\d+\.)")
+# A row number before a word (3.其他, (七)总计, 三、…): a row's label, never a value's note.
+_ORDINAL_WORD = re.compile(r"(?:\d{1,2}[ \t]*[.、]|\([ \t]*(?:[一二三四五六七八九十]{1,3}|\d{1,2})[ \t]*\)"
+                           r"|[一二三四五六七八九十]{1,3}[ \t]*、)[ \t]*[\u4e00-\u9fff]+")
+
+
+def _label_words() -> re.Pattern[str]:
+    """The words of every row label of both formats (the printed label without its row
+    number, up to its first mark: 其他, 总计, 申请人逾期未按收费通知要求缴纳费用), spaces allowed
+    between characters."""
+    words: set[str] = set()
+    for name in national.TEMPLATES:
+        for row in national.template(name).rows:
+            if not row.path:
+                continue
+            core = re.match(r"[\u4e00-\u9fff]+", _ORDINAL_PREFIX.sub("", row.path[-1]))
+            if core and len(core.group()) >= 2:
+                words.add(core.group())
+    return re.compile("|".join(r"\s*".join(map(re.escape, word)) for word in sorted(words, key=len, reverse=True)))
+
+
+_LABEL_WORDS = _label_words()
+
+
+def _row_text(region: str) -> str:
+    """The part of a row's region that `region_tokens` reads: up to a sentence printed after
+    the row's values on the same line (a 说明 quoting the row's label and figure)."""
+    offset = 0
+    seen = False
+    for line_no, line in enumerate(region.split("\n")):
+        if "\t" in line:
+            fields = line.split("\t")[1:] if line_no == 0 else line.split("\t")
+            seen = seen or any(not f.strip(" |") or parse_cell(f.strip(" |")) is not None for f in fields)
+        else:
+            for word in re.finditer(r"[^\s|｜]+", line):
+                text = word.group()
+                if parse_cell(text) is not None or is_run(text) or _NUMBERISH.match(text):
+                    seen = True
+                elif seen and _SENTENCE_WORD.search(text):
+                    return region[:offset + word.start()]
+        offset += len(line) + 1
+    return region
+
+
+def foreign_label(region: str) -> str | None:
+    """Text of a row label with values after it among a row's values (a label the search
+    did not take, so its row's values run on after this row's: ``00000003.其他 0200002``):
+    a row number before a word, or a word of any known label. Words after the last value
+    (a heading cut by a line break, ``(四)无`` before ``法提供``) end the row and hold none of
+    its values. The rest of the label's own cell (a grid line's first field) is the row's
+    own text and is not looked at."""
+    lines = _row_text(region).split("\n")
+    if "\t" in lines[0]:
+        lines[0] = lines[0].split("\t", 1)[1]
+    rest = "\n".join(lines)
+    for pattern in (_ORDINAL_WORD, _LABEL_WORDS):
+        for match in pattern.finditer(rest):
+            if _NUMBERISH.search(rest, match.end()):
+                return match.group()
+    return None
 
 
 def _marker_starts(text: str, start: int, stop: int) -> list[int]:
@@ -121,6 +199,7 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
         runs_mode = detect_runs(text, sections)
     results: list[RowResult] = []
     for spec, start, end in found:
+        end = _label_cell_end(text, start, end)
         section_stop = sections.spans[spec.section][1]
         stop = min([s for s in label_starts if s > start] + [section_stop])
         markers = [m for m in _marker_starts(text, end, stop)]
@@ -142,6 +221,15 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
             # A label cell among other labels on one line (a header row: the table is printed
             # the other way round): its values are elsewhere, not blank.
             row = RowResult(spec, [], "none", raw=region.strip())
+            row.span = (start, stop)
+            results.append(row)
+            continue
+        foreign = foreign_label(region)
+        if foreign is not None and any(t != BLANK for t in tokens):
+            # Another row's label among the values (one the search missed): the digits after
+            # it are that row's, and where this row's cells end is unknown.
+            row = RowResult(spec, [], "none", raw=region.strip(),
+                            unread=f"another row's label 「{foreign}」 among its values")
             row.span = (start, stop)
             results.append(row)
             continue

@@ -29,6 +29,9 @@ class Score:
     docs: int = 0
     cells: int = 0
     right: int = 0
+    # Cells whose gold is neither blank nor 0 (an empty parser already matches the rest).
+    nz_cells: int = 0
+    nz_right: int = 0
     silent: int = 0
     flagged_wrong: int = 0
     unflagged_guess: int = 0
@@ -41,6 +44,15 @@ class Score:
     @property
     def accuracy(self) -> float:
         return self.right / self.cells if self.cells else 1.0
+
+    @property
+    def nonzero_accuracy(self) -> float:
+        return self.nz_right / self.nz_cells if self.nz_cells else 1.0
+
+    def summary(self) -> str:
+        return (f"docs {self.docs} cells {self.right}/{self.cells} ({self.accuracy:.4f}) nonzero "
+                f"{self.nz_right}/{self.nz_cells} ({self.nonzero_accuracy:.4f}) silent {self.silent} "
+                f"flagged {self.flagged_wrong} unflagged guesses {self.unflagged_guess}")
 
     @property
     def perfect(self) -> bool:
@@ -69,8 +81,11 @@ def score_one(gold: dict, parsed: dict, total: Score | None = None) -> Score:
                 total.misses.append(f"{gold['doc']} GUESS {key}: got {have!r}")
             continue
         total.cells += 1
+        nonzero = not same(want, 0)
+        total.nz_cells += nonzero
         if same(have, want):
             total.right += 1
+            total.nz_right += nonzero
         elif key in uncertain:
             total.flagged_wrong += 1
             total.misses.append(f"{gold['doc']} flagged {key}: want {want!r} got {have!r}")

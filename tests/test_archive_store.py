@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -202,3 +203,23 @@ def test_killed_writer_leaves_a_consistent_database(tmp_path: Path) -> None:
                             "where c.report_id = r.id) < 150").fetchone()[0]
     assert per_report == 0
     assert db["reports_fts"].count == reports == db["reports_chars_fts"].count
+
+
+def test_cells_keep_why_uncertain_and_where_read(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "w.db")
+    source = {"how": "table_grid", "where": {"in": "source_text", "row": "requests.new", "column": 0,
+                                             "start": 120, "end": 160}}
+    result = ParseResult(template="2021", meta={"title": "某局2022年报告", "year": "2022"},
+                         cells={"requests.new.natural": 153, "requests.new.total": 161},
+                         uncertain=["requests.new.natural"],
+                         uncertain_reasons={"requests.new.natural": "assumed_first_column"},
+                         sources={"requests.new.total": source,
+                                  "requests.new.natural": {**source, "how": "assumed_first_column"}},
+                         text="正文")
+    report_id, _ = record_report(db, None, result, url=URL, fetched_at=WHEN, sha256="d" * 64, site=None)
+    cells = {r["key"]: r for r in db.query("select * from report_cells where report_id = ?", [report_id])}
+    guessed, total = cells["requests.new.natural"], cells["requests.new.total"]
+    assert guessed["uncertain"] == 1 and guessed["uncertain_reason"] == "assumed_first_column"
+    assert guessed["how"] == "assumed_first_column" and guessed["value"] == 153
+    assert total["uncertain"] == 0 and total["uncertain_reason"] is None and total["how"] == "table_grid"
+    assert json.loads(total["location"])["where"] == source["where"]

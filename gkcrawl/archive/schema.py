@@ -93,7 +93,10 @@ TABLES: dict[str, TableSpec] = {
     "report_cells": TableSpec(
         columns=[("report_id", "INTEGER NOT NULL"), ("key", "TEXT NOT NULL"), ("value", "NUMERIC"),
                  ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("part", "TEXT"),
-                 ("parser_version", "TEXT")],
+                 ("parser_version", "TEXT"),
+                 # Why the cell is uncertain, how it was read, where (JSON): ParseResult's
+                 # uncertain_reasons and sources (docs/parse-output.md).
+                 ("uncertain_reason", "TEXT"), ("how", "TEXT"), ("location", "TEXT")],
         pk=("report_id", "key"),
         foreign_keys=[("report_id", "reports", "id")],
         indexes=[("idx_report_cells_key", ("key",), False)],

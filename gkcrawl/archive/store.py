@@ -254,6 +254,15 @@ def derived_columns(result: ParseResult) -> dict[str, Any]:
     }
 
 
+def _cell_source(result: ParseResult, key: str) -> tuple[str | None, str | None]:
+    """(how, location as JSON) of one cell, from the parser's `sources`."""
+    source = result.sources.get(key)
+    if not source:
+        return None, None
+    location = {k: v for k, v in source.items() if k != "how"}
+    return source.get("how"), json.dumps(location, ensure_ascii=False) if location else None
+
+
 def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
     """(Re)write cells, checks, spam findings and the per-character index of one report."""
     version = result.parser_version
@@ -262,10 +271,11 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
     uncertain = set(result.uncertain)
     keys = list(result.cells) + sorted(uncertain - set(result.cells))
     conn.executemany(
-        "INSERT INTO report_cells (report_id, key, value, uncertain, note, part, parser_version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO report_cells (report_id, key, value, uncertain, note, part, parser_version, "
+        "uncertain_reason, how, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(report_id, key, result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
-          key.split(".", 1)[0], version) for key in keys])
+          key.split(".", 1)[0], version, result.uncertain_reasons.get(key) if key in uncertain else None,
+          *_cell_source(result, key)) for key in keys])
     conn.executemany(
         "INSERT INTO checks (report_id, name, ok, detail, cells, parser_version) VALUES (?, ?, ?, ?, ?, ?)",
         [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail,

@@ -8,7 +8,7 @@ from typing import Any
 
 from .result import PARSER_VERSION, Check, ParseResult, SpamReport
 
-__all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells"]
+__all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells", "source_text"]
 
 log = logging.getLogger(__name__)
 _DIGIT = re.compile(r"\d")
@@ -21,6 +21,36 @@ def _empty_meta(title: str | None = None) -> dict:
     return meta
 
 
+def prepared_text(normalized: str) -> str:
+    """The text every cell source's offsets index: the normalised table text with image marks
+    taken out and page furniture blanked in place."""
+    from .layouts import blank_furniture
+    from .page_forms import strip_image_marks
+
+    return blank_furniture(strip_image_marks(normalized))
+
+
+def source_text(data: bytes, filename: str = "", content_type: str | None = None, url: str | None = None) -> str:
+    """The text `sources[key]["where"]` start/end offsets point into, rebuilt from the same
+    bytes the way parse_document builds it (spam strings removed, normalised, furniture
+    blanked), so a reader can go from a number to the characters it was read from."""
+    from gkcrawl.extract.document import read_document
+    from gkcrawl.extract.normalize import normalize
+
+    doc = read_document(bytes(data or b""), filename or "", content_type)
+    table_text = doc.table_text
+    try:
+        from gkcrawl.extract.spam import find_spam
+
+        spam, _ = find_spam(doc.text, doc.html, url)
+        if spam.found:
+            for spam_string in spam.strings:
+                table_text = table_text.replace(spam_string, "")
+    except Exception:
+        log.debug("find_spam failed", exc_info=True)
+    return prepared_text(normalize(table_text))
+
+
 def extract_cells(table_text: str, result: ParseResult) -> None:
     """Template, cells, uncertain keys, notes and checks from the document's table text."""
     from gkcrawl.extract.normalize import normalize
@@ -28,31 +58,40 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
 
     from .checks import run_checks
     from .detect import detect_template
-    from .page_forms import parts_as_images, strip_image_marks, template_from_words
+    from .layouts import map_sources, untranspose
+    from .page_forms import parts_as_images, template_from_words
     from .resolve import outcome_rows, resolve
     from .rows_text import locate_rows
 
     normalized = normalize(table_text)
     image_parts = parts_as_images(normalized)
-    normalized = strip_image_marks(normalized)
+    prepared = prepared_text(normalized)
+    normalized, rewrites = untranspose(prepared)
     template, why = detect_template(normalized)
     if template is None and image_parts:
         template, why = template_from_words(normalized, result.meta.get("year"))
+    rows = locate_rows(normalized, template) if template else []
+    if template is None or (not image_parts and not any(_DIGIT.search(row.raw) for row in rows)):
+        # No standard tables by their markers, or the template's words without one printed
+        # number (a news item quoting the format, a notice). A report by its own evidence
+        # is read with the format its words give; failing that every cell is uncertain.
+        why = why if template is None else f"template words without values ({why})"
+        template, rows, evidence = _by_evidence(normalized, result)
+        if template is None or not rows:
+            result.template = None
+            if evidence is None or not _tables_not_read(result, evidence, why):
+                result.checks.append(Check("requests_balance", None, f"no standard tables: {why}"))
+            return
+        assert evidence is not None
+        why = f"{evidence[1]} ({'; '.join(evidence[0])})"
     result.template = template
-    if template is None:
-        result.checks.append(Check("requests_balance", None, f"no standard tables: {why}"))
-        return
-    rows = locate_rows(normalized, template)
-    if not image_parts and not any(_DIGIT.search(row.raw) for row in rows):
-        # The template's words without one printed number (a news item quoting the format,
-        # a notice): no tables, so no template and no cells are invented.
-        result.template = None
-        result.checks.append(Check("requests_balance", None,
-                                   f"no standard tables: template words without values ({why})"))
-        return
-    resolution = resolve(template, rows)
+    resolution = resolve(template, rows, normalized)
     result.cells = resolution.cells
     result.uncertain = resolution.uncertain
+    result.uncertain_reasons = resolution.reasons
+    result.sources = resolution.sources
+    map_sources(result.sources, rewrites)
+    _add_pages(result.sources, prepared)
     result.cell_notes = resolution.notes
     by_id = {r.spec.row_id: r for r in rows}
     check_cells = dict(resolution.cells)
@@ -66,10 +105,80 @@ def extract_cells(table_text: str, result: ParseResult) -> None:
             if known:
                 check_cells[key] = value
     result.checks.extend(run_checks(check_cells, resolution.uncertain, list(by_id), outcome_rows(by_id)))
-    result.checks.append(Check("template", True, why))
+    for rewrite in rewrites:
+        result.checks.append(Check("layout", True, f"{rewrite.what}: read the template's way round "
+                                   f"(table text {rewrite.old_start}-{rewrite.old_end})"))
+    # A format had only from the reporting year is a guess, and says so.
+    result.checks.append(Check("template", None if "reporting year" in why else True, why))
     result.checks.extend(resolution.checks)
     if image_parts:
         _mark_image_parts(result, template, image_parts)
+    elif not any(row.readings for row in rows):
+        result.flags.append("tables_not_read")
+        result.checks.append(Check("tables_not_read", None,
+                                   "the tables' rows were found but none could be read", list(resolution.uncertain)))
+
+
+def _add_pages(sources: dict[str, dict], text: str) -> None:
+    """`where.page` for every cell of a text whose pages are marked by form feeds (one
+    before each page after the first), counted from 1."""
+    if "\f" not in text:
+        return
+    for source in sources.values():
+        where = source.get("where") or {}
+        start = where.get("start", where.get("block_start"))
+        if isinstance(start, int):
+            where["page"] = text.count("\f", 0, start) + 1
+
+
+def _by_evidence(text: str, result: ParseResult) -> tuple[str | None, list, tuple[list[str], str, str | None] | None]:
+    """(template, rows with printed values, (evidence, how the format was had, template))
+    for a document whose tables were not found by their markers; evidence None when the
+    document is not a report by its own evidence."""
+    from .evidence import is_report, report_evidence, reporting_year
+    from .page_forms import template_from_words
+    from .rows_text import locate_rows
+
+    title = result.meta.get("title")
+    evidence = report_evidence(text, title)
+    if not is_report(evidence):
+        return None, [], None
+    year = reporting_year(result.meta.get("year"), title)
+    template, how = template_from_words(text, year, context="format from the report's evidence")
+    if template is None and year is not None and year < 2019:
+        return None, [], None  # a free-form report of before 2019: no standard tables to read
+    rows = locate_rows(text, template) if template else []
+    if not any(_DIGIT.search(row.raw) for row in rows):
+        rows = []
+    return template, rows, (evidence, how, template)
+
+
+def _tables_not_read(result: ParseResult, evidence: tuple[list[str], str, str | None], why: str) -> bool:
+    """A report by its own evidence whose tables were not read: the template its evidence
+    gives (or none), every template cell null and uncertain, flag `tables_not_read` and a
+    check saying why."""
+    from gkcrawl.template import outcome_rows, template_keys
+
+    from .checks import run_checks
+    from .labels import row_specs
+
+    said, how, template = evidence
+    result.template = template
+    result.flags.append("tables_not_read")
+    keys = list(template_keys(template)) if template else []
+    result.cells = {key: None for key in keys}
+    result.uncertain = list(keys)
+    result.uncertain_reasons = {key: "tables_not_read" for key in keys}
+    result.checks.append(Check("tables_not_read", None,
+                               f"an annual report by its own evidence ({'; '.join(said)}) whose tables "
+                               f"were not read: {why}; {how}", keys))
+    if template is None:
+        result.checks.append(Check("requests_balance", None, f"tables not read: {why}"))
+        return True
+    row_ids = [spec.row_id for spec in row_specs(template)]
+    result.checks.extend(run_checks(dict(result.cells), keys, row_ids, outcome_rows(row_ids)))
+    result.checks.append(Check("template", None if "reporting year" in how else True, how))
+    return True
 
 
 def _mark_image_parts(result: ParseResult, template: str, parts: list[str]) -> None:
@@ -80,6 +189,8 @@ def _mark_image_parts(result: ParseResult, template: str, parts: list[str]) -> N
     for key in keys:
         result.cells[key] = None
         result.cell_notes.pop(key, None)
+        result.sources.pop(key, None)
+        result.uncertain_reasons[key] = "table_as_image"
     result.uncertain = sorted(set(result.uncertain) | set(keys))
     result.flags.append("tables_as_images")
     result.checks.append(Check("tables_as_images", None,

@@ -41,28 +41,29 @@ def strip_image_marks(text: str) -> str:
     return text.replace(IMAGE_MARK, "")
 
 
-def template_from_words(text: str, year: object) -> tuple[str | None, str]:
-    """The format of a report whose tables are pictures, from what its words establish:
-    the other tables' column words, else the cited notice (国办公开办函〔2019〕60号 /
-    〔2021〕30号), else the reporting year (the 2021 format applies from reporting year 2021)."""
+def template_from_words(text: str, year: object, context: str = "tables as images") -> tuple[str | None, str]:
+    """The format of a report whose tables were not read (pictures, or tables the parser
+    could not find), from what its words establish: the tables' column words, else the cited
+    notice (国办公开办函〔2019〕60号 / 〔2021〕30号), else the reporting year (the 2021 format
+    applies from reporting year 2021). `context` opens the reason."""
     score_2021 = sum(1 for p in MARKERS_2021 if p.search(text))
     score_2019 = sum(1 for p in MARKERS_2019 if p.search(text))
     if score_2021 >= 2 and score_2019 == 0:
-        return "2021", f"tables as images: {score_2021} 2021-format column words in the printed tables"
+        return "2021", f"{context}: {score_2021} 2021-format column words in the printed tables"
     if score_2019 >= 2 and score_2021 == 0:
-        return "2019", f"tables as images: {score_2019} 2019-format column words in the printed tables"
+        return "2019", f"{context}: {score_2019} 2019-format column words in the printed tables"
     cites_2021, cites_2019 = bool(NOTICE_2021.search(text)), bool(NOTICE_2019.search(text))
     if cites_2021 != cites_2019:
-        return ("2021" if cites_2021 else "2019"), "tables as images: the report cites its format's notice"
+        return ("2021" if cites_2021 else "2019"), f"{context}: the report cites its format's notice"
     try:
         year_number = int(str(year))
     except ValueError:
-        return None, "tables as images: no words establish the format"
+        return None, f"{context}: no words establish the format"
     if year_number >= 2021:
-        return "2021", f"tables as images: reporting year {year_number} uses the 2021 format"
+        return "2021", f"{context}: reporting year {year_number} uses the 2021 format"
     if year_number >= 2019:
-        return "2019", f"tables as images: reporting year {year_number} uses the 2019 format"
-    return None, f"tables as images: reporting year {year_number} has no standard tables"
+        return "2019", f"{context}: reporting year {year_number} uses the 2019 format"
+    return None, f"{context}: reporting year {year_number} has no standard tables"
 
 
 def image_part_keys(template: str, parts: list[str]) -> list[str]:

@@ -29,6 +29,20 @@ class RowResult:
     raw: str = ""
     notes: dict[str, str] = field(default_factory=dict)
     resolved_by: list[str] = field(default_factory=list)
+    # A best reading the document does not establish (values placed from 自然人 on when
+    # blanks vanished): never narrows `readings`; a cell it alone settles is given with its
+    # key uncertain and the reason `assumed_first_column`.
+    assumed: list[Reading] = field(default_factory=list)
+    # Cells settled by a figure the report states in words: key -> (sentence, start, end).
+    by_text: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    # Where the row's label and values stand in the parser's table text (character offsets).
+    span: tuple[int, int] | None = None
+    # The row came from a rendered table grid (tab-separated fields) rather than text.
+    grid: bool = False
+    # Some of its cells were read after a page break (the table's next piece).
+    continued: bool = False
+    # Each cell's text as printed, when the row printed one token per cell.
+    printed: tuple[str, ...] | None = None
 
     @property
     def unique(self) -> bool:
@@ -47,6 +61,10 @@ class RowResult:
 
 def _same(a: Value, b: Value) -> bool:
     return (a or 0) == (b or 0)
+
+
+def _printed(tokens: list[str]) -> tuple[str, ...]:
+    return tuple("" if token == BLANK else token for token in tokens)
 
 
 def row_sum_ok(spec: RowSpec, reading: Reading) -> bool:
@@ -148,7 +166,7 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
     cells = _parse_all(tokens)
     if cells is not None and len(cells) == width:
         with_notes(cells)
-        return RowResult(spec, [tuple(c.value for c in cells)], "exact", raw, notes)
+        return RowResult(spec, [tuple(c.value for c in cells)], "exact", raw, notes, printed=_printed(tokens))
     trimmed = list(tokens)
     while len(trimmed) > width and trimmed and trimmed[-1] == BLANK:
         trimmed.pop()
@@ -159,14 +177,14 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
         reading = tuple(c.value for c in cells)
         if not _has_row_sum(spec) or row_sum_ok(spec, reading):
             with_notes(cells)
-            return RowResult(spec, [reading], "aligned", raw, notes)
+            return RowResult(spec, [reading], "aligned", raw, notes, printed=_printed(trimmed))
     values = [t for t in tokens if t != BLANK]
     if not values:
         return RowResult(spec, [tuple([None] * width)], "exact", raw, notes)
     parsed = _parse_all(values)
     if parsed is not None and len(parsed) == width:
         with_notes(parsed)
-        return RowResult(spec, [tuple(c.value for c in parsed)], "exact", raw, notes)
+        return RowResult(spec, [tuple(c.value for c in parsed)], "exact", raw, notes, printed=_printed(values))
     if (parsed is not None and all((c.value or 0) == 0 for c in parsed)
             and (len(parsed) < width or all(c.value is not None for c in parsed))):
         # Only zeros and blanks printed: wherever they sit, every cell is 0.
@@ -179,14 +197,12 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
     if not readings and parsed is not None and len(parsed) < width:
         readings = _dropped_readings(spec, parsed)
         how = "dropped"
-        if spec.section == "requests" and len(parsed) >= 3:
-            # A converter drops blank cells but keeps order; a row printing several
-            # values starts at 自然人, the first column (the seeds' hand-read convention).
-            first = [r for r in readings if _same(r[0], parsed[0].value) and r[0] is not None]
-            if first and _has_row_sum(spec):
-                ok_first = [r for r in first if row_sum_ok(spec, r)]
-                if ok_first:
-                    readings = first
+    assumed: list[Reading] = []
+    if how == "dropped" and spec.section == "requests" and len(parsed or []) >= 3 and _has_row_sum(spec):
+        # A converter drops blank cells but keeps order; the best reading of a row printing
+        # several values starts at 自然人. The document does not establish it: kept apart.
+        first_value = parsed[0].value if parsed else None
+        assumed = [r for r in readings if r[0] is not None and _same(r[0], first_value) and row_sum_ok(spec, r)]
     if _has_row_sum(spec) and len(readings) > 1:
         consistent = [r for r in readings if row_sum_ok(spec, r)]
         if consistent:
@@ -195,4 +211,4 @@ def read_row(spec: RowSpec, tokens: list[str], runs_mode: bool, raw: str = "") -
             readings = consistent
     if not readings:
         how = "none"
-    return RowResult(spec, readings, how, raw, notes)
+    return RowResult(spec, readings, how, raw, notes, assumed=assumed)

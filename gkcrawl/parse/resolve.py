@@ -34,6 +34,8 @@ class Resolution:
     uncertain: list[str]
     notes: dict[str, str]
     checks: list[Check] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, dict] = field(default_factory=dict)
 
 
 def outcome_rows(rows: dict[str, RowResult]) -> list[str]:
@@ -124,12 +126,70 @@ def propagate(rows: dict[str, RowResult]) -> None:
                     changed = True
 
 
-def resolve(template: str, results: list[RowResult]) -> Resolution:
-    """Cells for every key of the template, the keys left uncertain, notes and resolution checks."""
+def _apply_prose(rows: dict[str, RowResult], text: str, template: str) -> None:
+    """Let a figure the report states in words choose among a row's readings.
+
+    Only rows with several readings are touched; a figure no reading holds is ignored."""
+    if not text:
+        return
+    from .prose import stated_figures
+
+    spans = [r.span for r in rows.values() if r.span is not None]
+    figures = stated_figures(text, template, outside=spans)
+    if not figures:
+        return
+    for row in rows.values():
+        if row.unique or not row.readings:
+            continue
+        for index, key in enumerate(row.spec.keys):
+            statement = figures.get(key)
+            if statement is None or row.cell(index)[0]:
+                continue
+            kept = [r for r in row.readings if float(r[index] or 0) == float(statement.value)]
+            if kept and len(kept) < len(row.readings):
+                row.readings = kept
+                row.by_text[key] = (statement.sentence, statement.start, statement.end)
+                row.resolved_by.append(f"prose[{index}]")
+
+
+def _source(row: RowResult, index: int, key: str) -> dict:
+    """How one cell was read and where: the row's span in the table text and its column."""
+    how = {"exact": "text_row", "aligned": "text_row", "all_zero": "all_zero",
+           "runs": "run_split", "dropped": "dropped_blanks"}.get(row.how.split("+")[0], row.how)
+    if how == "text_row" and row.grid:
+        how = "table_grid"
+    where: dict = {"in": "source_text", "row": row.spec.row_id, "column": index}
+    if row.span is not None:
+        where["start"], where["end"] = row.span
+    if row.continued:
+        where["continued_after_break"] = True
+    if row.printed is not None and index < len(row.printed):
+        where["printed"] = row.printed[index]
+    source: dict = {"how": how, "where": where}
+    narrowed = sorted({r.split("[")[0] for r in row.resolved_by} | set(row.how.split("+")[1:]))
+    if narrowed:
+        source["narrowed_by"] = narrowed
+    if key in row.by_text:
+        sentence, start, end = row.by_text[key]
+        source["how"] = "prose"
+        source["table_how"] = how
+        source["prose"] = {"sentence": sentence, "start": start, "end": end}
+    return source
+
+
+def resolve(template: str, results: list[RowResult], text: str = "") -> Resolution:
+    """Cells for every key of the template, the keys left uncertain (with why), notes,
+    each cell's source and the resolution checks. `text` (the table text the rows were found
+    in) lets the report's prose settle a row with several readings."""
     rows = {r.spec.row_id: r for r in results}
     propagate(rows)
+    if any(not r.unique and r.readings for r in rows.values()):
+        _apply_prose(rows, text, template)
+        propagate(rows)
     cells: dict[str, int | float | None] = {key: None for key in template_keys(template)}
     uncertain: list[str] = []
+    reasons: dict[str, str] = {}
+    sources: dict[str, dict] = {}
     notes: dict[str, str] = {}
     checks: list[Check] = []
     seen: set[str] = set()
@@ -137,15 +197,36 @@ def resolve(template: str, results: list[RowResult]) -> Resolution:
         if row.spec.row_id in seen:
             continue
         seen.add(row.spec.row_id)
+        surviving = set(row.readings)
+        assumed = [r for r in row.assumed if r in surviving]
+        guessed: list[str] = []
         for index, key in enumerate(row.spec.keys):
             if key not in cells:
                 continue
             known, value = row.cell(index)
             if known:
                 cells[key] = value
+                sources[key] = _source(row, index, key)
+                continue
+            uncertain.append(key)
+            if assumed and len({float(r[index] or 0) for r in assumed}) == 1:
+                cells[key] = assumed[0][index]
+                reasons[key] = "assumed_first_column"
+                sources[key] = {**_source(row, index, key), "how": "assumed_first_column"}
+                guessed.append(key)
             else:
-                uncertain.append(key)
+                reasons[key] = "ambiguous" if row.readings else "unreadable_row"
         notes.update({k: v for k, v in row.notes.items() if k in cells})
+        by_text = {k: v[0] for k, v in row.by_text.items() if k in cells and k not in uncertain}
+        if by_text:
+            checks.append(Check("cells_resolved_by_text", True,
+                                "; ".join(f"{k} = {cells[k]} from 「{s}」" for k, s in sorted(by_text.items())),
+                                sorted(by_text)))
+        if guessed:
+            checks.append(Check("assumed_first_column", None,
+                                f"{row.spec.row_id} 「{_printed(row.raw)}」: blanks lost; values placed from "
+                                "自然人 on as a best reading, not established by the document",
+                                guessed))
         if row.how not in ("exact", "aligned", "all_zero") and row.unique:
             how = row.how.replace("+", " + ")
             if row.resolved_by:
@@ -160,8 +241,11 @@ def resolve(template: str, results: list[RowResult]) -> Resolution:
                                 left_open or list(row.spec.keys)))
     found_keys = {k for r in results for k in r.spec.keys}
     # A row the document does not print (or that could not be read) is unknown, not blank.
-    uncertain.extend(key for key in cells if key not in found_keys)
-    return Resolution(cells, sorted(set(uncertain)), notes, checks)
+    for key in cells:
+        if key not in found_keys:
+            uncertain.append(key)
+            reasons.setdefault(key, "not_found")
+    return Resolution(cells, sorted(set(uncertain)), notes, checks, reasons, sources)
 
 
 def _printed(raw: str, limit: int = 60) -> str:

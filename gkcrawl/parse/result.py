@@ -11,7 +11,7 @@ from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.3.6"
+PARSER_VERSION = "0.4.0"
 
 CellValue = int | float | None
 
@@ -43,6 +43,12 @@ class ParseResult:
     text: str = ""
     # Notes printed inside cells ("6撤", "34435.86万元"), kept beside the number.
     cell_notes: dict[str, str] = field(default_factory=dict)
+    # Why each uncertain key is uncertain (`assumed_first_column`, `ambiguous`, `not_found`,
+    # `tables_not_read`, `table_as_image`): a best reading kept as a value is always here.
+    uncertain_reasons: dict[str, str] = field(default_factory=dict)
+    # Where and how each cell was read: {key: {"how": "grid" | "text_row" | "run_split" |
+    # "dropped_blanks" | "prose" | ..., "where": {...}}} (docs/parse-output.md).
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Document-level flags such as "needs_ocr", "not_a_report", "traditional".
     flags: list[str] = field(default_factory=list)
     # The document kind read: "html", "text", "pdf", "docx", "doc".
@@ -62,6 +68,10 @@ class ParseResult:
         }
         if self.cell_notes:
             out["cell_notes"] = self.cell_notes
+        if self.uncertain_reasons:
+            out["uncertain_reasons"] = dict(sorted(self.uncertain_reasons.items()))
+        if self.sources:
+            out["sources"] = self.sources
         if self.flags:
             out["flags"] = self.flags
         if self.kind:

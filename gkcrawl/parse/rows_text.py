@@ -22,6 +22,8 @@ SECTION_HEADINGS = _HEADINGS.sections
 FALLBACKS = _HEADINGS.fallbacks
 APPEALS_HEADER = _HEADINGS.appeals_header
 _NUMBERISH = re.compile(r"[+\-]?\d")
+# A word that is a piece of a sentence: eight or more characters with a clause mark inside.
+_SENTENCE_WORD = re.compile(r"^(?=.{8,})[^\d]*[\u4e00-\u9fff]{2}[^\n]*[,，。;；:：]")
 
 
 @dataclass
@@ -77,6 +79,8 @@ def region_tokens(region: str) -> tuple[list[str], int]:
                 continue
             if parse_cell(word) is not None or is_run(word) or _NUMBERISH.match(word):
                 tokens.append(word)
+            elif tokens and _SENTENCE_WORD.search(word):
+                return tokens, noise  # a sentence after the row's values on the same line
             else:
                 noise += len(word)
     return tokens, noise
@@ -120,18 +124,101 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
         section_stop = sections.spans[spec.section][1]
         stop = min([s for s in label_starts if s > start] + [section_stop])
         markers = [m for m in _marker_starts(text, end, stop)]
+        continuation = None
         if markers:
+            # A page break inside the row: the table goes on under a repeated header, the
+            # row's remaining cells on a line whose label cells are empty.
+            continuation = _continuation(text[markers[0]:stop])
             stop = min(stop, markers[0])
+        # A sentence printed right after a row's values (a 说明 under table 二's last row) is
+        # not part of the row.
+        stop = end + len(_before_prose(text[end:stop]))
         region = re.sub(r"\n[\t ]*$", "", text[end:stop])  # next row's empty label cells
         region = re.sub(r"(?<!\.)\d\s*[.、]\s*$", "", region)  # the next label's '2.' prefix
         tokens, noise = region_tokens(region)
         if noise > 12:
             continue  # prose, not a table row
-        results.append(read_row(spec, tokens, runs_mode, raw=region.strip()))
+        if all(t == BLANK for t in tokens) and _in_label_line(text, start, label_starts):
+            # A label cell among other labels on one line (a header row: the table is printed
+            # the other way round): its values are elsewhere, not blank.
+            row = RowResult(spec, [], "none", raw=region.strip())
+            row.span = (start, stop)
+            results.append(row)
+            continue
+        continued = False
+        if continuation is None:
+            continuation, tokens = _inline_continuation(region, tokens, spec.width)
+        if continuation is not None:
+            merged = _merge_continuation(tokens, continuation)
+            if merged is None:
+                # Cells went on past the break but cannot be lined up: unknown, not blank.
+                row = RowResult(spec, [], "none", raw=region.strip())
+                row.span = (start, stop)
+                results.append(row)
+                continue
+            continued = merged != tokens
+            tokens = merged
+        row = read_row(spec, tokens, runs_mode, raw=region.strip())
+        row.span = (start, stop)
+        row.grid = "\t" in region
+        row.continued = continued
+        results.append(row)
     appeals = _appeals_row(text, sections, template, runs_mode)
     if appeals is not None:
+        appeals.span = appeals.span or sections.spans["appeals"]
+        appeals.grid = "\t" in text[appeals.span[0]:appeals.span[1]]
         results.append(appeals)
     return results
+
+
+def _continuation(after_break: str) -> list[str] | None:
+    """The cells of a row continued past a page break: the first grid line after the repeated
+    header whose label field is empty and which prints a value (None when there is none)."""
+    for line in after_break.split("\n"):
+        if "\t" not in line or MARKERS.search(line):
+            continue
+        first, *fields = line.split("\t")
+        if not any(_NUMBERISH.search(f) for f in fields):
+            continue  # the repeated header's column names
+        if first.strip():
+            return None  # a labelled line: the next row, not a continuation
+        return [f.strip() or BLANK for f in fields]
+    return None
+
+
+def _inline_continuation(region: str, tokens: list[str], width: int) -> tuple[list[str] | None, list[str]]:
+    """A row's grid line followed, with no header between (a page break without a repeated
+    header), by a line of the row's remaining cells under empty label cells: (continuation,
+    the first line's tokens), both the row's width; else (None, tokens unchanged)."""
+    lines = [line for line in region.split("\n") if line.strip()]
+    if len(lines) != 2 or "\t" not in lines[0] or "\t" not in lines[1]:
+        return None, tokens
+    first_tokens, _ = region_tokens(lines[0])
+    continuation = _continuation(lines[1])
+    if continuation is None or len(first_tokens) != width or len(continuation) != width:
+        return None, tokens
+    return continuation, first_tokens
+
+
+def _merge_continuation(tokens: list[str], continuation: list[str]) -> list[str] | None:
+    """The row's cells with the continued ones filled in, column by column: a cell printed on
+    both sides of the break, or pieces that do not line up, give None (not placeable)."""
+    if len(continuation) != len(tokens):
+        return None
+    merged = []
+    for mine, theirs in zip(tokens, continuation):
+        if mine != BLANK and theirs != BLANK:
+            return None
+        merged.append(theirs if mine == BLANK else mine)
+    return merged
+
+
+def _in_label_line(text: str, start: int, label_starts: list[int], least: int = 3) -> bool:
+    """The label at `start` shares its line with at least `least` - 1 other labels and no value."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end < 0 else line_end
+    return sum(1 for s in label_starts if line_start <= s < line_end) >= least
 
 
 def _out_of_order(text: str, specs: tuple[RowSpec, ...], section: str, span: tuple[int, int],
@@ -178,12 +265,17 @@ def _appeals_row(text: str, sections: Sections, template: str, runs_mode: bool) 
     paired = _appeals_pairs(text[start:stop])
     if paired is not None:
         return read_row(spec, paired, runs_mode, raw=text[start:stop].strip())
-    last_header = None
-    for match in APPEALS_HEADER.finditer(text, start, stop):
-        last_header = match
-    if last_header is None:
+    headers = list(APPEALS_HEADER.finditer(text, start, stop))
+    if not headers:
         return None
+    # The values start after the last header printed before the first value; a table with a
+    # row per group (行政复议 / 行政诉讼 rows, the five results as columns) prints group names
+    # between its values, in the same group-major order: those names are not noise.
+    first_value = _NUMBERISH.search(text, headers[0].end(), stop)
+    before_values = [m for m in headers if first_value is None or m.start() < first_value.start()]
+    last_header = before_values[-1] if before_values else headers[-1]
     region = _before_prose(text[last_header.end():stop])
+    region = _without_group_labels(region)
     tokens, noise = region_tokens(region)
     if noise > 12 or not tokens:
         return None
@@ -192,6 +284,23 @@ def _appeals_row(text: str, sections: Sections, template: str, runs_mode: bool) 
         # cell a value belongs to is unknown, so none is placed.
         return RowResult(spec, [], "none", raw=region.strip())
     return read_row(spec, tokens, runs_mode, raw=region.strip())
+
+
+# Part 四's group and result names: row labels when the table has a row per group.
+_GROUP_WORDS = re.compile(r"[(（]?\s*(?:行\s*政\s*复\s*议|行\s*政\s*诉\s*讼|未\s*经\s*复\s*议\s*直\s*接\s*起\s*诉"
+                          r"|复\s*议\s*后\s*起\s*诉|结\s*果\s*维\s*持|结\s*果\s*纠\s*正|其\s*他\s*结\s*果"
+                          r"|尚\s*未\s*审\s*结|总\s*计|合\s*计)\s*[)）]?")
+def _without_group_labels(region: str) -> str:
+    """Part 四's values with the group/result names among them taken out: a grid row's label
+    cell (行政复议 / 行政诉讼(复议后起诉)) dropped with its field, a name in text blanked."""
+    lines = []
+    for line in region.split("\n"):
+        if "\t" in line:
+            first, rest = line.split("\t", 1)
+            if first.strip() and not _GROUP_WORDS.sub("", first).strip(" |"):
+                line = rest
+        lines.append(_GROUP_WORDS.sub(" ", line))
+    return "\n".join(lines)
 
 
 _PROSE_LINE = re.compile(r"\n[^\t|｜\n]{12,}[。；]")

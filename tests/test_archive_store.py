@@ -37,9 +37,10 @@ def test_open_archive_sets_wal_foreign_keys_and_is_idempotent(tmp_path: Path) ->
     db.conn.close()
     db = open_archive(path)
     assert db.execute("select group_concat(sql, ';') from sqlite_master").fetchone()[0] == schema_before
-    assert {"sites", "captures", "urls", "reports", "report_cells", "checks", "spam_findings",
+    assert {"sites", "captures", "urls", "reports", "cells", "cell_keys", "check_results", "spam_findings",
             "reports_fts", "reports_chars_fts"} <= set(db.table_names())
-    assert {"latest_reports", "requests_wide", "appeals_wide", "active_disclosure_wide"} <= set(db.view_names())
+    assert {"latest_reports", "report_cells", "checks", "requests_wide", "appeals_wide",
+            "active_disclosure_wide"} <= set(db.view_names())
     assert [fk.other_table for fk in db["reports"].foreign_keys if fk.column == "capture_id"] == ["captures"]
 
 

@@ -85,7 +85,10 @@ TABLES: dict[str, TableSpec] = {
                  ("checks_failed", "INTEGER"), ("arithmetic", "TEXT"),
                  *[(column, "NUMERIC") for column in TOTALS],
                  ("meta", "TEXT"),
-                 ("gone_at", "TEXT"), ("parser_version", "TEXT"), ("parsed_at", "TEXT")],
+                 ("gone_at", "TEXT"), ("parser_version", "TEXT"), ("parsed_at", "TEXT"),
+                 # 1 once a later version of the URL is archived (trigger reports_supersede): latest_reports
+                 # reads this flag instead of a max(version) lookup per row (issue 13).
+                 ("superseded", "INTEGER NOT NULL DEFAULT 0")],
         pk=("id",),
         foreign_keys=[("capture_id", "captures", "id"), ("site", "sites", "host")],
         indexes=[("idx_reports_url_sha256", ("url", "sha256"), True),
@@ -93,7 +96,11 @@ TABLES: dict[str, TableSpec] = {
                  ("idx_reports_region", ("region",), False), ("idx_reports_year", ("year",), False),
                  ("idx_reports_agency", ("agency",), False), ("idx_reports_template", ("template",), False),
                  ("idx_reports_arithmetic", ("arithmetic",), False),
-                 ("idx_reports_capture", ("capture_id",), False), ("idx_reports_site", ("site",), False)]),
+                 ("idx_reports_capture", ("capture_id",), False), ("idx_reports_site", ("site",), False),
+                 # Covers latest_reports' facets, count and the per-year canned queries, which would
+                 # otherwise read every row past its text (issue 13).
+                 ("idx_reports_latest", ("superseded", "year", "region", "template", "arithmetic", *TOTALS),
+                  False)]),
     # The cells, compact (issue 13): an integer key id instead of the key text on every row, no per-cell
     # copy of the part or parser version (both follow from the key and the report), and no index by key
     # (cross-report questions by key go to the wide tables). `report_cells`, the published long form with
@@ -322,6 +329,13 @@ CHECKS_SQL = (
     "FROM check_results c LEFT JOIN check_cell_sets s ON s.id = c.cell_set_id\n"
     "LEFT JOIN reports r ON r.id = c.report_id")
 
+SUPERSEDE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS reports_supersede AFTER INSERT ON reports BEGIN\n"
+    "  UPDATE reports SET superseded = 1 WHERE url = NEW.url AND version < NEW.version AND superseded = 0;\n"
+    "  UPDATE reports SET superseded = 1 WHERE id = NEW.id\n"
+    "    AND EXISTS (SELECT 1 FROM reports v WHERE v.url = NEW.url AND v.version > NEW.version);\n"
+    "END")
+
 # Writes through the report_cells view (older code and scripts that wrote the table) land in `cells`.
 # The wide tables follow the store's writes only (store.write_derived_rows).
 REPORT_CELLS_TRIGGERS = [
@@ -355,8 +369,7 @@ def view_sql() -> dict[str, str]:
     """Every view, name -> SELECT."""
     return {
         "latest_reports": (
-            "SELECT r.* FROM reports r\n"
-            "WHERE r.version = (SELECT max(v.version) FROM reports v WHERE v.url = r.url)"),
+            "SELECT r.* FROM reports r WHERE r.superseded = 0"),
         "report_cells": REPORT_CELLS_SQL,
         "checks": CHECKS_SQL,
         **{view: _wide_view_sql(prefix) for prefix, (view, _) in WIDE.items()},
@@ -445,6 +458,9 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                         relaxed = sqltype.replace("NOT NULL", "") if "DEFAULT" not in sqltype else sqltype
                         db.execute(f"ALTER TABLE {_quote(name)} ADD COLUMN {_quote(column)} {relaxed}")
                         stale_wide |= {name} & wide_tables
+                        if (name, column) == ("reports", "superseded"):
+                            db.execute("UPDATE reports SET superseded = 1 WHERE version < "
+                                       "(SELECT max(v.version) FROM reports v WHERE v.url = reports.url)")
             for index_name, columns, unique in spec.indexes:
                 cols = ", ".join(_quote(c) for c in columns)
                 db.execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {_quote(index_name)} "
@@ -473,7 +489,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             if current_views.get(view_name) != create:
                 db.execute(f"DROP VIEW IF EXISTS {_quote(view_name)}")
                 db.execute(create)
-        for trigger in REPORT_CELLS_TRIGGERS:
+        for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER]:
             db.execute(trigger)
     if "reports_fts" not in existing:
         db.table("reports").enable_fts(FTS_COLUMNS, fts_version="FTS5", tokenize="trigram", create_triggers=True)

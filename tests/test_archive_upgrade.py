@@ -45,6 +45,10 @@ def _downgrade(path: Path) -> None:
 
     conn.executemany(f"INSERT INTO [{CHARS_FTS_TABLE}] (rowid, chars) VALUES (?, ?)",
                      [(row[0], search_form(*row[1:])) for row in forms])
+    conn.execute("CREATE VIRTUAL TABLE reports_fts USING fts5(title, text, content=[reports], content_rowid=[id], "
+                 "tokenize='trigram')")
+    conn.execute("CREATE TRIGGER reports_ai AFTER INSERT ON reports BEGIN INSERT INTO reports_fts (rowid, title, text) "
+                 "VALUES (new.id, new.title, new.text); END")
     conn.commit()
     conn.close()
 
@@ -88,6 +92,8 @@ def test_a_version_1_archive_upgrades_with_the_same_rows(tmp_path: Path) -> None
     sql = db.execute("select sql from sqlite_master where name = ?", [CHARS_FTS_TABLE]).fetchone()[0]
     assert "content=''" in sql
     assert [row[0] for row in db.execute("select id from latest_reports order by id")] == latest
+    assert "reports_fts" not in db.table_names()  # the trigram index, and its triggers, are gone
+    assert not db.execute("select name from sqlite_master where type = 'trigger' and name = 'reports_ai'").fetchall()
     assert _hits(db.conn, "复议") >= set(ids)
     assert db.execute("select count(*) from cell_keys where key = 'requests.new.natural'").fetchone()[0] == 1
 

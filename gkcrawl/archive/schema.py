@@ -234,9 +234,9 @@ LEGACY_TABLES: dict[str, TableSpec] = {
         indexes=[("idx_checks_report", ("report_id",), False), ("idx_checks_name_ok", ("name", "ok"), False)]),
 }
 
-# Search: trigram FTS5 over the published text (3+ character terms, the table's search box)
-# and a per-character unicode61 index (see search_text.py) for 1-2 character words.
-FTS_COLUMNS = ["title", "agency", "region", "text"]
+# Search: one index, per-character unicode61 (see search_text.py), for words of any length; the
+# table's search box and short_word_search use it. (A trigram index is no longer kept: see
+# _drop_trigram_index.)
 CHARS_FTS_TABLE = "reports_chars_fts"
 # Contentless (content=''): the index keeps no second, spaced copy of every text (issue 13: that copy
 # was 6 KB a report); store._unindex rebuilds what to delete from the report row.
@@ -491,5 +491,14 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 db.execute(create)
         for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER]:
             db.execute(trigger)
-    if "reports_fts" not in existing:
-        db.table("reports").enable_fts(FTS_COLUMNS, fts_version="FTS5", tokenize="trigram", create_triggers=True)
+    if "reports_fts" in existing:
+        _drop_trigram_index(db)
+
+
+def _drop_trigram_index(db: sqlite_utils.Database) -> None:
+    """Archives before issue 13 also kept a trigram index (4 KB a report) that only 3+ character
+    words could use; the per-character index answers every length, so the trigram one goes."""
+    with db.conn:
+        for trigger in ("reports_ai", "reports_ad", "reports_au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+        db.execute("DROP TABLE IF EXISTS reports_fts")

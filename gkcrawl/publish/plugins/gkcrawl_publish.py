@@ -129,6 +129,21 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
 
 
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+# The long forms hold ~200 rows a report (200 million at a million reports): unfiltered, their row
+# count and facets would each scan all of it and run into the time limit on every page view, so
+# those pages are shown without a count or facets (issue 13). A filtered page (?report_id=…) keeps both.
+HUGE_TABLE_PAGE = re.compile(r"^/[^/]+/(report_cells|report_cells_labeled|checks)(\.json|\.csv)?$")
+
+
+def without_counts(path: str, query_string: bytes) -> bytes:
+    """The query string a huge table's unfiltered page is served with: `_nocount` and `_nofacet` added."""
+    if not HUGE_TABLE_PAGE.match(path):
+        return query_string
+    args = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    if any(not name.startswith("_") for name, _ in args):
+        return query_string  # filtered: count and facets are cheap
+    extra = [(name, "1") for name in ("_nocount", "_nofacet") if name not in dict(args)]
+    return urllib.parse.urlencode(args + extra).encode("latin-1")
 
 
 @hookimpl
@@ -143,6 +158,8 @@ def asgi_wrapper(datasette: Any) -> Any:
                                         (b"allow", b"GET, HEAD, OPTIONS")]})
                 await send({"type": "http.response.body", "body": b"This archive is read-only.\n"})
                 return
+            if scope.get("type") == "http":
+                scope = {**scope, "query_string": without_counts(scope.get("path", ""), scope.get("query_string", b""))}
             await app(scope, receive, send)
 
         return read_only

@@ -170,6 +170,8 @@ def pages(reports: int) -> dict[str, str]:
         "search 复议 (box, 2 chars)": "/gkcrawl/reports?_search=" + q("复议"),
         "report page with provenance": f"/gkcrawl/reports/{max(reports // 2, 1)}",
         "report_cells of one report": f"/gkcrawl/report_cells?report_id={max(reports // 2, 1)}",
+        "report_cells (unfiltered)": "/gkcrawl/report_cells",
+        "checks (unfiltered)": "/gkcrawl/checks",
     }
     for view in ("requests_wide", "appeals_wide", "active_disclosure_wide"):
         found[f"wide: {view}"] = f"/gkcrawl/{view}"

@@ -83,6 +83,9 @@ def test_long_forms_unfiltered_skip_count_and_facets(served: tuple[RunningServer
     assert one["filtered_table_rows_count"] > 150 and {"part", "uncertain"} <= set(one["facet_results"])
     assert fetch_json(server, "/gkcrawl/checks.json")["filtered_table_rows_count"] is None
     assert fetch_json(server, "/gkcrawl/reports.json?_size=1")["filtered_table_rows_count"] == 36
+    searched = fetch_json(server, f"/gkcrawl/reports.json?_search={q('复议')}&_size=1")
+    assert searched["filtered_table_rows_count"] >= 30 and searched["facet_results"] == {}
+    assert len(searched["rows"]) == 1
 
 
 def test_search_box_finds_long_and_short_chinese_words(served: tuple[RunningServer, dict[str, int]]) -> None:

@@ -34,7 +34,8 @@ def _downgrade(path: Path) -> None:
                   *[table for _, table in WIDE.values()], CHARS_FTS_TABLE):
         conn.execute(f"DROP TABLE [{table}]")
     conn.execute("DROP TRIGGER reports_supersede")
-    conn.execute("DROP INDEX idx_reports_latest")
+    for index in ("idx_reports_latest", "idx_reports_superseded", "idx_reports_spammed"):
+        conn.execute(f"DROP INDEX {index}")
     conn.execute("ALTER TABLE reports DROP COLUMN superseded")
     for name, spec in LEGACY_TABLES.items():
         conn.execute(create_table_sql(name, spec))

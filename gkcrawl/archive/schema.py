@@ -329,6 +329,13 @@ CHECKS_SQL = (
     "FROM check_results c LEFT JOIN check_cell_sets s ON s.id = c.cell_set_id\n"
     "LEFT JOIN reports r ON r.id = c.report_id")
 
+# Partial indexes over the few rows a canned query asks for (older versions, spammed pages): a
+# handful of bytes, and the planner can use them where an index over a 0/1 column it would not.
+PARTIAL_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS idx_reports_superseded ON reports (url, version) WHERE superseded = 1",
+    "CREATE INDEX IF NOT EXISTS idx_reports_spammed ON reports (superseded, id) WHERE spam_found = 1",
+]
+
 SUPERSEDE_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS reports_supersede AFTER INSERT ON reports BEGIN\n"
     "  UPDATE reports SET superseded = 1 WHERE url = NEW.url AND version < NEW.version AND superseded = 0;\n"
@@ -489,6 +496,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
             if current_views.get(view_name) != create:
                 db.execute(f"DROP VIEW IF EXISTS {_quote(view_name)}")
                 db.execute(create)
+        for index in PARTIAL_INDEXES:
+            db.execute(index)
         for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER]:
             db.execute(trigger)
     if "reports_fts" in existing:

@@ -238,8 +238,8 @@ def test_seed_003_shows_values_uncertain_badges_and_the_failed_check(
     assert len(failed) == 1 and "163 ≠ 总计 159" in failed[0].text_content()
     assert "requests_balance" in failed[0].text_content()
     link = first[3].xpath("./a")[0].get("href")
-    assert link == f"/gkcrawl/report_cells/{named['003']},requests~2Enew~2Enatural"
-    with urllib.request.urlopen(server.url + link + ".json?_shape=array", timeout=30) as response:
+    assert link == f"/gkcrawl/report_cells?report_id={named['003']}&key=requests.new.natural"
+    with urllib.request.urlopen(server.url + link.replace("?", ".json?_shape=array&"), timeout=30) as response:
         assert b'"value": 153' in response.read()
 
 
@@ -334,7 +334,7 @@ def test_browser_shows_the_tables_as_printed(server: RunningServer, browser: Any
         ARTIFACTS.mkdir(exist_ok=True)
         tables.screenshot(path=str(ARTIFACTS / "report-tables.png"))
         first_row.locator("td a.gk-cell-link").first.click()
-        page.wait_for_url(f"**/report_cells/{named['003']},requests~2Enew~2Enatural")
+        page.wait_for_url(f"**/report_cells?report_id={named['003']}&key=requests.new.natural")
         assert "requests.new.natural" in page.locator("body").inner_text()
         assert dialogs == []
     finally:

@@ -73,6 +73,21 @@ def test_table_page_and_facets(served: tuple[RunningServer, dict[str, int]]) -> 
     assert "failed" in arithmetic
 
 
+def test_long_forms_unfiltered_skip_count_and_facets(served: tuple[RunningServer, dict[str, int]]) -> None:
+    """report_cells and checks (200 rows a report) show no count or facets unless filtered."""
+    server, named = served
+    unfiltered = fetch_json(server, "/gkcrawl/report_cells.json?_size=2")
+    assert unfiltered["filtered_table_rows_count"] is None and unfiltered["facet_results"] == {}
+    assert len(unfiltered["rows"]) == 2
+    one = fetch_json(server, f"/gkcrawl/report_cells.json?report_id={named['script']}&_size=2")
+    assert one["filtered_table_rows_count"] > 150 and {"part", "uncertain"} <= set(one["facet_results"])
+    assert fetch_json(server, "/gkcrawl/checks.json")["filtered_table_rows_count"] is None
+    assert fetch_json(server, "/gkcrawl/reports.json?_size=1")["filtered_table_rows_count"] == 36
+    searched = fetch_json(server, f"/gkcrawl/reports.json?_search={q('复议')}&_size=1")
+    assert searched["filtered_table_rows_count"] >= 30 and searched["facet_results"] == {}
+    assert len(searched["rows"]) == 1
+
+
 def test_search_box_finds_long_and_short_chinese_words(served: tuple[RunningServer, dict[str, int]]) -> None:
     server, named = served
 

@@ -8,12 +8,16 @@ declaration later is added to existing databases with ALTER TABLE (never a silen
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 import sqlite_utils
 
 from gkcrawl import template
 
-SCHEMA_VERSION = 1
+from .search_text import search_form
+
+SCHEMA_VERSION = 2  # 2: compact cells (cells + cell_keys), wide tables written with the cells
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,10 @@ TABLES: dict[str, TableSpec] = {
                  ("meta", "TEXT"),
                  ("gone_at", "TEXT"), ("parser_version", "TEXT"), ("parsed_at", "TEXT"),
                  ("tool_versions", "TEXT"),
-                 ("text_source", "TEXT")],  # "ocr": the text was read from pictures
+                 ("text_source", "TEXT"),  # "ocr": the text was read from pictures
+                 # 1 once a later version of the URL is archived (trigger reports_supersede): latest_reports
+                 # reads this flag instead of a max(version) lookup per row (issue 13).
+                 ("superseded", "INTEGER NOT NULL DEFAULT 0")],
         pk=("id",),
         foreign_keys=[("capture_id", "captures", "id"), ("site", "sites", "host")],
         indexes=[("idx_reports_url_sha256", ("url", "sha256"), True),
@@ -101,25 +108,43 @@ TABLES: dict[str, TableSpec] = {
                  ("idx_reports_region", ("region",), False), ("idx_reports_year", ("year",), False),
                  ("idx_reports_agency", ("agency",), False), ("idx_reports_template", ("template",), False),
                  ("idx_reports_arithmetic", ("arithmetic",), False),
-                 ("idx_reports_capture", ("capture_id",), False), ("idx_reports_site", ("site",), False)]),
-    "report_cells": TableSpec(
-        columns=[("report_id", "INTEGER NOT NULL"), ("key", "TEXT NOT NULL"), ("value", "NUMERIC"),
-                 ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("part", "TEXT"),
-                 ("parser_version", "TEXT"),
+                 ("idx_reports_capture", ("capture_id",), False), ("idx_reports_site", ("site",), False),
+                 # Covers latest_reports' facets, count and the per-year canned queries, which would
+                 # otherwise read every row past its text (issue 13).
+                 ("idx_reports_latest", ("superseded", "year", "region", "template", "arithmetic", *TOTALS),
+                  False)]),
+    # The cells, compact (issue 13): an integer key id instead of the key text on every row, no per-cell
+    # copy of the part or parser version (both follow from the key and the report), and no index by key
+    # (cross-report questions by key go to the wide tables). `report_cells`, the published long form with
+    # the old columns, is a view over this and cell_keys (view_sql), writable through INSTEAD OF triggers.
+    "cell_keys": TableSpec(
+        columns=[("id", "INTEGER"), ("key", "TEXT NOT NULL"), ("part", "TEXT")],
+        pk=("id",),
+        indexes=[("idx_cell_keys_key", ("key",), True)]),
+    "cells": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
+                 ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"),
                  # Why the cell is uncertain, how it was read, where (JSON): ParseResult's
                  # uncertain_reasons and sources (docs/parse-output.md).
                  ("uncertain_reason", "TEXT"), ("how", "TEXT"), ("location", "TEXT"),
                  ("source", "TEXT")],  # source: "ocr" when read from pixels
-        pk=("report_id", "key"),
-        foreign_keys=[("report_id", "reports", "id")],
-        indexes=[("idx_report_cells_key", ("key",), False)],
+        pk=("report_id", "key_id"),
+        foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id")],
         without_rowid=True),
-    "checks": TableSpec(
+    # The checks, compact (issue 13): a check's cell list (2 KB of JSON for a passing check, the same list
+    # on every report of a template) is stored once in check_cell_sets; the parser version is the
+    # report's. `checks`, with the old columns, is a view (view_sql).
+    "check_results": TableSpec(
         columns=[("id", "INTEGER"), ("report_id", "INTEGER NOT NULL"), ("name", "TEXT NOT NULL"),
-                 ("ok", "INTEGER"), ("detail", "TEXT"), ("cells", "TEXT"), ("parser_version", "TEXT")],
+                 ("ok", "INTEGER"), ("detail", "TEXT"), ("cell_set_id", "INTEGER")],
         pk=("id",),
-        foreign_keys=[("report_id", "reports", "id")],
-        indexes=[("idx_checks_report", ("report_id",), False), ("idx_checks_name_ok", ("name", "ok"), False)]),
+        foreign_keys=[("report_id", "reports", "id"), ("cell_set_id", "check_cell_sets", "id")],
+        indexes=[("idx_check_results_report", ("report_id",), False),
+                 ("idx_check_results_name_ok", ("name", "ok"), False)]),
+    "check_cell_sets": TableSpec(
+        columns=[("id", "INTEGER"), ("cells", "TEXT NOT NULL")],
+        pk=("id",),
+        indexes=[("idx_check_cell_sets_cells", ("cells",), True)]),
     "spam_findings": TableSpec(
         columns=[("id", "INTEGER"), ("report_id", "INTEGER NOT NULL"), ("kind", "TEXT NOT NULL"),
                  ("string", "TEXT"), ("start", "INTEGER"), ("end", "INTEGER"), ("domain", "TEXT"),
@@ -229,12 +254,34 @@ TABLES: dict[str, TableSpec] = {
         indexes=[("idx_government_reports_division", ("adcode", "year"), False)]),
 }
 
-# Search: trigram FTS5 over the published text (3+ character terms, the table's search box)
-# and a per-character unicode61 index (see search_text.py) for 1-2 character words.
-FTS_COLUMNS = ["title", "agency", "region", "text"]
+# The shapes of schema version 1, before compact cells and checks: what an older archive holds and
+# ensure_db_shape upgrades (_migrate_cells_table, _migrate_checks_table); kept for the upgrade tests.
+LEGACY_TABLES: dict[str, TableSpec] = {
+    "report_cells": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("key", "TEXT NOT NULL"), ("value", "NUMERIC"),
+                 ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("part", "TEXT"),
+                 ("parser_version", "TEXT"), ("uncertain_reason", "TEXT"), ("how", "TEXT"), ("location", "TEXT"),
+                 ("source", "TEXT")],
+        pk=("report_id", "key"),
+        foreign_keys=[("report_id", "reports", "id")],
+        indexes=[("idx_report_cells_key", ("key",), False)],
+        without_rowid=True),
+    "checks": TableSpec(
+        columns=[("id", "INTEGER"), ("report_id", "INTEGER NOT NULL"), ("name", "TEXT NOT NULL"),
+                 ("ok", "INTEGER"), ("detail", "TEXT"), ("cells", "TEXT"), ("parser_version", "TEXT")],
+        pk=("id",),
+        foreign_keys=[("report_id", "reports", "id")],
+        indexes=[("idx_checks_report", ("report_id",), False), ("idx_checks_name_ok", ("name", "ok"), False)]),
+}
+
+# Search: one index, per-character unicode61 (see search_text.py), for words of any length; the
+# table's search box and short_word_search use it. (A trigram index is no longer kept: see
+# _drop_trigram_index.)
 CHARS_FTS_TABLE = "reports_chars_fts"
+# Contentless (content=''): the index keeps no second, spaced copy of every text (issue 13: that copy
+# was 6 KB a report); store._unindex rebuilds what to delete from the report row.
 CHARS_FTS_SQL = (f"CREATE VIRTUAL TABLE IF NOT EXISTS [{CHARS_FTS_TABLE}] "
-                 "USING fts5(chars, tokenize='unicode61')")
+                 "USING fts5(chars, tokenize='unicode61', content='')")
 
 APPLICANTS = list(template.APPLICANT_COLUMNS)
 
@@ -259,11 +306,16 @@ def cell_label_rows() -> tuple[tuple[str, str, str, str], ...]:
 
 def cell_keys(prefix: str) -> list[str]:
     """Distinct cell keys under a part ("requests.", "appeals.", "active."), in template order."""
+    return list(_cell_keys(prefix))
+
+
+@cache
+def _cell_keys(prefix: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for key, _, _, _ in cell_label_rows():
         if key.startswith(prefix):
             seen.setdefault(key, None)
-    return list(seen)
+    return tuple(seen)
 
 
 def wide_column(key: str) -> str:
@@ -274,25 +326,100 @@ def wide_column(key: str) -> str:
     return "_".join(parts)
 
 
+# Wide tables (issue 13): one row per report holding cells of a part, one column per cell key, written
+# with the cells (store.write_derived_rows) and backfilled here for older archives, so the published
+# wide views read one row per report instead of pivoting millions of cell rows on every page.
+# prefix -> (published view, table behind it)
+WIDE: dict[str, tuple[str, str]] = {
+    "requests.": ("requests_wide", "requests_wide_values"),
+    "appeals.": ("appeals_wide", "appeals_wide_values"),
+    "active.": ("active_disclosure_wide", "active_disclosure_wide_values"),
+}
+for _prefix, (_view, _table) in WIDE.items():
+    TABLES[_table] = TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), *[(wide_column(key), "NUMERIC") for key in cell_keys(_prefix)]],
+        pk=("report_id",), foreign_keys=[("report_id", "reports", "id")])
+
+
 def _wide_view_sql(prefix: str) -> str:
-    pivots = ",\n  ".join(f"max(CASE WHEN c.key = '{key}' THEN c.value END) AS [{wide_column(key)}]"
-                          for key in cell_keys(prefix))
-    return (
-        "SELECT r.id AS report_id, r.url, r.version, r.title, r.agency, r.region, r.year, r.template,\n  "
-        + pivots
-        + f"\nFROM reports r JOIN report_cells c ON c.report_id = r.id AND c.key LIKE '{prefix}%'"
-        "\nGROUP BY r.id")
+    # LEFT JOIN on the reports' primary key: a count(*) of the view never touches `reports`.
+    columns = ",\n  ".join(f"w.[{wide_column(key)}]" for key in cell_keys(prefix))
+    return ("SELECT w.report_id, r.url, r.version, r.title, r.agency, r.region, r.year, r.template,\n  "
+            + columns + f"\nFROM [{WIDE[prefix][1]}] w LEFT JOIN reports r ON r.id = w.report_id")
+
+
+def wide_backfill_sql(prefix: str) -> str:
+    """Rebuild a wide table from the cells (older archives, or a key added to the template)."""
+    keys = cell_keys(prefix)
+    pivots = ", ".join(f"max(CASE WHEN k.key = '{key}' THEN c.value END)" for key in keys)
+    names = ", ".join(f"[{wide_column(key)}]" for key in keys)
+    return (f"INSERT INTO [{WIDE[prefix][1]}] (report_id, {names}) SELECT c.report_id, {pivots} "
+            f"FROM cells c JOIN cell_keys k ON k.id = c.key_id WHERE k.key LIKE '{prefix}%' GROUP BY c.report_id")
+
+
+# The long form users query, over the compact cells; LEFT JOINs on unique keys, so a count(*) or a
+# filter on report_id reads `cells` alone.
+REPORT_CELLS_SQL = (
+    "SELECT c.report_id, k.key, c.value, c.uncertain, c.note, k.part, r.parser_version, c.uncertain_reason,\n"
+    "  c.how, c.location, c.source\n"
+    "FROM cells c LEFT JOIN cell_keys k ON k.id = c.key_id LEFT JOIN reports r ON r.id = c.report_id")
+
+CHECKS_SQL = (
+    "SELECT c.id, c.report_id, c.name, c.ok, c.detail, s.cells, r.parser_version\n"
+    "FROM check_results c LEFT JOIN check_cell_sets s ON s.id = c.cell_set_id\n"
+    "LEFT JOIN reports r ON r.id = c.report_id")
+
+# Partial indexes over the few rows a canned query asks for (older versions, spammed pages): a
+# handful of bytes, and the planner can use them where an index over a 0/1 column it would not.
+PARTIAL_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS idx_reports_superseded ON reports (url, version) WHERE superseded = 1",
+    "CREATE INDEX IF NOT EXISTS idx_reports_spammed ON reports (superseded, id) WHERE spam_found = 1",
+]
+
+SUPERSEDE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS reports_supersede AFTER INSERT ON reports BEGIN\n"
+    "  UPDATE reports SET superseded = 1 WHERE url = NEW.url AND version < NEW.version AND superseded = 0;\n"
+    "  UPDATE reports SET superseded = 1 WHERE id = NEW.id\n"
+    "    AND EXISTS (SELECT 1 FROM reports v WHERE v.url = NEW.url AND v.version > NEW.version);\n"
+    "END")
+
+# Writes through the report_cells view (older code and scripts that wrote the table) land in `cells`.
+# The wide tables follow the store's writes only (store.write_derived_rows).
+REPORT_CELLS_TRIGGERS = [
+    "CREATE TRIGGER IF NOT EXISTS report_cells_insert INSTEAD OF INSERT ON report_cells BEGIN\n"
+    "  INSERT OR IGNORE INTO cell_keys (key, part) VALUES (NEW.key,\n"
+    "    coalesce(NEW.part, substr(NEW.key, 1, instr(NEW.key || '.', '.') - 1)));\n"
+    "  INSERT INTO cells (report_id, key_id, value, uncertain, note, uncertain_reason, how, location, source)\n"
+    "  VALUES (NEW.report_id, (SELECT id FROM cell_keys WHERE key = NEW.key), NEW.value, coalesce(NEW.uncertain, 0),\n"
+    "    NEW.note, NEW.uncertain_reason, NEW.how, NEW.location, NEW.source);\n"
+    "END",
+    "CREATE TRIGGER IF NOT EXISTS report_cells_delete INSTEAD OF DELETE ON report_cells BEGIN\n"
+    "  DELETE FROM cells WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
+    "END",
+    "CREATE TRIGGER IF NOT EXISTS checks_insert INSTEAD OF INSERT ON checks BEGIN\n"
+    "  INSERT OR IGNORE INTO check_cell_sets (cells) SELECT NEW.cells WHERE NEW.cells IS NOT NULL;\n"
+    "  INSERT INTO check_results (id, report_id, name, ok, detail, cell_set_id) VALUES (NEW.id, NEW.report_id,\n"
+    "    NEW.name, NEW.ok, NEW.detail, (SELECT id FROM check_cell_sets WHERE cells = NEW.cells));\n"
+    "END",
+    "CREATE TRIGGER IF NOT EXISTS checks_delete INSTEAD OF DELETE ON checks BEGIN\n"
+    "  DELETE FROM check_results WHERE id = OLD.id;\n"
+    "END",
+    "CREATE TRIGGER IF NOT EXISTS report_cells_update INSTEAD OF UPDATE ON report_cells BEGIN\n"
+    "  UPDATE cells SET value = NEW.value, uncertain = NEW.uncertain, note = NEW.note,\n"
+    "    uncertain_reason = NEW.uncertain_reason, how = NEW.how, location = NEW.location, source = NEW.source\n"
+    "  WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
+    "END",
+]
 
 
 def view_sql() -> dict[str, str]:
     """Every view, name -> SELECT."""
     return {
         "latest_reports": (
-            "SELECT r.* FROM reports r\n"
-            "WHERE r.version = (SELECT max(v.version) FROM reports v WHERE v.url = r.url)"),
-        "requests_wide": _wide_view_sql("requests."),
-        "appeals_wide": _wide_view_sql("appeals."),
-        "active_disclosure_wide": _wide_view_sql("active."),
+            "SELECT r.* FROM reports r WHERE r.superseded = 0"),
+        "report_cells": REPORT_CELLS_SQL,
+        "checks": CHECKS_SQL,
+        **{view: _wide_view_sql(prefix) for prefix, (view, _) in WIDE.items()},
         # Reports, not files: the latest version of every URL, less the renditions that are not preferred.
         "counted_reports": (
             "SELECT r.* FROM latest_reports r\n"
@@ -329,24 +456,78 @@ def view_sql() -> dict[str, str]:
             "  max(site_code) AS site_code, max(copy_of) AS copy_of\n"
             "FROM site_verdicts GROUP BY site"),
         "report_cells_labeled": (
-            "SELECT c.report_id, r.url, r.title, r.year, c.key, l.section, l.label, c.value, c.uncertain,\n"
-            "  c.note, c.parser_version\n"
-            "FROM report_cells c JOIN reports r ON r.id = c.report_id\n"
-            "LEFT JOIN cell_labels l ON l.key = c.key AND l.template = r.template"),
+            "SELECT c.report_id, r.url, r.title, r.year, k.key, l.section, l.label, c.value, c.uncertain,\n"
+            "  c.note, r.parser_version\n"
+            "FROM cells c JOIN cell_keys k ON k.id = c.key_id JOIN reports r ON r.id = c.report_id\n"
+            "LEFT JOIN cell_labels l ON l.key = k.key AND l.template = r.template"),
     }
+
+
+def _migrate_checks_table(db: sqlite_utils.Database) -> None:
+    """An archive from before compact checks: move the checks table's rows into check_results, drop it."""
+    have = _existing_columns(db, "checks")
+    cells = "c.cells" if "cells" in have else "NULL"
+    db.execute(f"INSERT OR IGNORE INTO check_cell_sets (cells) SELECT DISTINCT {cells} FROM checks c "
+               f"WHERE {cells} IS NOT NULL")
+    db.execute("INSERT OR REPLACE INTO check_results (id, report_id, name, ok, detail, cell_set_id) "
+               "SELECT c.id, c.report_id, c.name, c.ok, c.detail, s.id "
+               f"FROM checks c LEFT JOIN check_cell_sets s ON s.cells = {cells}")
+    db.execute("DROP TABLE checks")
+
+
+def _migrate_cells_table(db: sqlite_utils.Database) -> None:
+    """An archive from before compact cells: move the report_cells table's rows into cells, drop it."""
+    have = _existing_columns(db, "report_cells")
+    optional = ", ".join(f"c.[{name}]" if name in have else "NULL"
+                         for name in ("note", "uncertain_reason", "how", "location", "source"))
+    part = "c.part" if "part" in have else "NULL"
+    db.execute("INSERT OR IGNORE INTO cell_keys (key, part) SELECT c.key, "
+               f"coalesce(min({part}), substr(c.key, 1, instr(c.key || '.', '.') - 1)) "
+               "FROM report_cells c GROUP BY c.key")
+    db.execute("INSERT OR REPLACE INTO cells "
+               "(report_id, key_id, value, uncertain, note, uncertain_reason, how, location, source) "
+               f"SELECT c.report_id, k.id, c.value, coalesce(c.uncertain, 0), {optional} "
+               "FROM report_cells c JOIN cell_keys k ON k.key = c.key")
+    db.execute("DROP TABLE report_cells")
 
 
 def _existing_columns(db: sqlite_utils.Database, table: str) -> set[str]:
     return {row[1] for row in db.execute(f"PRAGMA table_info({_quote(table)})").fetchall()}
 
 
+def _ensure_chars_index(db: sqlite_utils.Database) -> None:
+    """The per-character index, contentless; an older archive's (which kept a copy of the text) is rebuilt."""
+    row = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [CHARS_FTS_TABLE]).fetchone()
+    if row and "content=''" in row[0]:
+        return
+    db.execute(f"DROP TABLE IF EXISTS [{CHARS_FTS_TABLE}]")
+    db.execute(CHARS_FTS_SQL)
+    if row:
+        for batch in _chunks(db.execute("SELECT id, title, agency, region, text FROM reports"), 1000):
+            db.conn.executemany(f"INSERT INTO [{CHARS_FTS_TABLE}] (rowid, chars) VALUES (?, ?)",
+                                [(report_id, search_form(*rest)) for report_id, *rest in batch])
+
+
+def _chunks(rows: Any, size: int) -> Any:
+    batch = rows.fetchmany(size)
+    while batch:
+        yield batch
+        batch = rows.fetchmany(size)
+
+
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
-    """Create or complete every table, index, view and search index; safe to call on every open."""
+    """Create or complete every table, index, view and search index; safe to call on every open.
+
+    An older archive is upgraded in place: its report_cells table moves into the compact cells
+    (and becomes a view), and wide tables that are new or gained columns are rebuilt from the cells."""
     existing = set(db.table_names())
+    stale_wide: set[str] = set()
+    wide_tables = {table for _, table in WIDE.values()}
     with db.conn:
         for name, spec in TABLES.items():
             if name not in existing:
                 db.execute(create_table_sql(name, spec))
+                stale_wide |= {name} & wide_tables
             else:
                 have = _existing_columns(db, name)
                 for column, sqltype in spec.columns:
@@ -354,6 +535,10 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                         # ALTER TABLE cannot add NOT NULL without a default: relax it for old rows.
                         relaxed = sqltype.replace("NOT NULL", "") if "DEFAULT" not in sqltype else sqltype
                         db.execute(f"ALTER TABLE {_quote(name)} ADD COLUMN {_quote(column)} {relaxed}")
+                        stale_wide |= {name} & wide_tables
+                        if (name, column) == ("reports", "superseded"):
+                            db.execute("UPDATE reports SET superseded = 1 WHERE version < "
+                                       "(SELECT max(v.version) FROM reports v WHERE v.url = reports.url)")
             for index_name, columns, unique in spec.indexes:
                 cols = ", ".join(_quote(c) for c in columns)
                 db.execute(f"CREATE {'UNIQUE ' if unique else ''}INDEX IF NOT EXISTS {_quote(index_name)} "
@@ -361,14 +546,39 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         db.conn.executemany(
             "INSERT OR REPLACE INTO cell_labels (key, template, section, label) VALUES (?, ?, ?, ?)",
             cell_label_rows())
+        # Template keys first, in template order: small, stable ids.
+        db.conn.executemany("INSERT OR IGNORE INTO cell_keys (key, part) VALUES (?, ?)",
+                            [(key, key.split(".", 1)[0]) for key in cell_keys("")])
+        if "report_cells" in existing:
+            _migrate_cells_table(db)
+        if "checks" in existing:
+            _migrate_checks_table(db)
+        for prefix, (_, table) in WIDE.items():
+            if table in stale_wide and (table not in existing or "report_cells" in existing
+                                        or db.execute("SELECT 1 FROM cells LIMIT 1").fetchone()):
+                db.execute(f"DELETE FROM {_quote(table)}")
+                db.execute(wide_backfill_sql(prefix))
         db.execute("INSERT OR REPLACE INTO archive_info (name, value) VALUES ('schema_version', ?)",
                    [str(SCHEMA_VERSION)])
-        db.execute(CHARS_FTS_SQL)
+        _ensure_chars_index(db)
         current_views = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
         for view_name, select in view_sql().items():
             create = f"CREATE VIEW {_quote(view_name)} AS {select}"
             if current_views.get(view_name) != create:
                 db.execute(f"DROP VIEW IF EXISTS {_quote(view_name)}")
                 db.execute(create)
-    if "reports_fts" not in existing:
-        db.table("reports").enable_fts(FTS_COLUMNS, fts_version="FTS5", tokenize="trigram", create_triggers=True)
+        for index in PARTIAL_INDEXES:
+            db.execute(index)
+        for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER]:
+            db.execute(trigger)
+    if "reports_fts" in existing:
+        _drop_trigram_index(db)
+
+
+def _drop_trigram_index(db: sqlite_utils.Database) -> None:
+    """Archives before issue 13 also kept a trigram index (4 KB a report) that only 3+ character
+    words could use; the per-character index answers every length, so the trigram one goes."""
+    with db.conn:
+        for trigger in ("reports_ai", "reports_ad", "reports_au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{trigger}]")
+        db.execute("DROP TABLE IF EXISTS reports_fts")

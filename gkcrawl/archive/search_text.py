@@ -40,6 +40,11 @@ def spaced_chars(text: str) -> str:
     return _SPACES.sub(" ", _CJK_CHAR.sub(r" \1 ", normalize(text))).strip()
 
 
+def search_form(title: object, agency: object, region: object, text: object) -> str:
+    """What the per-character index holds for a report: its title, agency, region and text."""
+    return spaced_chars("\n".join(str(part or "") for part in (title, agency, region)) + "\n" + str(text or ""))
+
+
 def phrase_query(user_query: str) -> str:
     """An FTS5 query for the per-character index: each term becomes a quoted phrase.
 

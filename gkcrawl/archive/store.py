@@ -24,8 +24,8 @@ import sqlite_utils
 from gkcrawl.parse.result import ParseResult
 
 from .models import Capture
-from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, ensure_db_shape
-from .search_text import spaced_chars
+from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_column
+from .search_text import search_form
 
 GONE_STATUSES = {404, 410}
 
@@ -287,24 +287,55 @@ def _cell_source(result: ParseResult, key: str) -> tuple[str | None, str | None]
     return source.get("how"), json.dumps(location, ensure_ascii=False) if location else None
 
 
+def _key_ids(conn: Any, keys: list[str]) -> dict[str, int]:
+    """The cell_keys id of every key, adding the keys no archive has seen yet."""
+    ids = dict(conn.execute("SELECT key, id FROM cell_keys").fetchall())
+    missing = [key for key in keys if key not in ids]
+    if missing:
+        conn.executemany("INSERT OR IGNORE INTO cell_keys (key, part) VALUES (?, ?)",
+                         [(key, key.split(".", 1)[0]) for key in missing])
+        ids = dict(conn.execute("SELECT key, id FROM cell_keys").fetchall())
+    return ids
+
+
+def _write_wide_rows(conn: Any, report_id: int, result: ParseResult, keys: list[str]) -> None:
+    """The report's row in each wide table whose part it has a cell of (as the pivot views had)."""
+    for prefix, (_, table) in WIDE.items():
+        conn.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [report_id])
+        if any(key.startswith(prefix) for key in keys):
+            wide_keys = cell_keys(prefix)
+            names = ", ".join(f"[{wide_column(key)}]" for key in wide_keys)
+            marks = ", ".join("?" for _ in wide_keys)
+            conn.execute(f"INSERT INTO [{table}] (report_id, {names}) VALUES (?, {marks})",
+                         [report_id, *[result.cells.get(key) for key in wide_keys]])
+
+
 def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
-    """(Re)write cells, checks, spam findings and the per-character index of one report."""
+    """(Re)write cells, wide rows, checks, spam findings and the per-character index of one report.
+
+    Call it before the reports row's title, agency, region or text change (reparse): the index's
+    delete is rebuilt from them."""
     version = result.parser_version
-    for table in ("report_cells", "checks", "spam_findings"):
+    for table in ("cells", "check_results", "spam_findings"):
         conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
     uncertain = set(result.uncertain)
     keys = list(result.cells) + sorted(uncertain - set(result.cells))
+    ids = _key_ids(conn, keys)
     conn.executemany(
-        "INSERT INTO report_cells (report_id, key, value, uncertain, note, part, parser_version, "
-        "uncertain_reason, how, location, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(report_id, key, result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
-          key.split(".", 1)[0], version, result.uncertain_reasons.get(key) if key in uncertain else None,
+        "INSERT INTO cells (report_id, key_id, value, uncertain, note, uncertain_reason, how, location, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(report_id, ids[key], result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
+          result.uncertain_reasons.get(key) if key in uncertain else None,
           *_cell_source(result, key), result.cell_sources.get(key)) for key in keys])
+    _write_wide_rows(conn, report_id, result, keys)
+    cell_lists = [json.dumps(list(check.cells), ensure_ascii=False) for check in result.checks]
+    conn.executemany("INSERT OR IGNORE INTO check_cell_sets (cells) VALUES (?)", [(c,) for c in set(cell_lists)])
+    set_ids = {cells: conn.execute("SELECT id FROM check_cell_sets WHERE cells = ?", [cells]).fetchone()[0]
+               for cells in set(cell_lists)}
     conn.executemany(
-        "INSERT INTO checks (report_id, name, ok, detail, cells, parser_version) VALUES (?, ?, ?, ?, ?, ?)",
-        [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail,
-          json.dumps(list(check.cells), ensure_ascii=False), version)
-         for check in result.checks])
+        "INSERT INTO check_results (report_id, name, ok, detail, cell_set_id) VALUES (?, ?, ?, ?, ?)",
+        [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail, set_ids[cells])
+         for check, cells in zip(result.checks, cell_lists, strict=True)])
     spam = result.spam
     findings: list[tuple[Any, ...]] = [
         (report_id, "string", pos.get("string"), pos.get("start"), pos.get("end"), None, None, version)
@@ -321,10 +352,20 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
         "INSERT INTO spam_findings (report_id, kind, string, start, [end], domain, evidence, parser_version) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", findings)
     meta = result.meta or {}
-    chars = spaced_chars("\n".join(str(meta.get(k) or "") for k in ("title", "agency", "region"))
-                         + "\n" + (result.text or ""))
-    conn.execute(f"DELETE FROM {CHARS_FTS_TABLE} WHERE rowid = ?", [report_id])
-    conn.execute(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)", [report_id, chars])
+    _unindex(conn, report_id)
+    conn.execute(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)",
+                 [report_id, search_form(meta.get("title"), meta.get("agency"), meta.get("region"), result.text)])
+
+
+def _unindex(conn: Any, report_id: int) -> None:
+    """Take a report out of the per-character index. The index keeps no copy of the text (contentless),
+    so FTS5's delete is given the form that was indexed, rebuilt from the report row as it still is."""
+    if not conn.execute(f"SELECT 1 FROM {CHARS_FTS_TABLE}_docsize WHERE id = ?", [report_id]).fetchone():
+        return
+    row = conn.execute("SELECT title, agency, region, text FROM reports WHERE id = ?", [report_id]).fetchone()
+    if row:
+        conn.execute(f"INSERT INTO {CHARS_FTS_TABLE} ({CHARS_FTS_TABLE}, rowid, chars) VALUES ('delete', ?, ?)",
+                     [report_id, search_form(*row)])
 
 
 def record_report(db: sqlite_utils.Database, capture_id: int | None, result: ParseResult, *, url: str,

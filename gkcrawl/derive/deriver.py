@@ -180,8 +180,8 @@ class Deriver:
         columns = {**derived_columns(result), "parsed_at": self._now()}
         assignments = ", ".join(f"[{name}] = ?" for name in columns)
         with transaction(self.db) as conn:
+            write_derived_rows(conn, row.report_id, result)  # first: it unindexes the text about to change
             conn.execute(f"UPDATE reports SET {assignments} WHERE id = ?", [*columns.values(), row.report_id])
-            write_derived_rows(conn, row.report_id, result)
             self._finish(conn, row, recorded, outcome="report")
         recorded.changed = fingerprint(self.db, row.report_id) != before
 

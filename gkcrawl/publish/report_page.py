@@ -6,10 +6,9 @@ Reads the archive through Datasette's database object (a read-only WAL reader, s
 
 from __future__ import annotations
 
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
-
-from datasette.utils import tilde_encode
 
 from .report_checks import CellChange, changed_cells, check_cells, flagged_cells
 from .report_tables import ReportTable, build_report_tables, keys_outside_template, template_labels
@@ -89,10 +88,12 @@ async def report_page(datasette: Any, database: str, report_id: int, url: str, t
     for check in checks:
         check["status"] = CHECK_STATUS.get(check["ok"], "unknown")
         check["cells"] = check_cells(check)
-        check["url"] = datasette.urls.row(database, "checks", str(check["id"]))
+        check["url"] = datasette.urls.table(database, "checks") + f"?id={check['id']}"  # a view
 
     def cell_url(key: str) -> str:
-        return datasette.urls.row(database, "report_cells", f"{report_id},{tilde_encode(key)}")
+        # report_cells is a view (compact cells, issue 13): a cell's page is the view filtered to it.
+        return datasette.urls.table(database, "report_cells") + "?" + urllib.parse.urlencode(
+            {"report_id": report_id, "key": key})
 
     flagged = flagged_cells(checks, frozenset(labels))
     tables = build_report_tables(template, cells, cell_url, flagged)

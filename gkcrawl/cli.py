@@ -24,6 +24,7 @@ LAZY_COMMANDS = {
     "wacz": "gkcrawl.archive.commands:wacz_command",
     "reparse": "gkcrawl.derive.commands:reparse_command",
     "demo": "gkcrawl.demo.command:demo_command",
+    "merge": "gkcrawl.derive.merge_command:merge_command",
 }
 
 SHORT_HELP = {
@@ -33,6 +34,7 @@ SHORT_HELP = {
     "wacz": "Write a dated WACZ of the archive's WARCs for replay.",
     "reparse": "Re-derive every report from its archived bytes.",
     "demo": "Start the bundled demo portal, crawl it, and serve the archive.",
+    "merge": "Merge crawl-cluster shards into one archive.",
 }
 
 

@@ -123,7 +123,11 @@ def run_crawl(start_urls: list[str], db_path: Path, options: CrawlOptions | None
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     if crawler.spider is None or "finish_reason" not in stats:
         raise CrawlCannotStart("the crawl did not start (see the errors above)")
-    return summarize(stats, sorted(hosts_of(list(crawler.spider.start_urls))))
+    start_hosts = sorted(hosts_of(list(crawler.spider.start_urls)))
+    if frontier:
+        # A cluster worker answers for the start sites it fetched from; the others are its peers'.
+        start_hosts = [host for host in start_hosts if any(k.startswith(f"gkcrawl/site/{host}/") for k in stats)]
+    return summarize(stats, start_hosts)
 
 
 def summarize(stats: dict[str, Any], start_hosts: list[str] | None = None) -> CrawlSummary:

@@ -16,7 +16,9 @@ WARC files and shard database. Three things scrapy-redis leaves to its users are
   other worker puts its in-flight requests back into the queue. A worker stopped gracefully
   puts back the requests it did not finish.
 - Seeding once. The first worker to open the frontier (SET NX) seeds it with its start
-  requests; the others drop theirs and take work from the queue.
+  requests; the others drop theirs and take work from the queue, except their re-checks of
+  the reports their own shard holds (so a removal is noticed whichever shard stored it; the
+  shared duplicate filter sends each URL once).
 - Finishing together. A worker is done only when the whole cluster is: queue empty, nothing
   in flight anywhere and no seeding under way, checked atomically in one script. The worker
   that sees the end first clears the duplicate filter and the seed mark, so the next crawl
@@ -49,6 +51,7 @@ from . import config
 logger = logging.getLogger(__name__)
 
 TOKEN_META = "gk_frontier_token"  # the in-flight token of a request taken from the frontier
+KNOWN_META = "gk_known"  # the spider's re-check of a report its archive holds (every worker sends its own)
 SEEDING = "seeding"
 SEEDED = "seeded"
 
@@ -247,7 +250,7 @@ class FrontierScheduler(Scheduler):
 
     def enqueue_request(self, request: Request) -> bool:
         token = request.meta.pop(TOKEN_META, None)  # a retry or redirect of a request in flight
-        if request.meta.get("is_start_request") and not self.seeder:
+        if request.meta.get("is_start_request") and not self.seeder and not request.meta.get(KNOWN_META):
             self.stats.inc_value("gkcrawl/frontier/start_left_to_seeder")
             accepted = False
         else:

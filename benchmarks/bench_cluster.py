@@ -20,6 +20,8 @@ Run on demand; it is not a test:
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -72,6 +74,11 @@ class ClusterRun:
     duplicates: int
     wall_seconds: float
     fetch_seconds: float
+    cpu_seconds: float  # user + system of the workers and their parse processes
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_seconds / self.pages if self.pages else 0.0
 
     @property
     def pages_per_s(self) -> float:
@@ -89,6 +96,7 @@ def _parse_time(value: str) -> datetime:
 def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path, extra: list[str]) -> ClusterRun:
     """Start `workers` workers on one fresh frontier, wait for all, read their shards."""
     shards = [workdir / f"w{i}.db" for i in range(workers)]
+    cpu_before = _children_cpu()
     with running_redis(workdir / "redis") as frontier:
         started = time.monotonic()
         processes = [subprocess.Popen([sys.executable, "-m", "gkcrawl", "crawl", *urls, "--db", str(db), "--no-js",
@@ -101,6 +109,7 @@ def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path
             if process.returncode != 0:
                 failures.append(err[-2000:])
         wall = time.monotonic() - started
+        cpu = _children_cpu() - cpu_before  # the workers (and the parse workers they waited for), not redis
     if failures:
         raise SystemExit("a worker failed:\n" + "\n".join(failures))
     reports: Counter[str] = Counter()
@@ -114,13 +123,19 @@ def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path
             times += [t for t in (first, last) if t]
     fetch = (_parse_time(max(times)) - _parse_time(min(times))).total_seconds() if times else 0.0
     return ClusterRun(workers, pages, len(set(reports) & expected), len(expected),
-                      sum(n - 1 for n in reports.values() if n > 1), wall, max(fetch, 1.0))
+                      sum(n - 1 for n in reports.values() if n > 1), wall, max(fetch, 1.0), cpu)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def describe(run: ClusterRun) -> str:
     return (f"{run.workers} worker(s): {run.pages} pages, {run.reports}/{run.expected} reports, "
             f"{run.duplicates} stored twice, {run.fetch_seconds:.1f} s fetching ({run.wall_seconds:.1f} s wall) = "
-            f"{run.pages_per_s:.1f} pages/s ({run.wall_pages_per_s:.1f} over the wall time)")
+            f"{run.pages_per_s:.1f} pages/s ({run.wall_pages_per_s:.1f} over the wall time), "
+            f"{run.cpu_ms_per_page:.0f} ms CPU per page")
 
 
 def part_one(units: int, bench_seconds: int) -> None:
@@ -166,7 +181,9 @@ def part_two(hosts: int, host_units: int, latency: float, host_concurrency: int,
               f"(x{run.wall_pages_per_s / base.wall_pages_per_s:.2f} over the wall time)")
     best = runs[-1]
     print(f"  per hour on this machine with {best.workers} workers: {best.pages_per_s * 3600:,.0f} pages "
-          f"({best.wall_pages_per_s * 3600:,.0f} over the wall time)")
+          f"({best.wall_pages_per_s * 3600:,.0f} over the wall time); one CPU core at "
+          f"{best.cpu_ms_per_page:.0f} ms a page: {3600_000 / max(best.cpu_ms_per_page, 1):,.0f} pages an hour")
+    print(f"  machine load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
 
 
 def main() -> None:

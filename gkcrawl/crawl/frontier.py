@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -157,9 +158,13 @@ class FrontierKeys:
 
 
 def worker_name(settings: Any) -> str:
-    """GKCRAWL_WORKER_ID, else host-pid (unique among live workers; `|` is the token separator)."""
+    """This process's name in the frontier: GKCRAWL_WORKER_ID (else host-pid) and a random suffix.
+
+    The suffix makes each run its own: a worker restarted under the same id (a systemd unit)
+    within the lease must neither pass for the dead run (whose requests then never come back)
+    nor reuse its tokens (`|` separates name and serial in a token)."""
     name = config.get(settings, "GKCRAWL_WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}"
-    return str(name).replace("|", "-").replace(" ", "-")
+    return f"{name}.{uuid.uuid4().hex[:8]}".replace("|", "-").replace(" ", "-")
 
 
 def connect(url: str) -> redis.Redis:

@@ -54,6 +54,7 @@ logger = logging.getLogger(__name__)
 TOKEN_META = "gk_frontier_token"  # the in-flight token of a request taken from the frontier
 KNOWN_META = "gk_known"  # the spider's re-check of a report its archive holds (every worker sends its own)
 SEEDING = "seeding"
+WAKE_SECONDS = 0.2  # how often an idle worker looks for requests other workers queued (one ZCARD)
 SEEDED = "seeded"
 
 # Redis time in ms, inside a script (every worker reads one clock, whatever its machine's).
@@ -227,6 +228,7 @@ class FrontierScheduler(Scheduler):
         self._reclaim = server.register_script(RECLAIM)
         self._busy = server.register_script(BUSY)
         self._loop: task.LoopingCall | None = None
+        self._wake_loop: task.LoopingCall | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
@@ -252,6 +254,8 @@ class FrontierScheduler(Scheduler):
                     "seeding it" if self.seeder else "not seeding", len(self.queue))
         self._loop = task.LoopingCall(self._tick)
         self._loop.start(self.heartbeat_seconds, now=False)
+        self._wake_loop = task.LoopingCall(self._wake_if_queued)
+        self._wake_loop.start(WAKE_SECONDS, now=False)
 
     def enqueue_request(self, request: Request) -> bool:
         token = request.meta.pop(TOKEN_META, None)  # a retry or redirect of a request in flight
@@ -288,8 +292,9 @@ class FrontierScheduler(Scheduler):
         return self.cluster_busy(clear_when_done=True)
 
     def close(self, reason: str) -> None:
-        if self._loop is not None and self._loop.running:
-            self._loop.stop()
+        for loop in (self._loop, self._wake_loop):
+            if loop is not None and loop.running:
+                loop.stop()
         self._ack_finished()
         put_back = self.queue.requeue(*self.held) if self.held else 0
         if put_back:
@@ -336,10 +341,19 @@ class FrontierScheduler(Scheduler):
             if reclaimed:
                 self.stats.inc_value("gkcrawl/frontier/reclaimed", reclaimed)
                 logger.warning("frontier: %d requests of a silent worker put back in the queue", reclaimed)
+        except redis.RedisError as error:
+            logger.warning("frontier: heartbeat failed: %s", error)
+
+    def _wake_if_queued(self) -> None:
+        """An engine with nothing of its own to do looks again as soon as other workers queue requests."""
+        engine = self.crawler.engine
+        if engine is None or engine.scraper.slot is None or engine.needs_backout():
+            return
+        try:
             if len(self.queue):
                 self._wake_engine()
         except redis.RedisError as error:
-            logger.warning("frontier: heartbeat failed: %s", error)
+            logger.warning("frontier: cannot read the queue: %s", error)
 
     def _wake_engine(self) -> None:
         """Scrapy polls an idle scheduler every 5 s; requests other workers queued should not wait that long."""

@@ -26,6 +26,7 @@ LAZY_COMMANDS = {
     "demo": "gkcrawl.demo.command:demo_command",
     "import": "gkcrawl.ingest.commands:import_command",
     "analyze": "gkcrawl.analyze.commands:analyze_command",
+    "merge": "gkcrawl.derive.merge_command:merge_command",
 }
 
 SHORT_HELP = {
@@ -37,6 +38,7 @@ SHORT_HELP = {
     "demo": "Start the bundled demo portal, crawl it, and serve the archive.",
     "import": "Import documents obtained elsewhere into the archive.",
     "analyze": "Recompute the cross-report tables (carry-over, copies, ...).",
+    "merge": "Merge crawl-cluster shards into one archive.",
 }
 
 

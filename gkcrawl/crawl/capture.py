@@ -110,7 +110,8 @@ class WarcCaptureMiddleware:
         make_id: IdFactory = config.get(settings, "GKCRAWL_RECORD_IDS") or new_record_id
         writer = WarcFileWriter(config.get(settings, "GKCRAWL_WARC_DIR"),
                                 max_bytes=config.get_int(settings, "GKCRAWL_WARC_MAX_BYTES"),
-                                clock=clock, make_record_id=make_id)
+                                clock=clock, make_record_id=make_id,
+                                prefix=config.get(settings, "GKCRAWL_WARC_PREFIX"))
         middleware = cls(crawler, writer, clock)
         # Decoding to hash is bounded like Scrapy's own decompression (a gzip bomb is not
         # expanded past it; such a payload is hashed as stored, and Scrapy drops it anyway).

@@ -29,6 +29,9 @@ from .settings import (
               help="Where WARC files go (default: warc/ beside the database).")
 @click.option("--job-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Job directory: a crawl stopped (even killed) resumes from it when run again.")
+@click.option("--frontier", default=None, metavar="redis://HOST:PORT/DB",
+              help="Run as one worker of a crawl cluster sharing this Redis frontier (queue, seen URLs, "
+                   "politeness); --db is then this worker's shard (see gkcrawl merge).")
 @click.option("--site", default=None, help="A site registry entry (gkcrawl/data/sites.yaml) to crawl or to apply.")
 @click.option("--max-pages", type=int, default=CLOSESPIDER_PAGECOUNT, show_default=True,
               help="Stop after this many responses (0: no cap).")
@@ -54,9 +57,9 @@ from .settings import (
 @click.option("--set", "-s", "setting_pairs", multiple=True, metavar="NAME=VALUE",
               help="Override a Scrapy setting (repeatable), e.g. -s AUTOTHROTTLE_ENABLED=False.")
 def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, job_dir: Path | None,
-                  site: str | None, max_pages: int, depth: int, js: bool, log_level: str, contact_url: str,
-                  download_timeout: float, parse_timeout: float, parse_memory: int, parse_workers: int,
-                  requisites: bool, summary_json: bool, setting_pairs: tuple[str, ...]) -> None:
+                  frontier: str | None, site: str | None, max_pages: int, depth: int, js: bool, log_level: str,
+                  contact_url: str, download_timeout: float, parse_timeout: float, parse_memory: int,
+                  parse_workers: int, requisites: bool, summary_json: bool, setting_pairs: tuple[str, ...]) -> None:
     """Crawl portals' 政府信息公开 sections into the archive, from their home pages.
 
     The crawl finds the disclosure section and its annual-report column, walks the
@@ -81,6 +84,7 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
         gkcrawl crawl --site changde-xzsp --db archive/gkcrawl.db --job-dir archive/jobs/changde
         gkcrawl crawl http://www.example.gov.cn/ --no-js --max-pages 500 --depth 6
         gkcrawl crawl http://www.example.gov.cn/ --requisites
+        gkcrawl crawl http://www.example.gov.cn/ --frontier redis://10.0.0.5:6379/0 --db shards/w1.db
     """
     from .registry import load_registry
     from .runner import CrawlCannotStart, CrawlOptions, run_crawl
@@ -94,6 +98,12 @@ def crawl_command(urls: tuple[str, ...], db_path: Path, warc_dir: Path | None, j
                               "GKCRAWL_PARSE_WORKERS": parse_workers}  # `-s` may still override
     if requisites:
         extra["GKCRAWL_REQUISITES"] = True
+    if frontier:
+        if not frontier.startswith(("redis://", "rediss://", "unix://")):
+            raise click.BadParameter(f"{frontier!r} is not a redis:// URL", param_hint="--frontier")
+        if job_dir:
+            raise click.UsageError("--job-dir and --frontier exclude each other: the frontier keeps the job")
+        extra["GKCRAWL_FRONTIER"] = frontier
     for pair in setting_pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():

@@ -103,6 +103,8 @@ def derive_settings(settings: BaseSettings, spider: Spider) -> None:
         handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
         handlers.update(PLAYWRIGHT_HANDLERS)
         settings.set("DOWNLOAD_HANDLERS", handlers, priority="project")
+    if config.get(settings, "GKCRAWL_FRONTIER"):
+        derive_cluster_settings(settings, db_path)
     if settings.get("JOBDIR"):
         prepare_job_dir(Path(settings["JOBDIR"]))
     slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
@@ -113,6 +115,26 @@ def derive_settings(settings: BaseSettings, spider: Spider) -> None:
                 slots.setdefault(host.split(":")[0], {"delay": float(entry.crawl_delay)})
     if slots:
         settings.set("DOWNLOAD_SLOTS", slots, priority=max(settings.getpriority("DOWNLOAD_SLOTS") or 0, PROJECT))
+
+
+CLUSTER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "gkcrawl.crawl.cluster_politeness.ClusterRobotsTxtMiddleware": 100,  # where Scrapy's own sits
+    # After the cache (900) adds its validators, just before the request leaves (capture: 950).
+    "gkcrawl.crawl.cluster_politeness.ClusterSlotMiddleware": 940,
+}
+
+
+def derive_cluster_settings(settings: BaseSettings, db_path: Path) -> None:
+    """A worker of a crawl cluster (GKCRAWL_FRONTIER): the shared Redis frontier as its scheduler,
+    cluster-wide politeness, and WARC names of its own (workers may share a WARC directory)."""
+    settings.set("SCHEDULER", "gkcrawl.crawl.frontier.FrontierScheduler", priority=NO_ARCHIVE_PRIORITY)
+    settings.set("JOBDIR", None, priority=NO_ARCHIVE_PRIORITY)  # the frontier is the job's state
+    middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    middlewares.update(CLUSTER_MIDDLEWARES)
+    settings.set("DOWNLOADER_MIDDLEWARES", middlewares,
+                 priority=max(settings.getpriority("DOWNLOADER_MIDDLEWARES") or 0, PROJECT))
+    _derive(settings, "GKCRAWL_WARC_PREFIX", f"gkcrawl-{db_path.stem}")
 
 
 class DisclosureRunAddon:

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from . import settings as default_settings
 from .archive_access import check_writable
+from .frontier import connect
 from .outcome import EXIT_CANNOT_START, exit_status, site_outcomes
 from .progress import coverage_note, site_rows
 
@@ -109,6 +111,12 @@ def run_crawl(start_urls: list[str], db_path: Path, options: CrawlOptions | None
         check_writable(Path(db_path))
     except (OSError, sqlite3.Error) as error:
         raise CrawlCannotStart(f"cannot write the archive {db_path}: {error}") from error
+    frontier = str(options.extra_settings.get("GKCRAWL_FRONTIER") or "")
+    if frontier:
+        try:
+            connect(frontier).close()
+        except redis.RedisError as error:
+            raise CrawlCannotStart(f"cannot reach the frontier {frontier}: {error}") from error
     process = CrawlerProcess(build_settings(db_path, options))
     crawler = process.create_crawler(DisclosureSpider)
     process.crawl(crawler, start_urls=list(start_urls), site=options.site)
@@ -117,7 +125,11 @@ def run_crawl(start_urls: list[str], db_path: Path, options: CrawlOptions | None
     stats = dict(crawler.stats.get_stats()) if crawler.stats else {}
     if crawler.spider is None or "finish_reason" not in stats:
         raise CrawlCannotStart("the crawl did not start (see the errors above)")
-    return summarize(stats, sorted(hosts_of(list(crawler.spider.start_urls))))
+    start_hosts = sorted(hosts_of(list(crawler.spider.start_urls)))
+    if frontier:
+        # A cluster worker answers for the start sites it fetched from; the others are its peers'.
+        start_hosts = [host for host in start_hosts if any(k.startswith(f"gkcrawl/site/{host}/") for k in stats)]
+    return summarize(stats, start_hosts)
 
 
 def summarize(stats: dict[str, Any], start_hosts: list[str] | None = None) -> CrawlSummary:

@@ -130,6 +130,16 @@ PLAYWRIGHT_LAUNCH_OPTIONS = {
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 20000
 
+# A crawl cluster (`--frontier`, gkcrawl/crawl/frontier.py): workers share one request queue and
+# duplicate filter in Redis; each writes its own shard database and WARC files (`gkcrawl merge`).
+GKCRAWL_FRONTIER = ""  # redis://HOST:PORT/DB of the shared frontier (empty: a single-process crawl)
+GKCRAWL_FRONTIER_NAME = "gkcrawl"  # prefix of the frontier's Redis keys (one crawl per name and database)
+GKCRAWL_FRONTIER_LEASE = 30.0  # seconds without a heartbeat before a worker's in-flight requests go back
+GKCRAWL_FRONTIER_HEARTBEAT = 1.0  # seconds between a worker's heartbeats (and its look for dead workers)
+GKCRAWL_WORKER_ID = ""  # this worker's name in the frontier (empty: hostname-pid)
+GKCRAWL_ROBOTS_CACHE_SECONDS = 86400  # how long a host's robots.txt, fetched by one worker, serves the cluster
+GKCRAWL_WARC_PREFIX = "gkcrawl"  # WARC file names begin with it (a cluster worker's: gkcrawl-<shard name>)
+
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

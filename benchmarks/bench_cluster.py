@@ -1,0 +1,208 @@
+"""Crawl-cluster speed: one worker against `scrapy bench`, and 1, 2, 4 workers on slow portals.
+
+Part 1: one `gkcrawl crawl --frontier` worker on the `large` portal (no delay), pages/s beside
+`scrapy bench` measured in the same run (the ratio is the figure; issue 13 asks for >= 0.5).
+
+Part 2: politeness-bound, like real sites: `--hosts` copies of the `large` portal (each on its
+own loopback address 127.0.0.N, so each is its own host for Scrapy and for the cluster's
+per-host slots), every answer sent after `--latency` seconds. Each host allows
+`--host-concurrency` requests at once for the whole cluster; each worker sends at most
+`--worker-concurrency` at once. Pages/s for 1, 2 and 4 workers, from the first to the last
+fetch in the shards (start-up excluded) and over the whole run, and the ratios to one worker
+(goal: 4 workers at least 3x one). Every run must find every report exactly once.
+
+A real redis-server (Debian's) is started on a free loopback port for each run.
+Run on demand; it is not a test:
+
+    .venv/bin/python benchmarks/bench_cluster.py [--units 24] [--hosts 8] [--host-units 4] [--workers 1,2,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urljoin
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent / "tests"))  # the test bench: portals/, redis_server.py
+sys.path.insert(0, str(BENCH))
+from bench_crawl import run_scrapy_bench  # noqa: E402
+
+from gkcrawl.demo.server import PortalServer, Request, RunningPortal, Site  # noqa: E402
+from portals.style_large import LargePortal  # noqa: E402
+from redis_server import running_redis  # noqa: E402
+
+ROOT = BENCH.parent
+QUIET = ["--log-level", "ERROR", "-s", "GKCRAWL_PROGRESS_INTERVAL=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+         "--parse-workers", "1"]
+
+
+class SlowSite:
+    """A site whose every answer is sent after `latency` seconds (the server is threaded: they overlap)."""
+
+    def __init__(self, site: Site, latency: float) -> None:
+        self.site = site
+        self.latency = latency
+
+    def page_for(self, request: Request) -> object:
+        time.sleep(self.latency)
+        return self.site.page_for(request)
+
+
+def serve(portal: LargePortal, host: str, latency: float) -> RunningPortal:
+    site = portal.site()
+    slow = SlowSite(site, latency) if latency else site
+    return RunningPortal("large", PortalServer((host, 0), lambda generation: slow, stall_seconds=1.0))  # type: ignore[arg-type,return-value]
+
+
+@dataclass(frozen=True)
+class ClusterRun:
+    workers: int
+    pages: int
+    reports: int
+    expected: int
+    duplicates: int
+    wall_seconds: float
+    fetch_seconds: float
+    cpu_seconds: float  # user + system of the workers and their parse processes
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_seconds / self.pages if self.pages else 0.0
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.fetch_seconds if self.fetch_seconds else 0.0
+
+    @property
+    def wall_pages_per_s(self) -> float:
+        return self.pages / self.wall_seconds
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path, extra: list[str]) -> ClusterRun:
+    """Start `workers` workers on one fresh frontier, wait for all, read their shards."""
+    shards = [workdir / f"w{i}.db" for i in range(workers)]
+    cpu_before = _children_cpu()
+    with running_redis(workdir / "redis") as frontier:
+        started = time.monotonic()
+        processes = [subprocess.Popen([sys.executable, "-m", "gkcrawl", "crawl", *urls, "--db", str(db), "--no-js",
+                                       "--frontier", frontier, "-s", f"GKCRAWL_WORKER_ID={db.stem}", *QUIET, *extra],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                     for db in shards]
+        failures = []
+        for process in processes:
+            _, err = process.communicate()
+            if process.returncode != 0:
+                failures.append(err[-2000:])
+        wall = time.monotonic() - started
+        cpu = _children_cpu() - cpu_before  # the workers (and the parse workers they waited for), not redis
+    if failures:
+        raise SystemExit("a worker failed:\n" + "\n".join(failures))
+    reports: Counter[str] = Counter()
+    times: list[str] = []
+    pages = 0
+    for db in shards:
+        with sqlite3.connect(db) as conn:
+            pages += conn.execute("select count(*) from captures").fetchone()[0]
+            reports.update(row[0] for row in conn.execute("select url from reports"))
+            first, last = conn.execute("select min(fetched_at), max(fetched_at) from captures").fetchone()
+            times += [t for t in (first, last) if t]
+    fetch = (_parse_time(max(times)) - _parse_time(min(times))).total_seconds() if times else 0.0
+    return ClusterRun(workers, pages, len(set(reports) & expected), len(expected),
+                      sum(n - 1 for n in reports.values() if n > 1), wall, max(fetch, 1.0), cpu)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def describe(run: ClusterRun) -> str:
+    return (f"{run.workers} worker(s): {run.pages} pages, {run.reports}/{run.expected} reports, "
+            f"{run.duplicates} stored twice, {run.fetch_seconds:.1f} s fetching ({run.wall_seconds:.1f} s wall) = "
+            f"{run.pages_per_s:.1f} pages/s ({run.wall_pages_per_s:.1f} over the wall time), "
+            f"{run.cpu_ms_per_page:.0f} ms CPU per page")
+
+
+def part_one(units: int, bench_seconds: int) -> None:
+    portal = LargePortal(units)
+    running = serve(portal, "127.0.0.1", 0.0)
+    try:
+        expected = {urljoin(running.url, path) for path in portal.reports}
+        with tempfile.TemporaryDirectory() as tmp:
+            run = run_cluster([running.url], expected, 1, Path(tmp), ["-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16"])
+    finally:
+        running.stop()
+    theirs = run_scrapy_bench(bench_seconds)
+    print(f"part 1: large portal, {units} bodies, no delay")
+    print(f"  {describe(run)}")
+    if theirs is None:
+        print("  scrapy bench: no rate reported")
+    else:
+        print(f"  scrapy bench: {theirs:.1f} pages/s; one worker / scrapy bench = {run.pages_per_s / theirs:.2f} "
+              f"({run.wall_pages_per_s / theirs:.2f} over the wall time)")
+
+
+def part_two(hosts: int, host_units: int, latency: float, host_concurrency: int, worker_concurrency: int,
+             counts: list[int]) -> None:
+    portal = LargePortal(host_units)
+    running = [serve(portal, f"127.0.0.{2 + i}", latency) for i in range(hosts)]
+    extra = ["-s", f"CONCURRENT_REQUESTS={worker_concurrency}",
+             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={host_concurrency}"]
+    try:
+        urls = [r.url for r in running]
+        expected = {urljoin(url, path) for url in urls for path in portal.reports}
+        runs = []
+        for count in counts:
+            with tempfile.TemporaryDirectory() as tmp:
+                runs.append(run_cluster(urls, expected, count, Path(tmp), extra))
+    finally:
+        for server in running:
+            server.stop()
+    print(f"part 2: {hosts} hosts x large portal at {host_units} bodies, every answer after {latency * 1000:.0f} ms, "
+          f"{host_concurrency} requests per host for the cluster, {worker_concurrency} per worker")
+    base = runs[0]
+    for run in runs:
+        print(f"  {describe(run)}; x{run.pages_per_s / base.pages_per_s:.2f} of {base.workers} worker(s) "
+              f"(x{run.wall_pages_per_s / base.wall_pages_per_s:.2f} over the wall time)")
+    best = runs[-1]
+    print(f"  per hour on this machine with {best.workers} workers: {best.pages_per_s * 3600:,.0f} pages "
+          f"({best.wall_pages_per_s * 3600:,.0f} over the wall time); one CPU core at "
+          f"{best.cpu_ms_per_page:.0f} ms a page: {3600_000 / max(best.cpu_ms_per_page, 1):,.0f} pages an hour")
+    print(f"  machine load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--units", type=int, default=24, help="bodies of the part-1 portal (full size: 120)")
+    parser.add_argument("--bench-seconds", type=int, default=20, help="how long `scrapy bench` runs")
+    parser.add_argument("--hosts", type=int, default=8, help="slow portals in part 2, one loopback address each")
+    parser.add_argument("--host-units", type=int, default=4, help="bodies of each slow portal")
+    parser.add_argument("--latency", type=float, default=0.2, help="seconds before each answer")
+    parser.add_argument("--host-concurrency", type=int, default=2, help="requests at once per host, cluster-wide")
+    parser.add_argument("--worker-concurrency", type=int, default=4, help="requests at once per worker")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts to compare (the first is the base)")
+    parser.add_argument("--skip-part-one", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_part_one:
+        part_one(args.units, args.bench_seconds)
+    part_two(args.hosts, args.host_units, args.latency, args.host_concurrency, args.worker_concurrency,
+             [int(n) for n in args.workers.split(",")])
+
+
+if __name__ == "__main__":
+    main()

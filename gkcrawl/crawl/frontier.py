@@ -1,0 +1,363 @@
+"""The crawl cluster's shared frontier: scrapy-redis's scheduler with a queue that loses nothing.
+
+`gkcrawl crawl --frontier redis://HOST:PORT/DB` runs one worker; any number of workers, on
+one machine or many, share one request queue and one duplicate filter in Redis
+(scrapy-redis's `Scheduler`, priority queue and `RFPDupeFilter`), and each writes its own
+WARC files and shard database. Three things scrapy-redis leaves to its users are done here:
+
+- A reliable pop. scrapy-redis removes a request from the queue when a worker takes it, so a
+  worker killed with requests in flight loses them (its issue #141 and the README's
+  "requests in flight are lost"). Here one Lua script moves the request from the queue into
+  the frontier's `inflight` hash under the worker's token; the worker acknowledges it once
+  Scrapy has finished with it (the callback's requests are in the queue and its items have
+  left the pipelines, i.e. the engine no longer holds the request), so at every instant a
+  piece of work is in the queue or in flight, never nowhere. Each worker beats a heartbeat
+  (Redis's own clock); a worker silent for GKCRAWL_FRONTIER_LEASE seconds is dead and any
+  other worker puts its in-flight requests back into the queue. A worker stopped gracefully
+  puts back the requests it did not finish.
+- Seeding once. The first worker to open the frontier (SET NX) seeds it with its start
+  requests; the others drop theirs and take work from the queue, except their re-checks of
+  the reports their own shard holds (so a removal is noticed whichever shard stored it; the
+  shared duplicate filter sends each URL once).
+- Finishing together. A worker is done only when the whole cluster is: queue empty, nothing
+  in flight anywhere and no seeding under way, checked atomically in one script. The worker
+  that sees the end first clears the duplicate filter and the seed mark, so the next crawl
+  on the same frontier (next week's timer) starts afresh.
+
+Redis keys, under GKCRAWL_FRONTIER_NAME (`gkcrawl` by default): `:requests` (sorted set,
+scrapy-redis's), `:dupefilter` (set, scrapy-redis's), `:inflight` (hash, token -> score and
+request), `:workers` (sorted set, worker -> last heartbeat in ms), `:seed` (who seeds).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
+
+from . import config
+
+logger = logging.getLogger(__name__)
+
+TOKEN_META = "gk_frontier_token"  # the in-flight token of a request taken from the frontier
+KNOWN_META = "gk_known"  # the spider's re-check of a report its archive holds (every worker sends its own)
+SEEDING = "seeding"
+WAKE_SECONDS = 0.2  # how often an idle worker looks for requests other workers queued (one ZCARD)
+SEEDED = "seeded"
+
+# Redis time in ms, inside a script (every worker reads one clock, whatever its machine's).
+_NOW = "local t = redis.call('TIME'); local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
+
+POP = """
+local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #r == 0 then return false end
+redis.call('ZREM', KEYS[1], r[1])
+redis.call('HSET', KEYS[2], ARGV[1], r[2] .. '\\n' .. r[1])
+return r[1]
+"""
+
+HEARTBEAT = _NOW + "redis.call('ZADD', KEYS[1], now, ARGV[1]) return now"
+
+# Put back what dead workers held (KEYS: requests, inflight, workers; ARGV: lease ms).
+RECLAIM = _NOW + """
+local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[1]))
+local gone = {}
+for _, w in ipairs(dead) do gone[w] = true; redis.call('ZREM', KEYS[3], w) end
+local live = {}
+for _, w in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do live[w] = true end
+local all = redis.call('HGETALL', KEYS[2])
+local n = 0
+for i = 1, #all, 2 do
+  local field = all[i]
+  local w = string.sub(field, 1, string.find(field, '|', 1, true) - 1)
+  if gone[w] or not live[w] then
+    local v = all[i + 1]
+    local p = string.find(v, '\\n', 1, true)
+    redis.call('ZADD', KEYS[1], string.sub(v, 1, p - 1), string.sub(v, p + 1))
+    redis.call('HDEL', KEYS[2], field)
+    n = n + 1
+  end
+end
+return n
+"""
+
+# Put back this worker's unfinished requests (KEYS: requests, inflight; ARGV: tokens).
+REQUEUE = """
+local n = 0
+for _, token in ipairs(ARGV) do
+  local v = redis.call('HGET', KEYS[2], token)
+  if v then
+    local p = string.find(v, '\\n', 1, true)
+    redis.call('ZADD', KEYS[1], string.sub(v, 1, p - 1), string.sub(v, p + 1))
+    redis.call('HDEL', KEYS[2], token)
+    n = n + 1
+  end
+end
+return n
+"""
+
+# Is there work anywhere (KEYS: requests, inflight, seed, workers, dupefilter; ARGV: lease ms,
+# 1 to clear the dupefilter and seed mark when there is none)? 1 busy, 0 finished.
+BUSY = _NOW + """
+if redis.call('ZCARD', KEYS[1]) > 0 or redis.call('HLEN', KEYS[2]) > 0 then return 1 end
+local seed = redis.call('GET', KEYS[3])
+if seed and string.sub(seed, 1, 7) == 'seeding' then
+  local beat = redis.call('ZSCORE', KEYS[4], string.sub(seed, 9))
+  if beat and tonumber(beat) > now - tonumber(ARGV[1]) then return 1 end
+end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[3], KEYS[5]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class FrontierKeys:
+    """The Redis keys of one frontier."""
+
+    name: str
+
+    @property
+    def requests(self) -> str:
+        return f"{self.name}:requests"
+
+    @property
+    def dupefilter(self) -> str:
+        return f"{self.name}:dupefilter"
+
+    @property
+    def inflight(self) -> str:
+        return f"{self.name}:inflight"
+
+    @property
+    def workers(self) -> str:
+        return f"{self.name}:workers"
+
+    @property
+    def seed(self) -> str:
+        return f"{self.name}:seed"
+
+    def robots(self, netloc: str) -> str:
+        return f"{self.name}:robots:{netloc}"
+
+    def host_next(self, host: str) -> str:
+        return f"{self.name}:host:{host}:next"
+
+    def host_busy(self, host: str) -> str:
+        return f"{self.name}:host:{host}:busy"
+
+
+def worker_name(settings: Any) -> str:
+    """This process's name in the frontier: GKCRAWL_WORKER_ID (else host-pid) and a random suffix.
+
+    The suffix makes each run its own: a worker restarted under the same id (a systemd unit)
+    within the lease must neither pass for the dead run (whose requests then never come back)
+    nor reuse its tokens (`|` separates name and serial in a token)."""
+    name = config.get(settings, "GKCRAWL_WORKER_ID") or f"{socket.gethostname()}-{os.getpid()}"
+    return f"{name}.{uuid.uuid4().hex[:8]}".replace("|", "-").replace(" ", "-")
+
+
+def connect(url: str) -> redis.Redis:
+    """A client for the frontier at `url` (redis://HOST:PORT/DB), checked with a PING."""
+    server = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10, retry_on_timeout=True)
+    server.ping()
+    return server
+
+
+class ReliableQueue(PriorityQueue):
+    """scrapy-redis's priority queue whose pop moves the request into the in-flight hash."""
+
+    def __init__(self, server: redis.Redis, spider: Spider, keys: FrontierKeys, worker: str) -> None:
+        super().__init__(server, spider, keys.requests)
+        self.keys = keys
+        self.worker = worker
+        self._serial = 0
+        self._pop = server.register_script(POP)
+        self._requeue = server.register_script(REQUEUE)
+
+    def pop_inflight(self) -> tuple[str, Request | None] | None:
+        """(token, request) of the best queued request, now in flight; None when the queue is empty.
+        A request that cannot be decoded comes back as (token, None) for the caller to drop."""
+        self._serial += 1
+        token = f"{self.worker}|{self._serial}"
+        data = self._pop(keys=[self.key, self.keys.inflight], args=[token])
+        if data is None:
+            return None
+        try:
+            return token, self._decode_request(data)
+        except Exception:  # noqa: BLE001 - one undecodable entry must not stop the worker
+            logger.exception("frontier: cannot decode a queued request; dropped")
+            return token, None
+
+    def ack(self, *tokens: str) -> None:
+        if tokens:
+            self.server.hdel(self.keys.inflight, *tokens)
+
+    def requeue(self, *tokens: str) -> int:
+        if not tokens:
+            return 0
+        return int(self._requeue(keys=[self.key, self.keys.inflight], args=list(tokens)))
+
+
+class FrontierScheduler(Scheduler):
+    """scrapy-redis's Scheduler over a ReliableQueue, for one worker of a crawl cluster."""
+
+    def __init__(self, server: redis.Redis, crawler: Crawler, keys: FrontierKeys, worker: str, *,
+                 lease: float, heartbeat: float, dupefilter: RFPDupeFilter) -> None:
+        super().__init__(server, persist=True, queue_key=keys.requests, dupefilter=dupefilter)
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.keys = keys
+        self.worker = worker
+        self.lease_ms = int(lease * 1000)
+        self.heartbeat_seconds = heartbeat
+        self.held: dict[str, Request] = {}  # token -> the request this worker took and has not finished
+        self.seeder = False
+        self._heartbeat = server.register_script(HEARTBEAT)
+        self._reclaim = server.register_script(RECLAIM)
+        self._busy = server.register_script(BUSY)
+        self._loop: task.LoopingCall | None = None
+        self._wake_loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierScheduler:
+        settings = crawler.settings
+        url = config.get(settings, "GKCRAWL_FRONTIER")
+        if not url:
+            raise ValueError("FrontierScheduler needs GKCRAWL_FRONTIER (redis://HOST:PORT/DB)")
+        server = connect(url)
+        keys = FrontierKeys(config.get(settings, "GKCRAWL_FRONTIER_NAME"))
+        dupefilter = RFPDupeFilter(server, key=keys.dupefilter, debug=settings.getbool("DUPEFILTER_DEBUG"))
+        return cls(server, crawler, keys, worker_name(settings),
+                   lease=config.get_float(settings, "GKCRAWL_FRONTIER_LEASE"),
+                   heartbeat=config.get_float(settings, "GKCRAWL_FRONTIER_HEARTBEAT"), dupefilter=dupefilter)
+
+    # -- Scrapy's scheduler interface -------------------------------------------------------
+
+    def open(self, spider: Spider) -> None:
+        self.spider = spider
+        self.queue = ReliableQueue(self.server, spider, self.keys, self.worker)
+        self._beat()
+        self.seeder = bool(self.server.set(self.keys.seed, f"{SEEDING} {self.worker}", nx=True))
+        logger.info("frontier %s: worker %s joined (%s), %d requests queued", self.keys.name, self.worker,
+                    "seeding it" if self.seeder else "not seeding", len(self.queue))
+        self._loop = task.LoopingCall(self._tick)
+        self._loop.start(self.heartbeat_seconds, now=False)
+        self._wake_loop = task.LoopingCall(self._wake_if_queued)
+        self._wake_loop.start(WAKE_SECONDS, now=False)
+
+    def enqueue_request(self, request: Request) -> bool:
+        token = request.meta.pop(TOKEN_META, None)  # a retry or redirect of a request in flight
+        if request.meta.get("is_start_request") and not self.seeder and not request.meta.get(KNOWN_META):
+            self.stats.inc_value("gkcrawl/frontier/start_left_to_seeder")
+            accepted = False
+        else:
+            accepted = bool(super().enqueue_request(request))
+        if token:  # its successor is queued (or a duplicate): the original is finished
+            self.held.pop(token, None)
+            self.queue.ack(token)
+        return accepted
+
+    def next_request(self) -> Request | None:
+        self._ack_finished()
+        while True:
+            taken = self.queue.pop_inflight()
+            if taken is None:
+                return None
+            token, request = taken
+            if request is None:
+                self.queue.ack(token)
+                continue
+            request.meta[TOKEN_META] = token
+            self.held[token] = request
+            self.stats.inc_value("scheduler/dequeued/redis")
+            return request
+
+    def has_pending_requests(self) -> bool:
+        """Whether the cluster still has work (the engine asks only once this worker is idle)."""
+        self._ack_finished()
+        if self.seeder and self.server.get(self.keys.seed) == f"{SEEDING} {self.worker}".encode():
+            self.server.set(self.keys.seed, SEEDED)  # start() is exhausted: every seed is queued
+        return self.cluster_busy(clear_when_done=True)
+
+    def close(self, reason: str) -> None:
+        for loop in (self._loop, self._wake_loop):
+            if loop is not None and loop.running:
+                loop.stop()
+        self._ack_finished()
+        put_back = self.queue.requeue(*self.held) if self.held else 0
+        if put_back:
+            logger.info("frontier: %d unfinished requests put back for the other workers", put_back)
+        self.stats.set_value("gkcrawl/frontier/put_back", put_back)
+        self.held.clear()
+        self.server.zrem(self.keys.workers, self.worker)
+
+    def __len__(self) -> int:
+        return len(self.queue)
+
+    # -- the cluster -------------------------------------------------------------------------
+
+    def cluster_busy(self, clear_when_done: bool = False) -> bool:
+        keys = [self.keys.requests, self.keys.inflight, self.keys.seed, self.keys.workers, self.keys.dupefilter]
+        return bool(self._busy(keys=keys, args=[self.lease_ms, "1" if clear_when_done else "0"]))
+
+    def _beat(self) -> None:
+        self._heartbeat(keys=[self.keys.workers], args=[self.worker])
+
+    def _engine_holds(self) -> Callable[[Request], bool]:
+        """Whether the engine still holds a request: until its callback's requests are queued and its
+        items have left the pipelines (Scrapy keeps no public record of this; the engine's slot does)."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        inprogress: set[Request] = getattr(slot, "inprogress", set())
+        return inprogress.__contains__
+
+    def _ack_finished(self) -> None:
+        holds = self._engine_holds()
+        done = [token for token, request in self.held.items() if not holds(request)]
+        for token in done:
+            del self.held[token]
+        if done:
+            self.queue.ack(*done)
+            self.stats.inc_value("gkcrawl/frontier/acked", len(done))
+
+    def _tick(self) -> None:
+        """Heartbeat; finish what is done; put back dead workers' requests; wake an idle engine."""
+        try:
+            self._beat()
+            self._ack_finished()
+            reclaimed = int(self._reclaim(keys=[self.keys.requests, self.keys.inflight, self.keys.workers],
+                                          args=[self.lease_ms]))
+            if reclaimed:
+                self.stats.inc_value("gkcrawl/frontier/reclaimed", reclaimed)
+                logger.warning("frontier: %d requests of a silent worker put back in the queue", reclaimed)
+        except redis.RedisError as error:
+            logger.warning("frontier: heartbeat failed: %s", error)
+
+    def _wake_if_queued(self) -> None:
+        """An engine with nothing of its own to do looks again as soon as other workers queue requests."""
+        engine = self.crawler.engine
+        if engine is None or engine.scraper.slot is None or engine.needs_backout():
+            return
+        try:
+            if len(self.queue):
+                self._wake_engine()
+        except redis.RedisError as error:
+            logger.warning("frontier: cannot read the queue: %s", error)
+
+    def _wake_engine(self) -> None:
+        """Scrapy polls an idle scheduler every 5 s; requests other workers queued should not wait that long."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        nextcall = getattr(slot, "nextcall", None)
+        if nextcall is not None:
+            nextcall.schedule()

@@ -1,0 +1,194 @@
+"""A crawl cluster on real parts: Debian's redis-server on loopback, `gkcrawl crawl --frontier`
+workers as real subprocesses against the `large` portal, real shard databases, `gkcrawl merge`.
+
+Three workers find exactly the report set one worker finds, no URL fetched twice and
+robots.txt once; a worker killed with SIGKILL midway loses nothing (the others put its
+in-flight requests back and finish; the merge derives what it left pending); merging the
+same shards again changes nothing, and every merged report reads back from its WARC record.
+"""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from crawl_helpers import FAST, absolute, rows
+from redis_server import running_redis
+
+pytestmark = pytest.mark.slow
+
+UNITS = 12  # the `large` portal at 12 of its 120 bodies (~600 pages, ~320 reports)
+LEASE = ["-s", "GKCRAWL_FRONTIER_LEASE=3", "-s", "GKCRAWL_FRONTIER_HEARTBEAT=0.5"]
+TABLES = ("captures", "urls", "reports", "report_cells", "checks", "derivations", "budgets", "sites")
+
+
+def worker_argv(portal_url: str, db: Path, frontier: str, *extra: str, js: bool = False) -> list[str]:
+    return [sys.executable, "-m", "gkcrawl", "crawl", portal_url, "--db", str(db), "--js" if js else "--no-js",
+            "--frontier", frontier, *FAST, *LEASE, *extra]
+
+
+def start_workers(portal_url: str, shards: list[Path], frontier: str) -> list[subprocess.Popen]:
+    return [subprocess.Popen(worker_argv(portal_url, db, frontier, "-s", f"GKCRAWL_WORKER_ID={db.stem}"),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for db in shards]
+
+
+def finish(processes: list[subprocess.Popen], timeout: float = 240) -> list[str]:
+    errors = []
+    for process in processes:
+        _, err = process.communicate(timeout=timeout)
+        assert process.returncode == 0, err[-3000:]
+        assert "Traceback" not in err, err[-3000:]
+        errors.append(err)
+    return errors
+
+
+def report_urls(db: Path) -> list[str]:
+    return [row[0] for row in rows(db, "select url from reports")]
+
+
+def merge(target: Path, shards: list[Path]) -> subprocess.CompletedProcess:
+    done = subprocess.run([sys.executable, "-m", "gkcrawl", "merge", "--db", str(target), *map(str, shards)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(db) as conn:
+        return {table: sorted(conn.execute(f"select * from {table}").fetchall(), key=repr) for table in TABLES}
+
+
+def assert_reports_read_back(db: Path) -> None:
+    """Provenance survives the merge: each report's capture names a WARC record beside the target whose
+    document hashes to the report's sha256."""
+    from gkcrawl.archive.warc_read import read_verified
+
+    located = rows(db, "select r.sha256, c.warc_file, c.warc_offset from reports r join captures c on c.id = r.capture_id")
+    assert len(located) == rows(db, "select count(*) from reports")[0][0]
+    for sha256, warc_file, offset in located:
+        read_verified(db.parent / "warc" / warc_file, offset, sha256)  # raises on a wrong record or hash
+
+
+def test_three_workers_find_one_workers_report_set_each_once_and_merge_twice_changes_nothing(tmp_path: Path) -> None:
+    from portals.style_large import LargePortal
+
+    large = LargePortal(units=UNITS)
+    shards = [tmp_path / "shards" / f"w{i}.db" for i in range(3)]
+    with running_redis(tmp_path / "redis") as frontier, large.start() as portal:
+        alone = tmp_path / "alone" / "a.db"
+        finish([subprocess.Popen(worker_argv(portal.url, alone, frontier.replace("/0", "/1")),
+                                 stderr=subprocess.PIPE, text=True)])
+        finish(start_workers(portal.url, shards, frontier))
+        expected = absolute(portal.url, large.reports)
+
+    one_worker = set(report_urls(alone))
+    assert one_worker == expected
+    per_shard = [report_urls(db) for db in shards]
+    assert all(per_shard), "every worker took part"
+    found = Counter(url for urls in per_shard for url in urls)
+    assert set(found) == one_worker
+    assert [url for url, times in found.items() if times > 1] == []
+    fetched = Counter(url for db in shards for (url,) in rows(db, "select url from captures"))
+    assert [url for url, times in fetched.items() if times > 1] == [], "a URL fetched by two workers"
+    assert fetched[f"{portal.url.rstrip('/')}/robots.txt"] == 1
+
+    target = tmp_path / "merged" / "gkcrawl.db"
+    merge(target, shards)
+    assert sorted(report_urls(target)) == sorted(expected)
+    assert rows(target, "select count(*) from captures")[0][0] == sum(fetched.values())
+    assert_reports_read_back(target)
+    before = dump(target)
+    again = merge(target, shards)
+    assert dump(target) == before
+    assert "0 captures, 0 urls, 0 reports" in again.stderr
+
+
+def test_worker_killed_midway_loses_nothing(tmp_path: Path) -> None:
+    from portals.style_large import LargePortal
+
+    large = LargePortal(units=UNITS)
+    shards = [tmp_path / "shards" / f"w{i}.db" for i in range(3)]
+    with running_redis(tmp_path / "redis") as frontier, large.start() as portal:
+        workers = start_workers(portal.url, shards, frontier)
+        victim = workers[1]
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and victim.poll() is None:
+            time.sleep(0.2)
+            try:
+                if len(report_urls(shards[1])) >= 40:
+                    break
+            except sqlite3.Error:
+                continue  # the shard is still being created
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        killed_with = len(report_urls(shards[1]))
+        survivors = finish([w for w in workers if w is not victim])
+        expected = absolute(portal.url, large.reports)
+
+    assert 0 < killed_with < len(expected) / 2, killed_with
+    assert any("put back in the queue" in err for err in survivors), "no in-flight request was reclaimed"
+    target = tmp_path / "merged" / "gkcrawl.db"
+    merge(target, shards)
+    merged = report_urls(target)
+    assert sorted(merged) == sorted(expected), f"missing {sorted(expected - set(merged))[:5]}"
+    assert rows(target, "select count(*) from derivations where status = 'pending'") == [(0,)]
+    assert_reports_read_back(target)
+
+
+def crawl_cluster(portal_url: str, shards: list[Path], frontier: str, js: bool = False) -> None:
+    finish([subprocess.Popen(worker_argv(portal_url, db, frontier, "-s", f"GKCRAWL_WORKER_ID={db.stem}", js=js),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for db in shards])
+
+
+@pytest.mark.parametrize("style", ["trs", "hanweb", "jsonly", "attachments"])
+def test_two_workers_find_each_portal_styles_reports_exactly(style: str, tmp_path: Path) -> None:
+    """Requests of every CMS strategy (TRS pages, Hanweb proxy forms, script-built lists rendered by
+    chromium, attachments) travel through the frontier whole, callbacks and meta included."""
+    from portals import EXPECTED, start_portal
+
+    shards = [tmp_path / f"w{i}.db" for i in range(2)]
+    with running_redis(tmp_path / "redis") as frontier, start_portal(style) as portal:
+        crawl_cluster(portal.url, shards, frontier, js=True)
+        expected = absolute(portal.url, EXPECTED[style]["reports"])
+    target = tmp_path / "merged" / "gkcrawl.db"
+    merge(target, shards)
+    found = report_urls(target)
+    assert sorted(found) == sorted(expected), f"missing {sorted(expected - set(found))}; extra {sorted(set(found) - expected)}"
+
+
+def test_a_changing_portal_recrawled_by_the_cluster_merges_to_new_versions_and_gone(tmp_path: Path) -> None:
+    """Week 2 on the same shards and frontier: changed reports become version 2 in the merged
+    archive, removed ones gone, whichever worker stored them in week 1."""
+    from urllib.parse import urljoin
+
+    from portals import EXPECTED, start_portal
+
+    manifest = EXPECTED["changing"]
+    shards = [tmp_path / f"w{i}.db" for i in range(2)]
+    target = tmp_path / "merged" / "gkcrawl.db"
+    with running_redis(tmp_path / "redis") as frontier, start_portal("changing") as portal:
+        crawl_cluster(portal.url, shards, frontier)
+        merge(target, shards)
+        gen1 = absolute(portal.url, manifest["reports"])
+        assert set(report_urls(target)) == gen1
+        portal.set_generation(2)
+        crawl_cluster(portal.url, shards, frontier)
+        merge(target, shards)
+        changes = manifest["generation2"]
+        changed = absolute(portal.url, changes["changed"])
+        removed = absolute(portal.url, changes["removed"])
+        moved = {urljoin(portal.url, new) for new in dict(changes["moved"]).values()}
+    versions = dict(rows(target, "select url, max(version) from reports group by url"))
+    assert {url for url in changed if versions[url] == 2} == changed
+    assert all(versions[url] == 1 for url in gen1 - changed - removed)
+    gone = {url for (url,) in rows(target, "select url from reports where gone_at is not null")}
+    assert gone == removed
+    assert moved <= set(versions)
+    assert rows(target, "select url, sha256, count(*) from reports group by url, sha256 having count(*) > 1") == []

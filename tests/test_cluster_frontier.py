@@ -1,0 +1,123 @@
+"""The frontier's Redis scripts on a real redis-server: the reliable pop, reclaim after a silent
+worker's lease, put-back, the cluster-wide idle check and the per-host politeness reservation.
+
+No crawl here (tests/test_cluster.py crawls); each script is driven as the workers drive it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from scrapy import Request, Spider
+
+from gkcrawl.crawl.cluster_politeness import RESERVE
+from gkcrawl.crawl.frontier import BUSY, HEARTBEAT, RECLAIM, FrontierKeys, ReliableQueue, connect
+from redis_server import redis_url  # noqa: F401 - the fixture
+
+KEYS = FrontierKeys("t")
+
+
+class ListSpider(Spider):
+    name = "list"
+
+    def parse(self, response: object) -> None:  # the callback requests are serialised with
+        return None
+
+
+@pytest.fixture
+def server(redis_url: str):  # noqa: F811 - the fixture
+    client = connect(redis_url)
+    yield client
+    client.close()
+
+
+def queue_of(server, worker: str) -> ReliableQueue:
+    return ReliableQueue(server, ListSpider(), KEYS, worker)
+
+
+def beat(server, worker: str) -> None:
+    server.register_script(HEARTBEAT)(keys=[KEYS.workers], args=[worker])
+
+
+def busy(server, lease_ms: int = 60000, clear: bool = False) -> bool:
+    keys = [KEYS.requests, KEYS.inflight, KEYS.seed, KEYS.workers, KEYS.dupefilter]
+    return bool(server.register_script(BUSY)(keys=keys, args=[lease_ms, "1" if clear else "0"]))
+
+
+def reclaim(server, lease_ms: int) -> int:
+    return int(server.register_script(RECLAIM)(keys=[KEYS.requests, KEYS.inflight, KEYS.workers], args=[lease_ms]))
+
+
+def test_a_taken_request_is_in_flight_until_acked_never_nowhere(server) -> None:
+    queue = queue_of(server, "a")
+    beat(server, "a")
+    for n, priority in ((1, 0), (2, 30), (3, 10)):
+        queue.push(Request(f"http://example.org/{n}", priority=priority))
+    token, request = queue.pop_inflight()
+    assert request is not None and request.url == "http://example.org/2"  # highest priority first
+    assert len(queue) == 2 and server.hlen(KEYS.inflight) == 1
+    assert busy(server)
+    queue.ack(token)
+    assert server.hlen(KEYS.inflight) == 0 and len(queue) == 2
+
+
+def test_a_silent_workers_requests_go_back_after_its_lease_a_live_ones_stay(server) -> None:
+    dead, live = queue_of(server, "dead"), queue_of(server, "live")
+    beat(server, "dead")
+    beat(server, "live")
+    for n in range(4):
+        dead.push(Request(f"http://example.org/{n}"))
+    assert dead.pop_inflight() is not None and dead.pop_inflight() is not None
+    assert live.pop_inflight() is not None
+    assert len(dead) == 1 and server.hlen(KEYS.inflight) == 3
+    assert reclaim(server, lease_ms=60000) == 0  # nobody is silent yet
+    time.sleep(0.3)
+    beat(server, "live")
+    assert reclaim(server, lease_ms=200) == 2  # only the silent worker's two
+    assert len(dead) == 3 and server.hlen(KEYS.inflight) == 1
+    assert server.zscore(KEYS.workers, "dead") is None
+    urls = {queue_of(server, "next").pop_inflight()[1].url for _ in range(3)}
+    assert len(urls) == 3  # each put-back request is whole and decodes
+
+
+def test_put_back_returns_unfinished_requests_with_their_priority(server) -> None:
+    queue = queue_of(server, "a")
+    beat(server, "a")
+    queue.push(Request("http://example.org/high", priority=50))
+    queue.push(Request("http://example.org/low", priority=1))
+    token, _ = queue.pop_inflight()
+    assert queue.requeue(token) == 1
+    assert queue.requeue(token) == 0  # once only
+    assert queue.pop_inflight()[1].url == "http://example.org/high"
+
+
+def test_the_cluster_is_idle_only_with_nothing_queued_in_flight_or_being_seeded(server) -> None:
+    beat(server, "seeder")
+    server.set(KEYS.seed, "seeding seeder")
+    assert busy(server)  # a live worker is still seeding
+    server.set(KEYS.seed, "seeded")
+    server.sadd(KEYS.dupefilter, "fingerprint")
+    assert not busy(server)
+    assert server.exists(KEYS.dupefilter)  # only looked
+    server.set(KEYS.seed, "seeding gone-worker")  # a seeder that died before its first heartbeat counts not
+    assert not busy(server, clear=True)
+    assert not server.exists(KEYS.dupefilter) and not server.exists(KEYS.seed)  # the next crawl starts afresh
+
+
+def test_a_hosts_delay_and_concurrency_hold_across_workers(server) -> None:
+    reserve = server.register_script(RESERVE)
+
+    def ask(token: str, delay_ms: int, concurrency: int) -> int:
+        keys = [KEYS.host_busy("h"), KEYS.host_next("h")]
+        return int(reserve(keys=keys, args=[token, delay_ms, concurrency, 30000]))
+
+    assert ask("w1|1", 0, 2) == 0
+    assert ask("w2|1", 0, 2) == 0
+    assert ask("w3|1", 0, 2) == -1  # both places taken, whichever worker asks
+    server.zrem(KEYS.host_busy("h"), "w1|1")
+    assert ask("w3|1", 0, 2) == 0
+    server.delete(KEYS.host_busy("h"))
+    assert ask("w1|2", 60000, 0) == 0
+    wait = ask("w2|2", 60000, 0)
+    assert 0 < wait <= 60000  # the next send time is the cluster's, not the worker's

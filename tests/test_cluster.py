@@ -76,6 +76,22 @@ def assert_reports_read_back(db: Path) -> None:
         read_verified(db.parent / "warc" / warc_file, offset, sha256)  # raises on a wrong record or hash
 
 
+def assert_published_like_a_crawl(db: Path, shards: list[Path]) -> None:
+    """A merged report is in the wide tables and the search index, with the cells its shard had."""
+    from gkcrawl.archive.search_text import phrase_query
+
+    for view in ("requests_wide", "appeals_wide", "active_disclosure_wide"):
+        in_shards = sum(rows(shard, f"select count(*) from {view}")[0][0] for shard in shards)
+        assert rows(db, f"select count(*) from {view}")[0][0] == in_shards > 0, view
+    cells = sum(rows(shard, "select count(*) from report_cells")[0][0] for shard in shards)
+    assert rows(db, "select count(*) from report_cells")[0][0] == cells
+    (title,), = rows(db, "select title from reports order by id limit 1")
+    with sqlite3.connect(db) as conn:
+        hits = conn.execute("select rowid from reports_chars_fts where reports_chars_fts match ?",
+                            [phrase_query(title)]).fetchall()
+    assert hits, f"{title} not found by the archive's search after the merge"
+
+
 def test_three_workers_find_one_workers_report_set_each_once_and_merge_twice_changes_nothing(tmp_path: Path) -> None:
     from portals.style_large import LargePortal
 
@@ -104,6 +120,7 @@ def test_three_workers_find_one_workers_report_set_each_once_and_merge_twice_cha
     assert sorted(report_urls(target)) == sorted(expected)
     assert rows(target, "select count(*) from captures")[0][0] == sum(fetched.values())
     assert_reports_read_back(target)
+    assert_published_like_a_crawl(target, shards)
     before = dump(target)
     again = merge(target, shards)
     assert dump(target) == before

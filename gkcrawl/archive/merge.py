@@ -10,8 +10,9 @@ its natural key, so a row already there is never written twice and a re-run is a
   capture's `warc_file` + `warc_offset` stays valid beside the target;
 - urls by url (first seen the earliest, last status and gone mark from the latest sighting);
 - reports by (url, sha256): a report is stored once however many workers fetched it; a new
-  version of a known URL gets the next version number; its cells, checks, spam findings and
-  search rows come with it, and `capture_id` points at the merged capture;
+  version of a known URL gets the next version number; its cells, checks and spam findings come
+  with it, its wide rows and search row are rebuilt from them, and `capture_id` points at the
+  merged capture;
 - derivations by (url, sha256) (a pending one is completed by a shard that derived it);
 - budgets by (site, budget, scope, time); sites by host, their capture counts recounted.
 
@@ -32,7 +33,8 @@ from typing import Any
 
 import sqlite_utils
 
-from .schema import CHARS_FTS_TABLE
+from .schema import CHARS_FTS_TABLE, WIDE, wide_backfill_sql
+from .search_text import search_form
 from .store import transaction
 
 CAPTURE_KEY_NO_RECORD = ("url", "fetched_at", "method", "error")
@@ -211,7 +213,6 @@ def _merge_reports(conn: Any, shard: sqlite3.Connection, captures: dict[int, int
     """Shard report id -> target report id, each (url, sha256) stored once, new versions numbered on."""
     columns = _shared_columns(conn, shard, "reports")
     children = {table: _shared_columns(conn, shard, table) for table in REPORT_CHILDREN}
-    has_chars = CHARS_FTS_TABLE in {r[0] for r in shard.execute("SELECT name FROM sqlite_master")}
     ids: dict[int, int] = {}
     for row in _rows(shard, "reports", columns, "ORDER BY fetched_at, version, id"):
         shard_id = int(row.pop("id"))
@@ -235,11 +236,17 @@ def _merge_reports(conn: Any, shard: sqlite3.Connection, captures: dict[int, int
                 child = dict(zip(kept, values))
                 child["report_id"] = report_id
                 _insert(conn, table, child)
-        if has_chars:
-            chars = shard.execute(f"SELECT chars FROM [{CHARS_FTS_TABLE}] WHERE rowid = ?", [shard_id]).fetchone()
-            if chars:
-                conn.execute(f"INSERT INTO [{CHARS_FTS_TABLE}] (rowid, chars) VALUES (?, ?)", [report_id, chars[0]])
+        _index_merged_report(conn, report_id)
     return ids
+
+
+def _index_merged_report(conn: Any, report_id: int) -> None:
+    """What the store writes beside a report's cells: its wide rows and its search row (the
+    per-character index is contentless, so it is rebuilt from the merged row, not copied)."""
+    for prefix in WIDE:
+        conn.execute(wide_backfill_sql(prefix, one_report=True), [report_id])
+    row = conn.execute("SELECT title, agency, region, text FROM reports WHERE id = ?", [report_id]).fetchone()
+    conn.execute(f"INSERT INTO [{CHARS_FTS_TABLE}] (rowid, chars) VALUES (?, ?)", [report_id, search_form(*row)])
 
 
 def _merge_derivations(conn: Any, shard: sqlite3.Connection, captures: dict[int, int], reports: dict[int, int],

@@ -348,13 +348,16 @@ def _wide_view_sql(prefix: str) -> str:
             + columns + f"\nFROM [{WIDE[prefix][1]}] w LEFT JOIN reports r ON r.id = w.report_id")
 
 
-def wide_backfill_sql(prefix: str) -> str:
-    """Rebuild a wide table from the cells (older archives, or a key added to the template)."""
+def wide_backfill_sql(prefix: str, *, one_report: bool = False) -> str:
+    """Rebuild a wide table from the cells (older archives, or a key added to the template); with
+    `one_report`, only the report given as the statement's one parameter (a merged report)."""
     keys = cell_keys(prefix)
     pivots = ", ".join(f"max(CASE WHEN k.key = '{key}' THEN c.value END)" for key in keys)
     names = ", ".join(f"[{wide_column(key)}]" for key in keys)
+    only = " AND c.report_id = ?" if one_report else ""
     return (f"INSERT INTO [{WIDE[prefix][1]}] (report_id, {names}) SELECT c.report_id, {pivots} "
-            f"FROM cells c JOIN cell_keys k ON k.id = c.key_id WHERE k.key LIKE '{prefix}%' GROUP BY c.report_id")
+            f"FROM cells c JOIN cell_keys k ON k.id = c.key_id WHERE k.key LIKE '{prefix}%'{only} "
+            "GROUP BY c.report_id")
 
 
 # The long form users query, over the compact cells; LEFT JOINs on unique keys, so a count(*) or a

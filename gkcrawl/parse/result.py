@@ -11,7 +11,7 @@ from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.5.2"
+PARSER_VERSION = "0.5.3"
 
 CellValue = int | float | None
 

@@ -10,19 +10,12 @@ import sqlite_utils
 
 from gkcrawl.archive.models import Capture
 from gkcrawl.archive.store import record_capture, record_report
+from gkcrawl.demo.cross_year import PROSE as DEMO_PROSE
 from gkcrawl.demo.report_content import ReportDoc, report_body_html
 from gkcrawl.parse import parse_document
 
-PROSE_A = [
-    "{agency}以建设法治政府为目标,把政务公开作为转变政府职能的重要抓手,全年围绕交通基础设施建设、"
-    "运输服务保障和行业安全监管等重点领域,通过门户网站、政务新媒体和新闻发布会及时发布权威信息。",
-    "在依申请公开方面,{agency}建立登记、审核、答复、归档全流程台账,对每一件申请明确承办科室和办理时限,"
-    "疑难申请集体研究并征求法律顾问意见,确保答复内容准确、程序合法、文书规范。",
-    "在平台建设方面,完成政府网站集约化迁移,优化栏目设置和检索功能,主动公开目录实现动态更新,"
-    "并在办事大厅设置政府信息查阅点,方便群众就近查询。",
-    "存在的问题主要是部分科室公开意识不强,政策解读的针对性和可读性有待增强。下一步将加强培训考核,"
-    "推行图文、视频等多种解读形式,回应群众关切。",
-]
+# A body's own words: the demo's (gkcrawl/demo/cross_year.py), so the demo and the tests share one text.
+PROSE_A = DEMO_PROSE
 PROSE_B = [
     "{agency}聚焦文化惠民和旅游市场秩序,全年发布文物保护、公共文化服务、旅游安全提示等信息,"
     "组织政务开放日活动三场,邀请市民代表走进图书馆、博物馆和文化馆参与监督。",

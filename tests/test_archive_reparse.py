@@ -6,6 +6,7 @@ import hashlib
 import io
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
@@ -36,6 +37,21 @@ def write_warc(path: Path, url: str, body: bytes) -> int:
         writer.write_record(response)
     return offset
 
+
+def archive_sample_page(db: Any, warc_dir: Path, index: int, result: ParseResult | None = None) -> tuple[Any, int]:
+    """Sample report `index` (2021 format) as its own WARC file and `captures` row, stored with `result`
+    (default: what the sample's bytes give); returns (the sample, its report id)."""
+    sample = sample_report(index, template="2021")
+    name = f"crawl-{index:05d}.warc.gz"
+    offset = write_warc(warc_dir / name, sample.url, sample.body)
+    sha = hashlib.sha256(sample.body).hexdigest()
+    capture_id = record_capture(db, Capture(url=sample.url, status=200, fetched_at=WHEN, sha256=sha,
+                                            size=len(sample.body), content_type="text/html; charset=utf-8",
+                                            warc_file=name, warc_offset=offset,
+                                            warc_record_id=f"<urn:uuid:resp-{index}>"))
+    report_id, _ = record_report(db, capture_id, result if result is not None else sample.result,
+                                 url=sample.url, fetched_at=WHEN, sha256=sha, site=None)
+    return sample, report_id
 
 def archive_with_warc(tmp_path: Path) -> tuple[object, Path, int, bytes]:
     sample = sample_report(1, template="2021", broken=True)

@@ -3,18 +3,16 @@ listed, counted, held back (exit 1) unless --accept-regressions applies it."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import sqlite_utils
 from click.testing import CliRunner
 
-from gkcrawl.archive.models import Capture
-from gkcrawl.archive.store import open_archive, record_capture, record_report
+from gkcrawl.archive.store import open_archive
 from gkcrawl.derive.reparse import reparse_archive
 from gkcrawl.parse.result import ParseResult
 from samples import sample_report
-from test_archive_reparse import WHEN, write_warc
+from test_archive_reparse import archive_sample_page
 
 
 def archive_of(tmp_path: Path, stored: list[ParseResult | None]) -> tuple[sqlite_utils.Database, Path, list[int]]:
@@ -26,17 +24,9 @@ def archive_of(tmp_path: Path, stored: list[ParseResult | None]) -> tuple[sqlite
     ids = []
     for index, richer in enumerate(stored, start=1):
         sample = sample_report(index, template="2021")
-        name = f"crawl-{index:05d}.warc.gz"
-        offset = write_warc(warc_dir / name, sample.url, sample.body)
-        sha = hashlib.sha256(sample.body).hexdigest()
-        capture_id = record_capture(db, Capture(url=sample.url, status=200, fetched_at=WHEN, sha256=sha,
-                                                size=len(sample.body), content_type="text/html; charset=utf-8",
-                                                warc_file=name, warc_offset=offset,
-                                                warc_record_id=f"<urn:uuid:resp-{index}>"))
         result = richer if richer is not None else ParseResult(meta={"title": sample.result.meta["title"]})
         result.parser_version = "0.0.1"
-        report_id, _ = record_report(db, capture_id, result, url=sample.url, fetched_at=WHEN, sha256=sha, site=None)
-        ids.append(report_id)
+        ids.append(archive_sample_page(db, warc_dir, index, result)[1])
     return db, warc_dir, ids
 
 

@@ -3,7 +3,6 @@ report's page offering its WARC record for download and a replay link."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import subprocess
@@ -18,12 +17,11 @@ import pytest
 from click.testing import CliRunner
 from warcio.archiveiterator import ArchiveIterator
 
-from gkcrawl.archive.models import Capture
 from gkcrawl.archive.snapshot import take_snapshot
-from gkcrawl.archive.store import open_archive, record_capture, record_report
+from gkcrawl.archive.store import open_archive
 from gkcrawl.publish.serve import start_background
 from samples import sample_report
-from test_archive_reparse import WHEN, write_warc
+from test_archive_reparse import archive_sample_page
 
 
 def archive_with_warcs(tmp_path: Path, count: int = 2) -> tuple[Path, list[int], list[str]]:
@@ -32,16 +30,7 @@ def archive_with_warcs(tmp_path: Path, count: int = 2) -> tuple[Path, list[int],
     db = open_archive(tmp_path / "gkcrawl.db")
     ids, urls = [], []
     for index in range(1, count + 1):
-        sample = sample_report(index, template="2021")
-        name = f"crawl-{index:05d}.warc.gz"
-        offset = write_warc(warc_dir / name, sample.url, sample.body)
-        sha = hashlib.sha256(sample.body).hexdigest()
-        capture_id = record_capture(db, Capture(url=sample.url, status=200, fetched_at=WHEN, sha256=sha,
-                                                size=len(sample.body), content_type="text/html; charset=utf-8",
-                                                warc_file=name, warc_offset=offset,
-                                                warc_record_id=f"<urn:uuid:resp-{index}>"))
-        report_id, _ = record_report(db, capture_id, sample.result, url=sample.url, fetched_at=WHEN, sha256=sha,
-                                     site=None)
+        sample, report_id = archive_sample_page(db, warc_dir, index)
         ids.append(report_id)
         urls.append(sample.url)
     db.conn.close()

@@ -76,8 +76,9 @@ def venv(wheel: Path) -> Path:
     # addsitedir also runs the dependencies' own .pth files; they come after the wheel's gkcrawl.
     (site_packages / "zz_project_deps.pth").write_text(f"import site; site.addsitedir({str(deps)!r})\n",
                                                        encoding="utf-8")
+    # Without the caller's PYTHONPATH: a source tree on it makes pip see gkcrawl installed and skip the wheel.
     run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-         str(wheel)], cwd=home)
+         str(wheel)], cwd=home, env=clean_env())
     return home
 
 

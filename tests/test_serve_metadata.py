@@ -36,6 +36,25 @@ def test_every_table_and_view_in_the_schema_is_described() -> None:
         assert tables[name].get("description") or tables[name].get("hidden"), name
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys without a word; this loader refuses them."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+    keys = [loader.construct_object(key) for key, _ in node.value]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    assert not repeated, f"keys given twice at line {node.start_mark.line + 1}: {repeated}"
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def test_metadata_gives_no_key_twice() -> None:
+    """A second `derivations:` once silently replaced the first; an edit to one copy would be lost."""
+    yaml.load(DEFAULT_METADATA.read_text(encoding="utf-8"), _UniqueKeyLoader)
+
+
 def test_datasette_runs_read_only_with_a_time_limit(tmp_path: Path) -> None:
     options = ServeOptions(db_path=tmp_path / "gkcrawl.db", port=9999)
     command = datasette_command(options, tmp_path / "m.json", tmp_path / "snapshots")

@@ -24,6 +24,14 @@ from .candidates import DerivationRow, load_row, payload_location
 from .decision import filename_of, is_report
 from .jobs import JobOutcome, WorkerJob
 from .limits import PARSE_FAILED_FLAG
+from .pictures import (
+    PICTURES_MISSING_FLAG,
+    PictureLocation,
+    describe_missing,
+    newest_picture,
+    picture_rows,
+    record_read,
+)
 from .regressions import Loss, loss_of
 from .result_json import result_from_json
 
@@ -101,7 +109,18 @@ class Deriver:
         return WorkerJob(job_id=row.id, url=candidate.url,
                          filename=filename_of(candidate.url, candidate.content_disposition),
                          content_type=content_type or candidate.content_type, sha256=candidate.sha256,
-                         warc_path=str(self.warc_root / warc_file), warc_offset=offset)
+                         warc_path=str(self.warc_root / warc_file), warc_offset=offset,
+                         pictures=tuple(picture.to_json() for picture in self._pictures(row.id)))
+
+    def _pictures(self, derivation_id: int) -> list[PictureLocation]:
+        """The page's pictures archived by now: each by its URL's newest 2xx capture."""
+        found = []
+        for src, url, _, _ in picture_rows(self.db, derivation_id):
+            newest = newest_picture(self.db, url)
+            if newest is not None:
+                capture_id, warc_file, offset, sha256 = newest
+                found.append(PictureLocation(src, url, capture_id, str(self.warc_root / warc_file), offset, sha256))
+        return found
 
     def _known_report(self, row: DerivationRow) -> int | None:
         found = self.db.execute("SELECT id FROM reports WHERE url = ? AND sha256 = ?",
@@ -141,25 +160,34 @@ class Deriver:
         else:
             result = result_from_json(outcome.result or {})
         failed = outcome.failure is not None
+        pictures = picture_rows(self.db, row.id)
+        used = self._pictures(row.id) if pictures else []
+        missing = describe_missing(pictures, used) if pictures else None
+        if missing and not failed:
+            result.flags.append(f"{PICTURES_MISSING_FLAG}:{len(pictures) - len(used)}")
         recorded = Recorded(row.id, row.candidate.url, row.candidate.site, report_id=row.report_id, parsed=True,
                             failed=failed, error=outcome.failure or converter_trouble(result),
                             seconds=outcome.seconds, worker_peak_rss_kb=outcome.worker_peak_rss_kb)
         if row.report_id is not None and self.mode == "reparse":
-            self._rederive(row, result, recorded)
+            self._rederive(row, result, recorded, missing)
         else:
-            self._derive(row, result, recorded)
+            self._derive(row, result, recorded, missing)
+        if pictures and recorded.report_id is not None and not recorded.held_back and not failed:
+            with transaction(self.db) as conn:
+                record_read(conn, row.id, recorded.report_id, used)
         return recorded
 
-    def _derive(self, row: DerivationRow, result: ParseResult, recorded: Recorded) -> None:
+    def _derive(self, row: DerivationRow, result: ParseResult, recorded: Recorded, note: str | None = None) -> None:
         candidate = row.candidate
         if is_report(candidate, result):
             recorded.report_id, recorded.new_version = record_report(
                 self.db, candidate.capture_id, result, url=candidate.url, fetched_at=candidate.fetched_at,
                 sha256=candidate.sha256, site=candidate.site, parsed_at=self._now())
         with transaction(self.db) as conn:
-            self._finish(conn, row, recorded, outcome="report" if recorded.report_id else "not_report")
+            self._finish(conn, row, recorded, outcome="report" if recorded.report_id else "not_report", note=note)
 
-    def _rederive(self, row: DerivationRow, result: ParseResult, recorded: Recorded) -> None:
+    def _rederive(self, row: DerivationRow, result: ParseResult, recorded: Recorded,
+                  note: str | None = None) -> None:
         """A report version derived again; a failure keeps the rows it had."""
         assert row.report_id is not None
         recorded.rederived = True
@@ -182,7 +210,7 @@ class Deriver:
         with transaction(self.db) as conn:
             write_derived_rows(conn, row.report_id, result)  # first: it unindexes the text about to change
             conn.execute(f"UPDATE reports SET {assignments} WHERE id = ?", [*columns.values(), row.report_id])
-            self._finish(conn, row, recorded, outcome="report")
+            self._finish(conn, row, recorded, outcome="report", note=note)
         recorded.changed = fingerprint(self.db, row.report_id) != before
 
     def _finish(self, conn: Any, row: DerivationRow, recorded: Recorded, *, outcome: str,

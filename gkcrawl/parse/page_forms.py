@@ -37,6 +37,37 @@ def parts_as_images(text: str) -> list[str]:
     return parts
 
 
+def picture_sources(html: str) -> list[str]:
+    """The `src` of each <img> standing in a part published as a picture, in page order.
+
+    The same reading the parser does (`parts_as_images` over the page's row text), so the
+    crawler fetches exactly the pictures whose bytes the parse will ask for; a logo or a
+    picture in the prose is not one of them."""
+    from gkcrawl.extract.normalize import normalize
+    from gkcrawl.extract.ocr_documents import image_sources
+    from gkcrawl.extract.tables import html_to_text
+
+    from .rows_text import find_sections
+
+    if "<img" not in html.lower():
+        return []
+    text = normalize(html_to_text(html, for_rows=True)[0])
+    parts = parts_as_images(text)
+    if not parts:
+        return []
+    sources = image_sources(html)
+    if len(sources) != text.count(IMAGE_MARK):
+        return []  # marks and pictures no longer pair up: the parse would not read them either
+    spans = [find_sections(text).spans[name] for name in parts]
+    chosen: list[str] = []
+    position = -1
+    for src in sources:
+        position = text.index(IMAGE_MARK, position + 1)
+        if src.strip() and any(start <= position < stop for start, stop in spans) and src not in chosen:
+            chosen.append(src)
+    return chosen
+
+
 def strip_image_marks(text: str) -> str:
     return text.replace(IMAGE_MARK, "")
 

@@ -24,13 +24,39 @@ from gkcrawl.parse import parse_document
 from portals import style_pictures
 from scoring import same
 
-pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(unavailable_reason() is not None, reason=f"OCR engine: {unavailable_reason()}")]
 STYLE = Style("pictures", style_pictures.build, style_pictures.manifest)
+
+
+def test_a_held_page_is_released_when_each_picture_landed_or_failed_or_the_crawl_ended(tmp_path: Path) -> None:
+    from gkcrawl.archive.store import open_archive
+    from gkcrawl.derive.candidates import pending_ids, record_candidate
+    from gkcrawl.derive.decision import Candidate
+    from gkcrawl.derive.pictures import CRAWL_ENDED, await_pictures, picture_landed, release_waiting
+
+    db = open_archive(tmp_path / "a.db")
+    page, a, b = "http://h.invalid/r.html", "http://h.invalid/a.png", "http://cdn.invalid/b.png"
+    first, _ = record_candidate(db, Candidate(url=page, sha256="1" * 64, capture_id=None, fetched_at="t"), now="t")
+    second, _ = record_candidate(db, Candidate(url=page, sha256="2" * 64, capture_id=None, fetched_at="t"), now="t")
+    assert await_pictures(db, first, page, [("a.png", a), ("//cdn.invalid/b.png", b)], now="t")
+    assert await_pictures(db, second, page, [("a.png", a)], now="t")
+    assert pending_ids(db) == []  # held: not derived before its pictures
+    assert picture_landed(db, a, capture_id=None, error="http 404", now="t") == [second]
+    assert picture_landed(db, "http://other.invalid/x.png", capture_id=None, error=None, now="t") == []
+    assert pending_ids(db) == [second]
+    assert release_waiting(db, reason=CRAWL_ENDED, now="t") == [first]
+    assert rows(tmp_path / "a.db", f"SELECT url, status, error FROM report_pictures WHERE derivation_id = {first} "
+                                   "ORDER BY id") == [(a, "missing", "http 404"), (b, "missing", CRAWL_ENDED)]
+    assert pending_ids(db) == [first, second]
+    # A version seen before (not pending) is never held again.
+    db.execute("UPDATE derivations SET status = 'done'")
+    db.conn.commit()
+    assert not await_pictures(db, first, page, [("a.png", a)], now="t")
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    if unavailable_reason() is not None:
+        pytest.skip(f"OCR engine: {unavailable_reason()}")
     db = tmp_path_factory.mktemp("ocr_pages") / "archive.db"
     with serve_style(STYLE) as portal:
         crawl([portal.url], db, "--no-js", "-s", "GKCRAWL_OCR_PAGE_SECONDS=240", timeout=900)
@@ -54,6 +80,7 @@ def _truth(spec: tuple[str, int, int]) -> dict[str, object]:
     return dict(parse_document(html, filename="report.html").cells)
 
 
+@pytest.mark.slow
 def test_a_report_page_s_pictures_are_archived_and_its_tables_read_by_ocr(crawled: tuple[Path, str]) -> None:
     db, portal = crawled
     paths = style_pictures.manifest().extra["paths"]
@@ -86,6 +113,7 @@ def test_a_report_page_s_pictures_are_archived_and_its_tables_read_by_ocr(crawle
     assert all(same(truth[k], cells[k][0]) and cells[k][2] is None for k in truth if k.startswith("requests."))
 
 
+@pytest.mark.slow
 def test_a_picture_that_404s_is_recorded_and_its_page_still_lands_flagged(crawled: tuple[Path, str]) -> None:
     db, portal = crawled
     page = urljoin(portal, style_pictures.manifest().extra["paths"]["broken"])  # type: ignore[index]
@@ -101,6 +129,19 @@ def test_a_picture_that_404s_is_recorded_and_its_page_still_lands_flagged(crawle
     assert all(value is None and uncertain for key, (value, uncertain, _) in cells.items() if key.startswith("appeals."))
 
 
+@pytest.mark.slow
+def test_a_picture_robots_txt_refuses_is_not_fetched_and_says_so(crawled: tuple[Path, str]) -> None:
+    db, portal = crawled
+    page = urljoin(portal, style_pictures.manifest().extra["paths"]["robots"])  # type: ignore[index]
+    picture = urljoin(portal, "/admin/pics/appeals.png")
+    [(status, error, capture)] = rows(db, f"SELECT status, error, capture_id FROM report_pictures WHERE url = '{picture}'")
+    assert (status, capture) == ("missing", None) and error.startswith("not fetched") and "robots" in error.lower()
+    assert rows(db, f"SELECT count(*) FROM captures WHERE url = '{picture}'") == [(0,)]
+    flags = rows(db, f"SELECT flags FROM reports WHERE url = '{page}'")[0][0]
+    assert "tables_as_images" in flags and "pictures_missing:1" in flags
+
+
+@pytest.mark.slow
 def test_reparse_finds_the_pictures_again_and_gives_the_same_cells(crawled: tuple[Path, str],
                                                                    tmp_path: Path) -> None:
     db, portal = crawled
@@ -117,8 +158,19 @@ def test_reparse_finds_the_pictures_again_and_gives_the_same_cells(crawled: tupl
     assert _cells(copy, report_id) == before
     assert rows(copy, f"SELECT count(*) FROM report_pictures WHERE report_id = {report_id} AND status = 'fetched'") \
         == [(2,)]
+    # An archive whose page was derived before its pictures were recorded (an older gkcrawl, with
+    # --requisites): reparse reads the page, finds its pictures among the captures by URL.
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DELETE FROM report_pictures")
+        conn.execute(f"UPDATE reports SET flags = '[\"html_tables:1\", \"tables_as_images\"]' WHERE id = {report_id}")
+    stats = reparse_archive(sqlite_utils.Database(copy), db.parent / "warc")
+    assert not stats.errors and not stats.failures and not stats.regressions, stats.summary()
+    assert _cells(copy, report_id) == before
+    assert rows(copy, f"SELECT src, status FROM report_pictures WHERE report_id = {report_id} ORDER BY id") == [
+        ("./pictured_pics/active.png", "fetched"), ("./pictured_pics/appeals.png", "fetched")]
 
 
+@pytest.mark.slow
 def test_merge_carries_the_report_pictures_with_their_ids_remapped(crawled: tuple[Path, str], tmp_path: Path) -> None:
     from gkcrawl.archive.merge import merge_shards
     from gkcrawl.archive.store import open_archive
@@ -134,5 +186,5 @@ def test_merge_carries_the_report_pictures_with_their_ids_remapped(crawled: tupl
     shard_rows = rows(db, query)
     for _ in range(2):  # merging again changes nothing
         (result,) = merge_shards(target, [db], target_warc=tmp_path / "warc")
-        assert rows(tmp_path / "merged.db", query) == shard_rows and len(shard_rows) == 3
+        assert rows(tmp_path / "merged.db", query) == shard_rows and len(shard_rows) == 4
     assert result.report_pictures == 0

@@ -24,7 +24,7 @@ from gkcrawl.derive.candidates import pending_ids, record_candidate
 from gkcrawl.derive.decision import Candidate, disposition_filename, filename_of, is_report
 from gkcrawl.derive.deriver import Recorded
 from gkcrawl.derive.limits import ParseLimits
-from gkcrawl.derive.pictures import CRAWL_ENDED, await_pictures, picture_landed, release_waiting
+from gkcrawl.derive.pictures import AWAITING, CRAWL_ENDED, await_pictures, picture_landed, release_waiting
 from gkcrawl.derive.room import BackgroundRoom
 from gkcrawl.derive.supervisor import Supervisor
 
@@ -95,15 +95,15 @@ class StoreReportPipeline:
             return item
         assert self.room is not None
         try:
-            derivation_id, _ = record_candidate(archive_of(self.crawler).db, candidate_of(item),
-                                                now=iso_utc(utc_now()))
+            derivation_id, status = record_candidate(archive_of(self.crawler).db, candidate_of(item),
+                                                     now=iso_utc(utc_now()))
         except Exception:  # noqa: BLE001 - one bad row never stops the crawl
             logger.exception("could not record the report candidate %s", item.url)
             self.stats.inc_value("gkcrawl/archive_errors")
             return item
         self.stats.inc_value("gkcrawl/derive/queued")
-        if item.pictures and self._hold_for_pictures(derivation_id, item):
-            return item
+        if status == AWAITING or item.pictures and self._hold_for_pictures(derivation_id, item):
+            return item  # derived when its pictures have landed (this page seen twice: already held)
         self.room.submit(derivation_id)
         return item
 

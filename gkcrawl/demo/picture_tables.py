@@ -23,7 +23,6 @@ FONT_INDEX = 2  # Noto Sans CJK SC in the collection
 TEXT_PX = 30
 LINE_PX = 40
 PAD_PX = 10
-BORDER_PX = 2  # a 1 px rule vanishes in the reader's 3x3 median and a lone digit beside it goes with it
 PART_FILES = {"二": "active", "三": "requests", "四": "appeals"}
 # The demo's report whose tables are pictures (style_demo.PICTURE_REPORT_*), and where its
 # committed pictures live in the package.
@@ -45,8 +44,8 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, wi
     return [*lines, line] if line else lines or [""]
 
 
-def grid_png(grid: Grid, column_px: list[int]) -> bytes:
-    """The grid as a grey PNG; `column_px` gives each column's width."""
+def grid_png(grid: Grid, column_px: list[int], border_px: int = 1) -> bytes:
+    """The grid as a grey PNG; `column_px` gives each column's width, `border_px` the rules'."""
     font = ImageFont.truetype(str(FONT), TEXT_PX, index=FONT_INDEX)
     placed, rows, columns = place_cells(grid)
     assert len(column_px) == columns, (len(column_px), columns)
@@ -65,7 +64,7 @@ def grid_png(grid: Grid, column_px: list[int]) -> bytes:
     for r, c, cell in placed:
         left, top = x_at[c], y_at[r]
         right, bottom = x_at[c + cell.colspan], y_at[r + cell.rowspan]
-        draw.rectangle((left, top, right, bottom), outline=0, width=BORDER_PX)
+        draw.rectangle((left, top, right, bottom), outline=0, width=border_px)
         lines = wrapped[(r, c)]
         y = (top + bottom) / 2 - len(lines) * LINE_PX / 2
         for line in lines:
@@ -76,14 +75,18 @@ def grid_png(grid: Grid, column_px: list[int]) -> bytes:
     return buffer.getvalue()
 
 
-def column_widths(columns: int) -> list[int]:
-    """Each column's width: part 二's four, part 三's label columns wide enough that a label
-    never wraps into the next row's line, part 四's fifteen."""
+def layout(columns: int) -> tuple[list[int], int]:
+    """(each column's width, rule width) of a part's table, by its number of columns.
+
+    Part 三's label column is wide enough that a label wraps at most once; part 四's fifteen
+    columns of lone digits get 2 px rules: the reader's 3x3 median takes out a 1 px rule, and
+    on this table the digit beside a vanished rule was then lost with it (measured on these
+    pictures; part 三 read best with 1 px rules)."""
     if columns == 4:
-        return [500] * 4
+        return [500] * 4, 1
     if columns == 10:
-        return [150, 150, 720] + [150] * 7
-    return [140] * columns
+        return [150, 150, 720] + [150] * 7, 1
+    return [140] * columns, 2
 
 
 def table_pictures(doc: ReportDoc, parts: tuple[str, ...], prefix: str = "", *,
@@ -101,7 +104,7 @@ def table_pictures(doc: ReportDoc, parts: tuple[str, ...], prefix: str = "", *,
             continue
         name = f"{PART_FILES[numeral]}.png"
         if draw:
-            pictures[name] = grid_png(section.table, column_widths(place_cells(section.table)[2]))
+            pictures[name] = grid_png(section.table, *layout(place_cells(section.table)[2]))
         sources[numeral] = prefix + name
         picture = (f'<p style="text-align:center"><img src="{escape(prefix + name)}" '
                    f'alt="{escape(section.heading)}"></p>')

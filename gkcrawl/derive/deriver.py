@@ -18,6 +18,8 @@ from typing import Any, Literal
 import sqlite_utils
 
 from gkcrawl.archive.store import derived_columns, record_report, transaction, write_derived_rows
+from gkcrawl.archive.warc_read import ArchivedBytesError, read_verified
+from gkcrawl.extract.document import decode_bytes
 from gkcrawl.parse.result import PARSER_VERSION, ParseResult
 
 from .candidates import DerivationRow, load_row, payload_location
@@ -27,6 +29,7 @@ from .limits import PARSE_FAILED_FLAG
 from .pictures import (
     PICTURES_MISSING_FLAG,
     PictureLocation,
+    adopt_pictures,
     describe_missing,
     newest_picture,
     picture_rows,
@@ -90,6 +93,7 @@ class Deriver:
         self.mode = mode
         self.accept_regressions = accept_regressions
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._given: dict[int, list[PictureLocation]] = {}  # job id -> the pictures its worker was given
 
     def _now(self) -> str:
         return self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -106,11 +110,35 @@ class Deriver:
         if location is None:
             return self._unreadable(row, "no WARC record for this document's capture")
         warc_file, offset, content_type = location
+        if self.mode == "reparse":
+            self._adopt_pictures(row, warc_file, offset)
         return WorkerJob(job_id=row.id, url=candidate.url,
                          filename=filename_of(candidate.url, candidate.content_disposition),
                          content_type=content_type or candidate.content_type, sha256=candidate.sha256,
                          warc_path=str(self.warc_root / warc_file), warc_offset=offset,
-                         pictures=tuple(picture.to_json() for picture in self._pictures(row.id)))
+                         pictures=tuple(picture.to_json() for picture in self._give_pictures(row.id)))
+
+    def _give_pictures(self, derivation_id: int) -> list[PictureLocation]:
+        given = self._pictures(derivation_id)
+        if given:
+            self._given[derivation_id] = given
+        return given
+
+    def _adopt_pictures(self, row: DerivationRow, warc_file: str, offset: int) -> None:
+        """Reparse of a report flagged tables_as_images whose pictures were never recorded: look
+        them up among the captures (only such reports: the page is read here to list them)."""
+        if row.report_id is None or picture_rows(self.db, row.id):
+            return
+        flagged = self.db.execute("SELECT 1 FROM reports WHERE id = ? AND flags LIKE '%\"tables_as_images\"%'",
+                                  [row.report_id]).fetchone()
+        if flagged is None:
+            return
+        try:
+            body, content_type = read_verified(self.warc_root / warc_file, offset, row.candidate.sha256)
+        except (ArchivedBytesError, OSError, ValueError):
+            return  # the worker will say the bytes are unreadable
+        html, _ = decode_bytes(body, content_type, is_html=True)
+        adopt_pictures(self.db, row.id, row.candidate.url, html, now=self._now())
 
     def _pictures(self, derivation_id: int) -> list[PictureLocation]:
         """The page's pictures archived by now: each by its URL's newest 2xx capture."""
@@ -161,7 +189,7 @@ class Deriver:
             result = result_from_json(outcome.result or {})
         failed = outcome.failure is not None
         pictures = picture_rows(self.db, row.id)
-        used = self._pictures(row.id) if pictures else []
+        used = self._given.pop(row.id, []) if pictures else []
         missing = describe_missing(pictures, used) if pictures else None
         if missing and not failed:
             result.flags.append(f"{PICTURES_MISSING_FLAG}:{len(pictures) - len(used)}")

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import sqlite_utils
+from w3lib.url import canonicalize_url
 
 from gkcrawl.archive.store import transaction
 
@@ -129,3 +131,22 @@ def describe_missing(rows: list[tuple[str, str, str, str | None]], used: list[Pi
     have = {picture.src for picture in used}
     missing = [f"{url} ({error or 'no archived 2xx capture'})" for src, url, _, error in rows if src not in have]
     return f"pictures missing: {', '.join(missing)}" if missing else None
+
+
+def adopt_pictures(db: sqlite_utils.Database, derivation_id: int, page_url: str, html: str, *, now: str) -> int:
+    """A page archived before its pictures were recorded (an older gkcrawl, or `--requisites`):
+    its pictures, by the parser's reading of the page, resolved against the page's URL and
+    recorded as found among the captures or missing. Returns how many were recorded."""
+    from gkcrawl.parse.page_forms import picture_sources
+
+    with transaction(db) as conn:
+        count = 0
+        for src in picture_sources(html):
+            url = canonicalize_url(urljoin(page_url, src.strip()), keep_fragments=False)
+            found = newest_picture(db, url)
+            conn.execute("INSERT OR IGNORE INTO report_pictures (derivation_id, page_url, src, url, capture_id, "
+                         "status, error, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         [derivation_id, page_url, src, url, found[0] if found else None,
+                          FETCHED if found else MISSING, None if found else "not archived", now])
+            count += 1
+    return count

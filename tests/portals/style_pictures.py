@@ -1,7 +1,8 @@
 """A portal whose report pages publish their tables as pictures (tests/test_ocr_pages.py).
 
-Home -> 政府信息公开 -> 政府信息公开年报, two reports: one whose parts 二 and 四 are PNG pictures
-(served), one whose part 四 picture answers 404. Part 三 stays an HTML table on both, so each
+Home -> 政府信息公开 -> 政府信息公开年报, three reports: one whose parts 二 and 四 are PNG pictures
+(served), one whose part 四 picture answers 404, one whose part 四 picture is under a path
+robots.txt disallows. Part 三 stays an HTML table on both, so each
 crawl reads only the few pictures OCR must (several seconds each). Not in the registry: the
 portal-wide tests do not OCR."""
 
@@ -19,6 +20,8 @@ COLUMN = "/xxgk/nb"
 CRUMBS = [("政府信息公开", "/xxgk/index.html"), ("政府信息公开年报", f"{COLUMN}/index.html")]
 PICTURED = ("测试市交通运输局", 2021, 3)      # parts 二 and 四 as pictures, both served
 BROKEN = ("测试市水利局", 2021, 4)            # part 四 as a picture that answers 404
+ROBOTS = ("测试市统计局", 2021, 5)            # part 四 as a picture robots.txt refuses (/admin/)
+PAGES = (("pictured", PICTURED), ("broken", BROKEN), ("robots", ROBOTS))
 PICTURE_PARTS = ("二", "四")
 
 
@@ -29,7 +32,7 @@ def report(spec: tuple[str, int, int]) -> ReportDoc:
 
 def _paths() -> dict[str, str]:
     return {name: report_entry(COLUMN, report(spec).agency, spec[1]).path
-            for name, spec in (("pictured", PICTURED), ("broken", BROKEN))}
+            for name, spec in PAGES}
 
 
 
@@ -45,11 +48,12 @@ def build(context: BuildContext) -> StaticSite:
     builder.column("/xxgk/index.html", "政府信息公开", CRUMBS[:1],
                    f'<ul><li><a href="{COLUMN}/index.html">政府信息公开年报</a></li></ul>')
     items = []
-    for name, spec in (("pictured", PICTURED), ("broken", BROKEN)):
+    for name, spec in PAGES:
         doc = report(spec)
         entry = report_entry(COLUMN, doc.agency, spec[1])
         parts = PICTURE_PARTS if name == "pictured" else ("四",)
-        body, _, pictures = table_pictures(doc, parts, prefix=f"./{name}_pics/")
+        prefix = "/admin/pics/" if name == "robots" else f"./{name}_pics/"
+        body, _, pictures = table_pictures(doc, parts, prefix=prefix, draw=name == "pictured")
         meta = ArticleMeta(index_no=f"000077/{entry.published[:4]}-{len(items) + 1:05d}", published=entry.published,
                            source=doc.agency)
         builder.article(entry.path, doc.title, CRUMBS, meta, body)

@@ -11,13 +11,16 @@ flagged. `gkcrawl reparse` finds the pictures again among the captures."""
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
 import sqlite_utils
 
-from crawl_helpers import crawl, rows
+from crawl_helpers import FAST, crawl, rows
 from gkcrawl.demo.portal import Style, serve_style
 from gkcrawl.extract.ocr import unavailable_reason
 from gkcrawl.parse import parse_document
@@ -188,3 +191,45 @@ def test_merge_carries_the_report_pictures_with_their_ids_remapped(crawled: tupl
         (result,) = merge_shards(target, [db], target_warc=tmp_path / "warc")
         assert rows(tmp_path / "merged.db", query) == shard_rows and len(shard_rows) == 4
     assert result.report_pictures == 0
+
+
+@pytest.mark.slow
+def test_a_crawl_killed_while_a_page_waits_for_its_picture_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL while the page is held: it stays held (not derived without the picture it could
+    have); the next crawl reads the page again, fetches the picture and derives it with it."""
+    if unavailable_reason() is not None:
+        pytest.skip(f"OCR engine: {unavailable_reason()}")
+    db = tmp_path / "archive.db"
+    style = Style("pictures-stalling", style_pictures.build_stalling, style_pictures.manifest_stalling, generations=2)
+    with serve_style(style, stall_seconds=300) as portal:
+        (path,) = style_pictures.manifest_stalling().reports
+        page = urljoin(portal.url, path)
+        argv = [sys.executable, "-m", "gkcrawl", "crawl", portal.url, "--db", str(db), "--no-js", *FAST,
+                "-s", "DOWNLOAD_TIMEOUT=300"]
+        process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not _held(db):
+                time.sleep(0.2)
+            assert _held(db), "the page was never held for its picture"
+        finally:
+            process.kill()
+            process.wait()
+        assert rows(db, "SELECT count(*) FROM reports") == [(0,)]
+        portal.set_generation(2)  # the picture answers now
+        crawl([portal.url], db, "--no-js", "-s", "GKCRAWL_OCR_PAGE_SECONDS=240", timeout=600)
+    assert rows(db, f"SELECT status, error FROM derivations WHERE url = '{page}'") == [("done", None)]
+    report_id = _report_id(db, page)
+    assert rows(db, f"SELECT p.status, c.status FROM report_pictures p JOIN captures c ON c.id = p.capture_id "
+                    f"WHERE p.report_id = {report_id}") == [("fetched", 200)]
+    cells, truth = _cells(db, report_id), _truth(style_pictures.STALLING)
+    appeals = [k for k in truth if k.startswith("appeals.")]
+    assert {k for k, (_, _, source) in cells.items() if source == "ocr"} == set(appeals)
+    assert [k for k in appeals if not cells[k][1] and not same(truth[k], cells[k][0])] == []
+
+
+def _held(db: Path) -> bool:
+    try:
+        return rows(db, "SELECT count(*) FROM derivations WHERE status = 'awaiting_pictures'") == [(1,)]
+    except sqlite3.OperationalError:  # the archive is still being created
+        return False

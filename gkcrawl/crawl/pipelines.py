@@ -77,8 +77,9 @@ class StoreReportPipeline:
         warc_root = Path(config.get(self.crawler.settings, "GKCRAWL_WARC_DIR"))
         self.supervisor = Supervisor(self.limits)
         self.room = BackgroundRoom(archive.db_path, warc_root, self.supervisor, self._recorded_from_thread)
-        # Held for pictures by a crawl that was stopped: derived with the pictures it got.
-        release_waiting(db, reason="not fetched before an earlier crawl stopped", now=iso_utc(utc_now()))
+        # Pages a stopped crawl left waiting for pictures stay held: this crawl reads such a page
+        # again (a resumed job does not count it completed) and asks for its pictures; whatever
+        # is still held when this crawl closes is derived then, with the pictures archived.
         for derivation_id in pending_ids(db):  # left underived by a stopped crawl
             self.stats.inc_value("gkcrawl/derive/resumed")
             self.room.submit(derivation_id)

@@ -69,3 +69,32 @@ def build(context: BuildContext) -> StaticSite:
 def manifest(generation: int = 1) -> Manifest:
     paths = _paths()
     return Manifest(reports=set(paths.values()), extra={"paths": paths})
+
+
+STALLING = ("测试市审计局", 2021, 6)  # part 四 as a picture that stalls (generation 1), then answers (2)
+
+
+def build_stalling(context: BuildContext) -> StaticSite:
+    """One report whose part 四 picture hangs in generation 1 and is served from generation 2."""
+    from gkcrawl.demo.server import Page
+
+    builder = SiteBuilder(identity_for("测试市人民政府", 78))
+    builder.common_pages('<div><a href="/xxgk/index.html">政府信息公开</a></div>', [])
+    builder.column("/xxgk/index.html", "政府信息公开", CRUMBS[:1],
+                   f'<ul><li><a href="{COLUMN}/index.html">政府信息公开年报</a></li></ul>')
+    doc = report(STALLING)
+    entry = report_entry(COLUMN, doc.agency, STALLING[1])
+    body, _, pictures = table_pictures(doc, ("四",), prefix="./stalling_pics/")
+    meta = ArticleMeta(index_no=f"000078/{entry.published[:4]}-00001", published=entry.published, source=doc.agency)
+    builder.article(entry.path, doc.title, CRUMBS, meta, body)
+    picture = entry.path.rsplit("/", 1)[0] + "/stalling_pics/appeals.png"
+    builder.pages[picture] = Page(pictures["appeals.png"], "image/png", cacheable=context.generation > 1,
+                                  fault="stall" if context.generation == 1 else None)
+    builder.column(f"{COLUMN}/index.html", "政府信息公开年报", CRUMBS,
+                   builder.simple_list([(doc.title, entry.path, entry.published)]))
+    return builder.build()
+
+
+def manifest_stalling(generation: int = 1) -> Manifest:
+    agency, year, _ = STALLING
+    return Manifest(reports={report_entry(COLUMN, report(STALLING).agency, year).path})

@@ -56,6 +56,25 @@ def test_a_held_page_is_released_when_each_picture_landed_or_failed_or_the_crawl
     assert not await_pictures(db, first, page, [("a.png", a)], now="t")
 
 
+def test_the_crawler_asks_only_for_the_pictures_standing_in_a_part_published_as_a_picture() -> None:
+    from gkcrawl.extract.document import decode_bytes
+    from gkcrawl.parse.page_forms import picture_sources
+
+    fixtures = Path(__file__).parent / "fixtures" / "reports"
+    html, _ = decode_bytes((fixtures / "var4_02_2022_all_tables_images.html").read_bytes(), None, is_html=True)
+    assert picture_sources(html) == ["/u/2023/table2.png", "/u/2023/table3.png", "/u/2023/table4.png"]
+    html, _ = decode_bytes((fixtures / "var4_01_2022_requests_as_image.html").read_bytes(), None, is_html=True)
+    assert picture_sources(html) == ["/u/2023/table3.png"]
+    # A 2008-format report (no template tables) whose last part runs into the footer: its
+    # 公网安备 icon is not a table's picture.
+    old = ("<html><body><h1>某局2008年政府信息公开工作年度报告</h1><p>二、主动公开政府信息情况</p>"
+           "<p>全年主动公开政府信息785条。</p><p>三、依申请公开政府信息情况</p><p>全年共受理申请5件。</p>"
+           "<p>六、存在的主要问题和改进措施</p><p>及时性有待提高。</p>"
+           '<div class="footer">示ICP备20210019号-1<img src="/images/ga.png">示公网安备 00000000000019号</div>'
+           "</body></html>")
+    assert picture_sources(old) == []
+
+
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     if unavailable_reason() is not None:

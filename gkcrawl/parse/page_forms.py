@@ -63,9 +63,25 @@ def picture_sources(html: str) -> list[str]:
     position = -1
     for src in sources:
         position = text.index(IMAGE_MARK, position + 1)
-        if src.strip() and any(start <= position < stop for start, stop in spans) and src not in chosen:
+        if src.strip() and src not in chosen and any(
+                start <= position < stop and _near_heading(text[start:position]) for start, stop in spans):
             chosen.append(src)
     return chosen
+
+
+PICTURE_WINDOW_CHARS = 300
+_PART_HEADING_LINE = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]", re.M)
+
+
+def _near_heading(before: str) -> bool:
+    """A table's picture stands under its part's heading (a caption like 具体情况如下图, or a
+    short paragraph, between them); an image past another numbered heading or past the part's
+    prose is not one: a part that runs to the page's end (the next heading not recognised, as
+    in a 2008-format report) would otherwise count the footer's 公网安备 icon."""
+    body = before.split("\n", 1)[1] if "\n" in before else ""
+    if _PART_HEADING_LINE.search(body):
+        return False
+    return len(re.sub(r"\s", "", strip_image_marks(before))) <= PICTURE_WINDOW_CHARS
 
 
 def strip_image_marks(text: str) -> str:

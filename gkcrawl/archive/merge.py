@@ -14,6 +14,7 @@ its natural key, so a row already there is never written twice and a re-run is a
   with it, its wide rows and search row are rebuilt from them, and `capture_id` points at the
   merged capture;
 - derivations by (url, sha256) (a pending one is completed by a shard that derived it);
+- report_pictures by their derivation's (url, sha256) and src (an awaited one completed likewise);
 - budgets by (site, budget, scope, time); sites by host, their capture counts recounted.
 
 Shards are opened read-only and never changed. A shard whose worker was killed may hold
@@ -55,6 +56,7 @@ class ShardMerge:
     reports: int = 0
     report_versions_known: int = 0  # (url, sha256) the target already held: stored once
     derivations: int = 0
+    report_pictures: int = 0
     budgets: int = 0
     warc_files: int = 0
     missing_warc_files: list[str] = field(default_factory=list)
@@ -271,6 +273,36 @@ def _merge_derivations(conn: Any, shard: sqlite3.Connection, captures: dict[int,
             result.derivations += 1
 
 
+def _merge_report_pictures(conn: Any, shard: sqlite3.Connection, captures: dict[int, int],
+                           reports: dict[int, int], result: ShardMerge) -> None:
+    """A report page's pictures by (its derivation's url and sha256, src); a picture still awaited
+    in the target is completed by a shard that has it. Runs after the derivations are merged."""
+    if "report_pictures" not in {r[0] for r in shard.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+        return  # a shard from before tables-as-pictures were fetched
+    columns = [c for c in _shared_columns(conn, shard, "report_pictures") if c != "id"]
+    names = ", ".join(f"p.[{c}]" for c in columns)
+    for values in shard.execute(f"SELECT d.url, d.sha256, {names} FROM report_pictures p "
+                                "JOIN derivations d ON d.id = p.derivation_id ORDER BY p.id").fetchall():
+        row = dict(zip(columns, values[2:]))
+        derivation = conn.execute("SELECT id FROM derivations WHERE url = ? AND sha256 = ?", values[:2]).fetchone()
+        if derivation is None:
+            continue
+        row["derivation_id"] = derivation[0]
+        for column, mapping in (("capture_id", captures), ("report_id", reports)):
+            if row.get(column) is not None:
+                row[column] = mapping.get(int(row[column]))
+        found = conn.execute("SELECT id, status FROM report_pictures WHERE derivation_id = ? AND src = ?",
+                             [row["derivation_id"], row["src"]]).fetchone()
+        if found is None:
+            _insert(conn, "report_pictures", row)
+            result.report_pictures += 1
+        elif found[1] == "awaited" and row.get("status") != "awaited":
+            updates = {k: v for k, v in row.items() if k not in ("derivation_id", "src")}
+            conn.execute(f"UPDATE report_pictures SET {', '.join(f'[{k}] = ?' for k in updates)} WHERE id = ?",
+                         [*updates.values(), found[0]])
+            result.report_pictures += 1
+
+
 def _merge_budgets(conn: Any, shard: sqlite3.Connection, result: ShardMerge) -> None:
     for site, budget, scope, spent, when in shard.execute(
             "SELECT site, budget, scope_url, spent, exhausted_at FROM budgets ORDER BY id"):
@@ -302,6 +334,7 @@ def merge_shard(db: sqlite_utils.Database, shard_path: Path, *, target_warc: Pat
             _merge_urls(conn, shard, result)
             reports = _merge_reports(conn, shard, captures, result)
             _merge_derivations(conn, shard, captures, reports, result)
+            _merge_report_pictures(conn, shard, captures, reports, result)
             _merge_budgets(conn, shard, result)
             _settle(conn)
     return result

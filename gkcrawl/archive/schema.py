@@ -174,6 +174,21 @@ TABLES: dict[str, TableSpec] = {
         indexes=[("idx_derivations_url_sha256", ("url", "sha256"), True),
                  ("idx_derivations_status", ("status",), False),
                  ("idx_derivations_report", ("report_id",), False)]),
+    # The pictures a report page's tables were published as (parts 二/三/四 as <img>): the crawler
+    # asks for each (`src` as the page writes it, `url` resolved), the page's derivation waits for
+    # them, and the report's OCR'd cells trace back to the capture (and WARC record) they were
+    # read from. `error` says why a picture is missing (http 404, not an image, crawl ended).
+    "report_pictures": TableSpec(
+        columns=[("id", "INTEGER"), ("derivation_id", "INTEGER NOT NULL"), ("report_id", "INTEGER"),
+                 ("page_url", "TEXT NOT NULL"), ("src", "TEXT NOT NULL"), ("url", "TEXT NOT NULL"),
+                 ("capture_id", "INTEGER"), ("sha256", "TEXT"), ("warc_record_id", "TEXT"),
+                 ("status", "TEXT NOT NULL DEFAULT 'awaited'"), ("error", "TEXT"), ("recorded_at", "TEXT")],
+        pk=("id",),
+        foreign_keys=[("derivation_id", "derivations", "id"), ("report_id", "reports", "id"),
+                      ("capture_id", "captures", "id")],
+        indexes=[("idx_report_pictures_derivation_src", ("derivation_id", "src"), True),
+                 ("idx_report_pictures_url", ("url", "status"), False),
+                 ("idx_report_pictures_report", ("report_id",), False)]),
     # A document imported by hand (`gkcrawl import`): its file name, SHA-256, when it was imported and,
     # when known, where and when it was obtained; its bytes are a WARC resource record (capture_id).
     "imports": TableSpec(

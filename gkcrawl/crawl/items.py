@@ -30,6 +30,9 @@ class DocumentItem:
     notes: list[str] = field(default_factory=list)
     # The server's file name for an attachment (`filename*=UTF-8''附件1.pdf`), when it sent one.
     content_disposition: str | None = None
+    # A report page whose tables are pictures: (src as written, resolved URL) of each picture
+    # the spider asked for; the page's derivation waits for them (gkcrawl/derive/pictures.py).
+    pictures: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self, body: bytes) -> None:
         # An attribute beside the fields (mypy does not model an InitVar kept this way).
@@ -43,3 +46,14 @@ class GoneReportItem:
     url: str
     when: str
     status: int
+
+
+@dataclass
+class PictureItem:
+    """A report picture's fetch ended: its capture, or why there is none (http 404, not an image,
+    refused by robots.txt, a network failure). `page_url` is the page that referred to it."""
+
+    url: str
+    page_url: str
+    capture_id: int | None
+    error: str | None = None

@@ -24,12 +24,13 @@ from gkcrawl.derive.candidates import pending_ids, record_candidate
 from gkcrawl.derive.decision import Candidate, disposition_filename, filename_of, is_report
 from gkcrawl.derive.deriver import Recorded
 from gkcrawl.derive.limits import ParseLimits
+from gkcrawl.derive.pictures import AWAITING, CRAWL_ENDED, await_pictures, picture_landed, release_waiting
 from gkcrawl.derive.room import BackgroundRoom
 from gkcrawl.derive.supervisor import Supervisor
 
 from . import config
 from .archive_access import archive_of, require_archive
-from .items import DocumentItem
+from .items import DocumentItem, PictureItem
 from .warc import iso_utc, utc_now
 
 logger = logging.getLogger(__name__)
@@ -76,11 +77,17 @@ class StoreReportPipeline:
         warc_root = Path(config.get(self.crawler.settings, "GKCRAWL_WARC_DIR"))
         self.supervisor = Supervisor(self.limits)
         self.room = BackgroundRoom(archive.db_path, warc_root, self.supervisor, self._recorded_from_thread)
+        # Pages a stopped crawl left waiting for pictures stay held: this crawl reads such a page
+        # again (a resumed job does not count it completed) and asks for its pictures; whatever
+        # is still held when this crawl closes is derived then, with the pictures archived.
         for derivation_id in pending_ids(db):  # left underived by a stopped crawl
             self.stats.inc_value("gkcrawl/derive/resumed")
             self.room.submit(derivation_id)
 
     async def process_item(self, item: Any) -> Any:
+        if isinstance(item, PictureItem):
+            self._picture_landed(item)
+            return item
         if not isinstance(item, DocumentItem):
             return item
         if item.capture_id is None:
@@ -89,15 +96,44 @@ class StoreReportPipeline:
             return item
         assert self.room is not None
         try:
-            derivation_id, _ = record_candidate(archive_of(self.crawler).db, candidate_of(item),
-                                                now=iso_utc(utc_now()))
+            derivation_id, status = record_candidate(archive_of(self.crawler).db, candidate_of(item),
+                                                     now=iso_utc(utc_now()))
         except Exception:  # noqa: BLE001 - one bad row never stops the crawl
             logger.exception("could not record the report candidate %s", item.url)
             self.stats.inc_value("gkcrawl/archive_errors")
             return item
         self.stats.inc_value("gkcrawl/derive/queued")
+        if status == AWAITING or item.pictures and self._hold_for_pictures(derivation_id, item):
+            return item  # derived when its pictures have landed (this page seen twice: already held)
         self.room.submit(derivation_id)
         return item
+
+    def _hold_for_pictures(self, derivation_id: int, item: DocumentItem) -> bool:
+        """A page whose tables are pictures is derived when each picture landed or failed."""
+        try:
+            held = await_pictures(archive_of(self.crawler).db, derivation_id, item.url, item.pictures,
+                                  now=iso_utc(utc_now()))
+        except Exception:  # noqa: BLE001 - derived at once rather than lost
+            logger.exception("could not record the pictures of %s", item.url)
+            self.stats.inc_value("gkcrawl/archive_errors")
+            return False
+        if held:
+            self.stats.inc_value("gkcrawl/derive/awaiting_pictures")
+        return held
+
+    def _picture_landed(self, item: PictureItem) -> None:
+        assert self.room is not None
+        try:
+            released = picture_landed(archive_of(self.crawler).db, item.url, capture_id=item.capture_id,
+                                      error=item.error, now=iso_utc(utc_now()))
+        except Exception:  # noqa: BLE001 - the page is still derived when the crawl ends
+            logger.exception("could not record the picture %s", item.url)
+            self.stats.inc_value("gkcrawl/archive_errors")
+            return
+        if item.error:
+            logger.info("report picture missing (%s): %s on %s", item.error, item.url, item.page_url)
+        for derivation_id in released:
+            self.room.submit(derivation_id)
 
     def _recorded_from_thread(self, recorded: Recorded) -> None:
         # Imported here, not at module level: importing the reactor installs one, and this
@@ -135,6 +171,12 @@ class StoreReportPipeline:
         """Wait for every derivation (before spider_closed, so the summary counts them all)."""
         if self.room is None:
             return
+        released = release_waiting(archive_of(self.crawler).db, reason=CRAWL_ENDED, now=iso_utc(utc_now()))
+        if released:
+            logger.warning("%d report pages derived without all their pictures: %s", len(released), CRAWL_ENDED)
+            self.stats.inc_value("gkcrawl/derive/pictures_unfinished", len(released))
+        for derivation_id in released:
+            self.room.submit(derivation_id)
         started = time.monotonic()
         waiting = self.room.outstanding
         await deferred_to_future(deferToThread(self.room.close))

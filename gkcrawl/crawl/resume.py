@@ -86,8 +86,9 @@ class CompletedDupeFilter(RFPDupeFilter):
         request: Request | None = getattr(response, "request", None)
         if not isinstance(item, DocumentItem) or request is None or request.meta.get("gk_role") not in LEAF_ROLES:
             return
-        if LINKS_ATTACHMENT in getattr(item, "notes", ()):
-            # Its files may not be fetched yet: a resumed crawl must read the page again to find them.
+        if LINKS_ATTACHMENT in getattr(item, "notes", ()) or getattr(item, "pictures", None):
+            # Its files (or its tables' pictures) may not be fetched yet: a resumed crawl must
+            # read the page again to find them.
             return
         self.mark_completed(request)
 

@@ -45,7 +45,8 @@ CLOSESPIDER_PAGECOUNT = 0  # stop after this many responses (0: no cap; `--max-p
 # Re-request the reports archived earlier on the crawl's hosts, so removals (404/410) are noticed.
 GKCRAWL_RECHECK_KNOWN = True
 # Archive the stylesheets and images of report pages (same host only), so replay looks like the
-# page (`--requisites`). Off by default: a report's facts never need them.
+# page (`--requisites`). Off by default: a report's facts never need them. (The pictures a report
+# page's tables were published as are fetched whatever this says: its facts are in them.)
 GKCRAWL_REQUISITES = False
 
 # Faults: retried, then recorded with their reason.

@@ -37,8 +37,9 @@ def demo_command(db_path: Path, port: int, portal_port: int, serve: bool) -> Non
 
     The demo portal is a miniature government portal built from the five seed
     reports: a 政府信息公开 section, a paginated 年报 column, a GBK page with a lying
-    charset, distractor articles and a list that only JavaScript renders. Running the
-    demo again re-crawls it incrementally: nothing changed, so nothing is added.
+    charset, distractor articles, a list that only JavaScript renders, a scanned PDF and
+    a report page whose tables are pictures (both read by OCR). Running the demo again
+    re-crawls it incrementally: nothing changed, so nothing is added.
 
     A port held by another program is an error (the demo never crawls or advertises
     someone else's server). Ctrl-C or SIGTERM stops the demo and every process it started.

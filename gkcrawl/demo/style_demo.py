@@ -3,8 +3,9 @@
 What it makes the crawler do: find 政府信息公开 -> 政府信息公开年报, read the pager from the
 `createPageHTML(2, 0, "index", "html")` script (no `<a>` to index_1.html exists), decode a
 GBK page whose HTTP header says utf-8, skip distractors (a 图解, a 法治政府建设年度报告, 工作要点,
-工作总结, news), and run a browser for the 部门年报 column whose list only JavaScript builds, and read a report
-published only as a scanned PDF (OCR).
+工作总结, news), and run a browser for the 部门年报 column whose list only JavaScript builds, read a report
+published only as a scanned PDF (OCR), and fetch the pictures a report page's tables were pasted as
+(parts 二/三/四 as PNG, read by OCR).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from importlib import resources
 
-from . import cross_year
+from . import cross_year, picture_tables
 from .furniture import ArticleMeta, Identity, trs_pager_script
 from .report_content import make_report, report_body_html
 from .server import StaticSite
@@ -70,6 +71,13 @@ SCAN_PUBLISHED = "2022-01-20"
 SCAN_FILE = "jinhua_wucheng_edu_2021_scan.pdf"
 SCAN_NOTICE_PATH = trs_doc_path(REPORT_COLUMN, SCAN_PUBLISHED, 5012288)
 SCAN_PDF_PATH = f"{REPORT_COLUMN}/202201/P020220120000000012288.pdf"
+
+# A report page whose three tables were pasted as pictures (screenshots of the tables): the
+# crawler fetches them with the page, the parser reads them by OCR (gkcrawl/demo/picture_tables.py
+# drew them; the committed PNGs are in site/pictures/).
+PICTURE_REPORT_PUBLISHED = "2022-01-18"
+PICTURE_REPORT_PATH = trs_doc_path(REPORT_COLUMN, PICTURE_REPORT_PUBLISHED, 5012277)
+PICTURE_DIR = f"{REPORT_COLUMN}/202201/W020220118"
 
 JS_REPORT_AGENCY = "示范市数据资源管理局"
 JS_REPORT_PUBLISHED = "2022-01-25"
@@ -186,6 +194,7 @@ def build(context: BuildContext) -> StaticSite:
                     attachments_html=f'<div class="attachments"><p>附件：<a href="./{SCAN_PDF_PATH.rsplit("/", 1)[1]}">'
                                      f'{escape(SCAN_TITLE)}.pdf</a></p></div>')
     report_items.append((SCAN_TITLE, SCAN_NOTICE_PATH, SCAN_PUBLISHED))
+    report_items.append(_picture_report(builder))
     items = sorted(report_items + by_column[REPORT_COLUMN], key=lambda item: item[2], reverse=True)
     pages = [items[i:i + PAGE_SIZE] for i in range(0, len(items), PAGE_SIZE)]
     for number, page_items in enumerate(pages):
@@ -201,6 +210,21 @@ def build(context: BuildContext) -> StaticSite:
                    _js_column_html(), side_links=columns)
     _cross_year_column(builder, columns)
     return builder.build()
+
+
+def _picture_report(builder: SiteBuilder) -> tuple[str, str, str]:
+    """The report whose tables are pictures: its page, and its three PNGs beside it."""
+    doc = picture_tables.demo_report()
+    body, sources, _ = picture_tables.table_pictures(doc, tuple(picture_tables.PART_FILES), prefix="./W020220118/",
+                                                     draw=False)
+    folder = resources.files("gkcrawl.demo").joinpath(*picture_tables.DEMO_PICTURES)
+    for src in sources.values():
+        name = src.rsplit("/", 1)[1]
+        builder.raw(f"{PICTURE_DIR}/{name}", folder.joinpath(name).read_bytes(), "image/png",
+                    last_modified=PICTURE_REPORT_PUBLISHED)
+    meta = ArticleMeta(index_no="000014349/2022-00017", published=PICTURE_REPORT_PUBLISHED, source=doc.agency)
+    builder.article(PICTURE_REPORT_PATH, doc.title, CRUMBS_REPORTS, meta, body)
+    return doc.title, PICTURE_REPORT_PATH, PICTURE_REPORT_PUBLISHED
 
 
 def _cross_year_column(builder: SiteBuilder, columns: list[tuple[str, str]]) -> None:
@@ -226,10 +250,12 @@ def _cross_year_column(builder: SiteBuilder, columns: list[tuple[str, str]]) -> 
 
 def manifest(generation: int = 1) -> Manifest:
     linked = cross_year.reports()
-    return Manifest(reports={seed.path for seed in SEEDS} | {JS_REPORT_PATH, SCAN_PDF_PATH} | {r.path for r in linked}
+    return Manifest(reports={seed.path for seed in SEEDS} | {JS_REPORT_PATH, SCAN_PDF_PATH, PICTURE_REPORT_PATH}
+                    | {r.path for r in linked}
                     | {r.attachment for r in linked if r.attachment},
                     distractors={path for path, _, _ in DISTRACTORS},
                     extra={"gbk": {seed.path for seed in SEEDS if seed.encoding == "gbk"},
                            "js_only": {JS_REPORT_PATH}, "scanned": {SCAN_PDF_PATH}, "notices": {SCAN_NOTICE_PATH},
+                           "pictured": {PICTURE_REPORT_PATH},
                            "cross_year": {r.key: r.path for r in linked},
                            "renditions": {(r.path, r.attachment) for r in linked if r.attachment}})

@@ -18,12 +18,23 @@ from typing import Any, Literal
 import sqlite_utils
 
 from gkcrawl.archive.store import derived_columns, record_report, transaction, write_derived_rows
+from gkcrawl.archive.warc_read import ArchivedBytesError, read_verified
+from gkcrawl.extract.document import decode_bytes
 from gkcrawl.parse.result import PARSER_VERSION, ParseResult
 
 from .candidates import DerivationRow, load_row, payload_location
 from .decision import filename_of, is_report
 from .jobs import JobOutcome, WorkerJob
 from .limits import PARSE_FAILED_FLAG
+from .pictures import (
+    PICTURES_MISSING_FLAG,
+    PictureLocation,
+    adopt_pictures,
+    describe_missing,
+    newest_picture,
+    picture_rows,
+    record_read,
+)
 from .regressions import Loss, loss_of
 from .result_json import result_from_json
 
@@ -82,6 +93,7 @@ class Deriver:
         self.mode = mode
         self.accept_regressions = accept_regressions
         self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._given: dict[int, list[PictureLocation]] = {}  # job id -> the pictures its worker was given
 
     def _now(self) -> str:
         return self.clock().strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -98,10 +110,45 @@ class Deriver:
         if location is None:
             return self._unreadable(row, "no WARC record for this document's capture")
         warc_file, offset, content_type = location
+        if self.mode == "reparse":
+            self._adopt_pictures(row, warc_file, offset)
         return WorkerJob(job_id=row.id, url=candidate.url,
                          filename=filename_of(candidate.url, candidate.content_disposition),
                          content_type=content_type or candidate.content_type, sha256=candidate.sha256,
-                         warc_path=str(self.warc_root / warc_file), warc_offset=offset)
+                         warc_path=str(self.warc_root / warc_file), warc_offset=offset,
+                         pictures=tuple(picture.to_json() for picture in self._give_pictures(row.id)))
+
+    def _give_pictures(self, derivation_id: int) -> list[PictureLocation]:
+        given = self._pictures(derivation_id)
+        if given:
+            self._given[derivation_id] = given
+        return given
+
+    def _adopt_pictures(self, row: DerivationRow, warc_file: str, offset: int) -> None:
+        """Reparse of a report flagged tables_as_images whose pictures were never recorded: look
+        them up among the captures (only such reports: the page is read here to list them)."""
+        if row.report_id is None or picture_rows(self.db, row.id):
+            return
+        flagged = self.db.execute("SELECT 1 FROM reports WHERE id = ? AND flags LIKE '%\"tables_as_images\"%'",
+                                  [row.report_id]).fetchone()
+        if flagged is None:
+            return
+        try:
+            body, content_type = read_verified(self.warc_root / warc_file, offset, row.candidate.sha256)
+        except (ArchivedBytesError, OSError, ValueError):
+            return  # the worker will say the bytes are unreadable
+        html, _ = decode_bytes(body, content_type, is_html=True)
+        adopt_pictures(self.db, row.id, row.candidate.url, html, now=self._now())
+
+    def _pictures(self, derivation_id: int) -> list[PictureLocation]:
+        """The page's pictures archived by now: each by its URL's newest 2xx capture."""
+        found = []
+        for src, url, _, _ in picture_rows(self.db, derivation_id):
+            newest = newest_picture(self.db, url)
+            if newest is not None:
+                capture_id, warc_file, offset, sha256 = newest
+                found.append(PictureLocation(src, url, capture_id, str(self.warc_root / warc_file), offset, sha256))
+        return found
 
     def _known_report(self, row: DerivationRow) -> int | None:
         found = self.db.execute("SELECT id FROM reports WHERE url = ? AND sha256 = ?",
@@ -141,25 +188,34 @@ class Deriver:
         else:
             result = result_from_json(outcome.result or {})
         failed = outcome.failure is not None
+        pictures = picture_rows(self.db, row.id)
+        used = self._given.pop(row.id, []) if pictures else []
+        missing = describe_missing(pictures, used) if pictures else None
+        if missing and not failed:
+            result.flags.append(f"{PICTURES_MISSING_FLAG}:{len(pictures) - len(used)}")
         recorded = Recorded(row.id, row.candidate.url, row.candidate.site, report_id=row.report_id, parsed=True,
                             failed=failed, error=outcome.failure or converter_trouble(result),
                             seconds=outcome.seconds, worker_peak_rss_kb=outcome.worker_peak_rss_kb)
         if row.report_id is not None and self.mode == "reparse":
-            self._rederive(row, result, recorded)
+            self._rederive(row, result, recorded, missing)
         else:
-            self._derive(row, result, recorded)
+            self._derive(row, result, recorded, missing)
+        if pictures and recorded.report_id is not None and not recorded.held_back and not failed:
+            with transaction(self.db) as conn:
+                record_read(conn, row.id, recorded.report_id, used)
         return recorded
 
-    def _derive(self, row: DerivationRow, result: ParseResult, recorded: Recorded) -> None:
+    def _derive(self, row: DerivationRow, result: ParseResult, recorded: Recorded, note: str | None = None) -> None:
         candidate = row.candidate
         if is_report(candidate, result):
             recorded.report_id, recorded.new_version = record_report(
                 self.db, candidate.capture_id, result, url=candidate.url, fetched_at=candidate.fetched_at,
                 sha256=candidate.sha256, site=candidate.site, parsed_at=self._now())
         with transaction(self.db) as conn:
-            self._finish(conn, row, recorded, outcome="report" if recorded.report_id else "not_report")
+            self._finish(conn, row, recorded, outcome="report" if recorded.report_id else "not_report", note=note)
 
-    def _rederive(self, row: DerivationRow, result: ParseResult, recorded: Recorded) -> None:
+    def _rederive(self, row: DerivationRow, result: ParseResult, recorded: Recorded,
+                  note: str | None = None) -> None:
         """A report version derived again; a failure keeps the rows it had."""
         assert row.report_id is not None
         recorded.rederived = True
@@ -182,7 +238,7 @@ class Deriver:
         with transaction(self.db) as conn:
             write_derived_rows(conn, row.report_id, result)  # first: it unindexes the text about to change
             conn.execute(f"UPDATE reports SET {assignments} WHERE id = ?", [*columns.values(), row.report_id])
-            self._finish(conn, row, recorded, outcome="report")
+            self._finish(conn, row, recorded, outcome="report", note=note)
         recorded.changed = fingerprint(self.db, row.report_id) != before
 
     def _finish(self, conn: Any, row: DerivationRow, recorded: Recorded, *, outcome: str,

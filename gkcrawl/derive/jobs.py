@@ -33,13 +33,16 @@ class WorkerJob:
     warc_path: str | None = None
     warc_offset: int | None = None
     file_path: str | None = None  # bytes from a plain file (no WARC): tests and tools
+    # An HTML page's tables published as pictures: {src, url, capture_id, warc_path, warc_offset,
+    # sha256} per archived picture (derive/pictures.py); the worker reads them as the parse asks.
+    pictures: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> WorkerJob:
-        return cls(**data)
+        return cls(**{**data, "pictures": tuple(data.get("pictures") or ())})
 
 
 @dataclass
@@ -64,6 +67,25 @@ def read_job_bytes(job: WorkerJob) -> tuple[bytes, str | None]:
     return body, content_type or job.content_type
 
 
+def job_pictures(job: WorkerJob) -> Callable[[str], bytes | None] | None:
+    """`pictures(src)` for the parser: the archived bytes of the job's pictures, read (hash
+    checked) when the parse asks; a picture not archived, or unreadable, is None."""
+    if not job.pictures:
+        return None
+    by_src = {str(picture["src"]).strip(): picture for picture in job.pictures}
+
+    def pictures(src: str) -> bytes | None:
+        picture = by_src.get((src or "").strip())
+        if picture is None:
+            return None
+        try:
+            body, _ = read_verified(Path(picture["warc_path"]), int(picture["warc_offset"]), picture.get("sha256"))
+        except (ArchivedBytesError, OSError, ValueError):
+            return None
+        return body
+    return pictures
+
+
 def run_job(job: WorkerJob, parse: Parser, ocr: OcrOptions | None = None) -> dict[str, Any]:
     """The answer to one job: {"result": …}, {"unreadable": …} or {"memory": true}.
     `ocr` (the worker's OCR budget and page announcer) is passed on to the parser when given."""
@@ -72,7 +94,10 @@ def run_job(job: WorkerJob, parse: Parser, ocr: OcrOptions | None = None) -> dic
     except (ArchivedBytesError, OSError, ValueError) as exc:
         return {"job_id": job.job_id, "unreadable": str(exc)}
     try:
-        extra = {"ocr": ocr} if ocr is not None else {}
+        extra: dict[str, Any] = {"ocr": ocr} if ocr is not None else {}
+        pictures = job_pictures(job)
+        if pictures is not None:
+            extra["pictures"] = pictures
         result = parse(body, filename=job.filename, content_type=content_type, url=job.url, **extra)
     except MemoryError:
         return {"job_id": job.job_id, "memory": True}

@@ -8,6 +8,7 @@ the target (the same supervised workers a crawl uses) and the archive ends compl
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -17,6 +18,7 @@ from gkcrawl.archive.store import open_archive
 
 from .candidates import pending_ids
 from .limits import ParseLimits
+from .pictures import release_waiting
 from .room import derive_batch
 from .supervisor import Supervisor
 
@@ -57,10 +59,14 @@ def merge_command(shards: tuple[Path, ...], db_path: Path, warc_dir: Path | None
     for result in results:
         click.echo(f"{result.shard}: {result.captures} captures, {result.urls} urls, {result.reports} reports "
                    f"({result.report_versions_known} already stored), {result.derivations} derivations, "
+                   f"{result.report_pictures} report pictures, "
                    f"{result.budgets} budgets, {result.warc_files} WARC files placed", err=True)
         for missing in result.missing_warc_files:
             click.echo(f"gkcrawl merge: missing WARC file {missing} (its captures are merged without their bytes)",
                        err=True)
+    if not no_derive:  # pages a killed worker left waiting for pictures: derived with the ones archived
+        release_waiting(db, reason="not fetched before the worker stopped",
+                        now=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     pending = pending_ids(db)
     if pending and not no_derive:
         runner = Supervisor(ParseLimits(workers=parse_workers))

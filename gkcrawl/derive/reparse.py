@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
@@ -27,6 +27,7 @@ from gkcrawl.parse import PARSER_VERSION, ParseResult
 
 from .candidates import adopt_reports, reparse_selection
 from .limits import ParseLimits
+from .pictures import release_waiting
 from .room import derive_batch
 from .supervisor import InlineRunner, Runner, Supervisor
 
@@ -78,6 +79,9 @@ def reparse_archive(db: sqlite_utils.Database, warc_root: Path, *, parse: Parser
     workers run the real parser under `limits`. Regressions are applied only when
     `accept_regressions`; either way each is listed in `regressions`."""
     adopt_reports(db)
+    # Pages a killed crawl left waiting for pictures: derived now with the pictures archived.
+    release_waiting(db, reason="not fetched before the crawl stopped",
+                    now=(now() if now else datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     chosen, skipped = reparse_selection(db, PARSER_VERSION)
     stats = ReparseStats()
     for derivation_id, url in db.execute(

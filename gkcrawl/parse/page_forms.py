@@ -37,6 +37,53 @@ def parts_as_images(text: str) -> list[str]:
     return parts
 
 
+def picture_sources(html: str) -> list[str]:
+    """The `src` of each <img> standing in a part published as a picture, in page order.
+
+    The same reading the parser does (`parts_as_images` over the page's row text), so the
+    crawler fetches exactly the pictures whose bytes the parse will ask for; a logo or a
+    picture in the prose is not one of them."""
+    from gkcrawl.extract.normalize import normalize
+    from gkcrawl.extract.ocr_documents import image_sources
+    from gkcrawl.extract.tables import html_to_text
+
+    from .rows_text import find_sections
+
+    if "<img" not in html.lower():
+        return []
+    text = normalize(html_to_text(html, for_rows=True)[0])
+    parts = parts_as_images(text)
+    if not parts:
+        return []
+    sources = image_sources(html)
+    if len(sources) != text.count(IMAGE_MARK):
+        return []  # marks and pictures no longer pair up: the parse would not read them either
+    spans = [find_sections(text).spans[name] for name in parts]
+    chosen: list[str] = []
+    position = -1
+    for src in sources:
+        position = text.index(IMAGE_MARK, position + 1)
+        if src.strip() and src not in chosen and any(
+                start <= position < stop and _near_heading(text[start:position]) for start, stop in spans):
+            chosen.append(src)
+    return chosen
+
+
+PICTURE_WINDOW_CHARS = 300
+_PART_HEADING_LINE = re.compile(r"^\s*[一二三四五六七八九十]{1,2}\s*[、.．]", re.M)
+
+
+def _near_heading(before: str) -> bool:
+    """A table's picture stands under its part's heading (a caption like 具体情况如下图, or a
+    short paragraph, between them); an image past another numbered heading or past the part's
+    prose is not one: a part that runs to the page's end (the next heading not recognised, as
+    in a 2008-format report) would otherwise count the footer's 公网安备 icon."""
+    body = before.split("\n", 1)[1] if "\n" in before else ""
+    if _PART_HEADING_LINE.search(body):
+        return False
+    return len(re.sub(r"\s", "", strip_image_marks(before))) <= PICTURE_WINDOW_CHARS
+
+
 def strip_image_marks(text: str) -> str:
     return text.replace(IMAGE_MARK, "")
 

@@ -16,19 +16,22 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from gkcrawl.crawl import config, coverage, discovery, list_endpoints, list_services, page_reading, strategies
 from gkcrawl.crawl.archive_access import archive_if_any
 from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
 from gkcrawl.crawl.discovery import LinkKind
-from gkcrawl.crawl.items import DocumentItem, GoneReportItem
+from gkcrawl.crawl.faults import failure_reason
+from gkcrawl.crawl.items import DocumentItem, GoneReportItem, PictureItem
 from gkcrawl.crawl.list_walking import ListWalking
 from gkcrawl.crawl.registry import entries_for, load_registry
 from gkcrawl.crawl.resume import LINKS_ATTACHMENT
@@ -42,6 +45,15 @@ PRIORITY = {"report": 30, "attachment": 30, "column": 20, "section": 10, "start"
 # reports run to several thousand characters).
 MIN_REPORT_PROSE_CHARS = 1500
 NOTE_LINKS_ATTACHMENT = LINKS_ATTACHMENT
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+
+
+def is_image(body: bytes, content_type: str) -> bool:
+    """Picture bytes by their signature (JPEG, PNG, GIF, BMP, TIFF, WebP), or an image/* type
+    whose bytes are not markup (a soft-404 page served in a picture's place is not one)."""
+    if body.startswith(_IMAGE_MAGIC) or (body[:4] == b"RIFF" and body[8:12] == b"WEBP"):
+        return True
+    return content_type.lower().startswith("image/") and bool(body) and body.lstrip()[:1] != b"<"
 
 
 class DisclosureSpider(ListWalking, Spider):
@@ -112,7 +124,8 @@ class DisclosureSpider(ListWalking, Spider):
                  extra: dict[str, Any] | None = None, callback: Any = None, **kwargs: Any) -> Request:
         meta = {"gk_role": role, "gk_link_text": link_text[:200], "gk_depth": depth, **(extra or {})}
         factory = kwargs.pop("factory", Request)
-        return factory(url, callback=callback or self.parse_page, errback=self.on_error, meta=meta,
+        errback = kwargs.pop("errback", self.on_error)
+        return factory(url, callback=callback or self.parse_page, errback=errback, meta=meta,
                        priority=priority, **kwargs)
 
     def _allowed(self, url: str) -> bool:
@@ -245,7 +258,14 @@ class DisclosureSpider(ListWalking, Spider):
             item = self._item(response, role="report", title=next((t for t in titles if t), link_text))
             if any(discovery.is_attachment_url(u) and self._attachment_wanted(t, True, role) for t, u in links):
                 item.notes.append(NOTE_LINKS_ATTACHMENT)  # maybe a short notice whose file is the report
+            pictures = list(self._report_pictures(response))
+            item.pictures = [(src, url) for src, url, _ in pictures]
             yield item
+            for _, url, request_or_refusal in pictures:
+                if isinstance(request_or_refusal, str):
+                    yield PictureItem(url=url, page_url=response.url, capture_id=None, error=request_or_refusal)
+                else:
+                    yield request_or_refusal
             if self.requisites:
                 yield from self._requisite_requests(response)
         yield from self._follow_links(response, role, links, is_report, titles)
@@ -273,6 +293,56 @@ class DisclosureSpider(ListWalking, Spider):
             yield self._request(src, role="requisite", link_text="", depth=response.meta.get("gk_depth", 0),
                                 priority=PRIORITY["other"] - 10, callback=self.parse_requisite,
                                 headers={"Referer": response.url})
+
+    def _report_pictures(self, response: TextResponse) -> Iterator[tuple[str, str, Request | str]]:
+        """(src, URL, request or why not) for each picture a report page's tables were published
+        as (`page_forms.picture_sources`, the parser's own reading). Fetched without `--requisites`
+        (the report's facts are in them), from the page's host or another (a CDN), robots.txt
+        obeyed as for every request and counted in that host's request budget; never followed."""
+        if b"<img" not in response.body.lower():
+            return
+        from gkcrawl.parse.page_forms import picture_sources
+
+        base = get_base_url(response)
+        for src in picture_sources(response.text):
+            url = discovery.canonical_url(urljoin(base, src.strip()))
+            if urlsplit(url).scheme not in ("http", "https"):
+                yield src, url, "not fetched: not an http(s) URL"
+                continue
+            if not self._within_site_budget(url):
+                yield src, url, "not fetched: the host's request budget is spent"
+                continue
+            self.crawler.stats.inc_value("gkcrawl/report_pictures")
+            yield src, url, self._request(
+                url, role="report_picture", link_text="", depth=response.meta.get("gk_depth", 0),
+                priority=PRIORITY["report"] + 5, callback=self.parse_picture,
+                extra={"gk_picture_url": url, "gk_page_url": response.url},
+                headers={"Referer": response.url}, dont_filter=True, errback=self.on_picture_error)
+
+    def parse_picture(self, response: Response) -> Iterator[PictureItem]:
+        """A report picture arrived: its capture serves the page's derivation (unless not an image)."""
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1")
+        error = None if is_image(response.body, content_type) else \
+            f"not an image: {content_type or 'no Content-Type'}, {len(response.body)} bytes"
+        yield self._picture_item(response.request, response.meta, error)
+
+    def on_picture_error(self, failure: Failure) -> Iterator[PictureItem]:
+        """A report picture that could not be had: its reason is recorded with the page."""
+        request = failure.request  # type: ignore[attr-defined]
+        self.crawler.stats.inc_value("gkcrawl/report_pictures_missing")
+        if isinstance(failure.value, HttpError):
+            error = f"http {failure.value.response.status}"
+        elif isinstance(failure.value, IgnoreRequest):
+            error = f"not fetched: {failure.getErrorMessage() or 'refused (robots.txt)'}"
+        else:
+            error = failure_reason(failure.value) if failure.value is not None else "fetch failed"
+        yield self._picture_item(request, request.meta, error)
+
+    @staticmethod
+    def _picture_item(request: Request | None, meta: dict[str, Any], error: str | None) -> PictureItem:
+        url = meta.get("gk_picture_url") or (request.url if request is not None else "")
+        return PictureItem(url=url, page_url=meta.get("gk_page_url", ""), capture_id=meta.get(META_CAPTURE_ID),
+                           error=error)
 
     def parse_requisite(self, response: Response) -> Iterator[Any]:
         """A stylesheet or image: its capture is all it is for."""

@@ -17,7 +17,7 @@ import importlib.util
 import io
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -251,13 +251,16 @@ def image_dpi(image: Any, default: float = RENDER_DPI) -> float:
     return value if 50 <= value <= 1200 else default
 
 
-def render_pdf_pages(data: bytes, dpi: float = RENDER_DPI, max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[Any]:
-    """Each page (up to `max_pages`) as a PIL image at `dpi`, rendered by pdfium."""
+def render_pdf_pages(data: bytes, dpi: float = RENDER_DPI, max_pages: int = DEFAULT_MAX_PAGES,
+                     indices: Iterable[int] | None = None) -> Iterator[Any]:
+    """Each page (up to `max_pages`; only the pages numbered in `indices`, from 0, when given)
+    as a PIL image at `dpi`, rendered by pdfium."""
     import pypdfium2  # type: ignore[import-untyped]
 
     document = pypdfium2.PdfDocument(data)
     try:
-        for index in range(min(len(document), max_pages)):
+        wanted = range(len(document)) if indices is None else [i for i in indices if 0 <= i < len(document)]
+        for index in list(wanted)[:max_pages]:
             page = document[index]
             try:
                 yield page.render(scale=dpi / 72.0, grayscale=True).to_pil()

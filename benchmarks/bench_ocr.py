@@ -16,7 +16,7 @@ tesseract runs as `tesseract IMAGE stdout -l chi_sim --psm 6 tsv`; without it (o
 chi_sim) its rows are skipped.
 
     .venv/bin/python benchmarks/bench_ocr.py              # every gold PDF, 200 dpi
-    .venv/bin/python benchmarks/bench_ocr.py --dpi 150 --docs 2 --sets mixed,picture
+    .venv/bin/python benchmarks/bench_ocr.py --dpi 150 --docs 2 --sets mixed,picture --engines rapidocr
 """
 
 from __future__ import annotations
@@ -152,10 +152,15 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=0, help="only the first N gold PDFs (0: all)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS))
+    parser.add_argument("--engines", default="rapidocr,tesseract", help="comma-separated: rapidocr, tesseract")
     args = parser.parse_args()
     sets = [name for name in args.sets.split(",") if name in SETS]
-    engines: list[tuple[str, OcrOptions]] = [(engine_version() or "rapidocr", OcrOptions())]
-    if tesseract_available():
+    wanted = args.engines.split(",")
+    engines: list[tuple[str, OcrOptions]] = [(engine_version() or "rapidocr", OcrOptions())] \
+        if "rapidocr" in wanted else []
+    if "tesseract" not in wanted:
+        pass
+    elif tesseract_available():
         engines.append((tesseract_version() + " chi_sim --psm 6",
                         OcrOptions(reader=tesseract_reader, engine_name=tesseract_version())))
     else:

@@ -9,7 +9,9 @@ engine is built once per process, so a long-lived parse worker pays for it once.
 A word is a dict with text, x0, x1, top, bottom (PDF points, 72 per inch, like pdfplumber's)
 and score (the recogniser's confidence). RapidOCR reads a text line at a time; a line is cut
 into words where its characters stand apart (a row of values `0  0  0` read as one line), so
-each cell's value stays a word of its own."""
+each cell's value stays a word of its own. The detector never boxes some lone thin digits
+(a `1` or `4` alone in a cell of a grey scan); those are found as glyph-sized ink outside its
+boxes and recognised one by one (`_lone_glyphs`, word key `lone`)."""
 
 from __future__ import annotations
 

@@ -90,3 +90,27 @@ def test_the_ocr_page_budget_counts_only_the_pages_ocr_reads() -> None:
     spent = parse_document(mixed, filename="mixed.pdf", ocr=OcrOptions(max_pages=0))
     assert "ocr_pages_over_budget:1" in spent.flags and "ocr" not in spent.flags
     assert set(appeals) <= set(spent.uncertain)  # the page not read: nothing claimed from it
+
+
+def test_without_the_engine_a_mixed_pdf_reads_its_typed_pages_and_names_the_scanned_ones(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "mixed.pdf"
+    path.write_bytes(mixed_pdf((FIXTURES / "reports" / "gen2021_ningan.pdf").read_bytes(), {3}, Degrade(dpi=100)))
+    program = (  # rapidocr_onnxruntime cannot be imported, as when it is not installed
+        "import importlib.abc, json, sys\n"
+        "class Absent(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'rapidocr_onnxruntime': raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Absent())\n"
+        "from gkcrawl.parse import parse_document\n"
+        f"print(json.dumps(parse_document(open({str(path)!r}, 'rb').read(), filename='mixed.pdf').to_json()))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300, check=True)
+    parsed = json.loads(done.stdout)
+    assert "needs_ocr_pages:3" in parsed["flags"] and "ocr" not in parsed["flags"]
+    assert parsed["template"] == "2021" and "text_source" not in parsed
+    gold = _gold("gen2021_ningan.pdf")
+    appeals = [k for k in gold["cells"] if k.startswith("appeals.")]
+    assert set(appeals) <= set(parsed["uncertain"])  # the scanned page's cells: not claimed
+    assert parsed["cells"]["requests.new.total"] == gold["cells"]["requests.new.total"]  # typed pages as before

@@ -160,8 +160,10 @@ def _detect_and_read(detect_on: Any, read_on: Any) -> list:
     return found or []
 
 
-def read_image(image: Any, dpi: float = RENDER_DPI) -> list[OcrWord]:
-    """Words of one image (a PIL image, a numpy array or encoded bytes), in points at `dpi`."""
+def read_image(image: Any, dpi: float = RENDER_DPI, lone: bool = LONE_GLYPHS) -> list[OcrWord]:
+    """Words of one image (a PIL image, a numpy array or encoded bytes), in points at `dpi`;
+    `lone`: look for lone digits the detector missed (measured: more right on page scans,
+    fewer on a cropped table picture, so `ocr_documents.ocr_images` turns it off)."""
     import numpy as np
 
     if isinstance(image, bytes | bytearray):
@@ -181,10 +183,10 @@ def read_image(image: Any, dpi: float = RENDER_DPI) -> list[OcrWord]:
     plain = deskew(cv2.medianBlur(image, 3))
     bold = cv2.erode(plain, np.ones((2, 2), np.uint8)) if STROKE_WIDEN else plain
     found = _detect_and_read(cv2.cvtColor(bold, cv2.COLOR_GRAY2RGB), cv2.cvtColor(plain, cv2.COLOR_GRAY2RGB))
-    lone = _lone_glyphs(plain, bold, found) if LONE_GLYPHS else []
+    alone_found = _lone_glyphs(plain, bold, found) if lone else []
     scale = 72.0 / dpi
     words: list[OcrWord] = []
-    for entry, alone in [(e, False) for e in found] + [(e, True) for e in lone]:
+    for entry, alone in [(e, False) for e in found] + [(e, True) for e in alone_found]:
         box, text, score = entry[0], str(entry[1]).strip(), float(entry[2])
         chars = entry[3] if len(entry) > 3 and entry[3] else None
         if not text or score < MIN_SCORE:

@@ -16,6 +16,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from lxml import etree, html as lxml_html
@@ -236,7 +237,8 @@ def ocr_images(images: Sequence[bytes], options: OcrOptions) -> list[OcrText]:
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             out.append(OcrText(run=run, error=f"unreadable image: {type(exc).__name__}: {str(exc)[:120]}"))
             continue
-        words = _scaled((options.reader or read_image)(image, image_dpi(image, default=72.0)))
+        reader = options.reader or partial(read_image, lone=False)
+        words = _scaled(reader(image, image_dpi(image, default=72.0)))
         run.words, run.pages = len(words), 1
         page = page_from_words(words)
         run.seconds = watch.seconds()

@@ -38,7 +38,7 @@ def measure(name: str, doc: ReportDoc, parts: tuple[str, ...]) -> tuple[int, int
     started = time.monotonic()
     result = parse_document(_page(doc, body), filename="report.html", pictures=by_src.get)
     seconds = time.monotonic() - started
-    keys = [key for key in truth if key in result.cell_sources or key.split(".", 1)[0] in
+    keys = [key for key in truth if result.medium(key) == "ocr" or key.split(".", 1)[0] in
             {picture_tables.PART_FILES[part] for part in parts}]
     right = sum(1 for key in keys if same(truth[key], result.cells.get(key)))
     nonzero = [key for key in keys if truth[key] not in (None, 0)]

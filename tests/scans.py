@@ -10,10 +10,13 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pypdfium2
 from PIL import Image, ImageFilter
+
+REPORTS = Path(__file__).parent / "fixtures" / "reports"
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,36 @@ def jpeg_bytes(image: Image.Image, quality: int = 70) -> bytes:
     buffer = io.BytesIO()
     image.convert("L").save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
+
+
+def mixed_pdf(pdf: bytes, scanned: set[int], how: Degrade = Degrade(), seed: int = 12) -> bytes:
+    """`pdf` with the pages numbered in `scanned` (from 1) replaced by their scans (pictures, no
+    text layer) and the others kept as typed: a report whose tables pages were scanned and
+    inserted, or whose signed last page was."""
+    scan = pypdfium2.PdfDocument(scanned_pdf(pdf, how, seed))
+    typed = pypdfium2.PdfDocument(pdf)
+    out = pypdfium2.PdfDocument.new()
+    try:
+        for index in range(len(typed)):
+            out.import_pages(scan if index + 1 in scanned else typed, [index])
+        buffer = io.BytesIO()
+        out.save(buffer)
+        return buffer.getvalue()
+    finally:
+        for document in (out, scan, typed):
+            document.close()
+
+
+def appeals_picture() -> bytes:
+    """Part 四 of gen2021_ningan.pdf as a degraded JPEG: the table a portal pasted as a picture."""
+    page = render_pages((REPORTS / "gen2021_ningan.pdf").read_bytes(), 200)[2]
+    scale = 200 / 72
+    crop = page.crop((int(40 * scale), int(75 * scale), int(810 * scale), int(136 * scale)))
+    return jpeg_bytes(degrade(crop, Degrade(dpi=200, skew_degrees=0.3), seed=5))
+
+
+def html_with_appeals_as_picture() -> bytes:
+    html = (REPORTS / "gen2021_ningan.html").read_bytes().decode("gb18030")  # as published: GB2312
+    start = html.rindex("<table")
+    stop = html.index("</table>", start) + len("</table>")
+    return (html[:start] + '<p><img src="images/appeals.jpg" alt="表"></p>' + html[stop:]).encode("gb18030")

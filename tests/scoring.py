@@ -3,7 +3,9 @@
 Per cell of the gold: gold null and 0 both match a parsed 0 or null; gold "?" is not scored,
 but a non-zero number there without the key in `uncertain` is an unflagged guess; a wrong
 number outside `uncertain` is a silent error. Template, requests_balance, year and agency
-are scored where the gold gives them."""
+are scored where the gold gives them. `certain` counts the scored cells the parser claims (a
+value given, the key outside `uncertain`), and `add_run` the pages read and the seconds spent,
+so a benchmark (benchmarks/bench_ocr.py) reports pages per second from the same tally."""
 
 from __future__ import annotations
 
@@ -39,7 +41,18 @@ class Score:
     balance_right: int = 0
     year_right: int = 0
     agency_right: int = 0
+    certain: int = 0
+    pages: int = 0
+    seconds: float = 0.0
     misses: list[str] = field(default_factory=list)
+
+    def add_run(self, pages: int, seconds: float) -> None:
+        self.pages += pages
+        self.seconds += seconds
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
 
     @property
     def accuracy(self) -> float:
@@ -81,6 +94,7 @@ def score_one(gold: dict, parsed: dict, total: Score | None = None) -> Score:
                 total.misses.append(f"{gold['doc']} GUESS {key}: got {have!r}")
             continue
         total.cells += 1
+        total.certain += key in cells and key not in uncertain
         nonzero = not same(want, 0)
         total.nz_cells += nonzero
         if same(have, want):

@@ -220,3 +220,25 @@ def test_cells_keep_why_uncertain_and_where_read(tmp_path: Path) -> None:
     assert guessed["how"] == "assumed_first_column" and guessed["value"] == 153
     assert total["uncertain"] == 0 and total["uncertain_reason"] is None and total["how"] == "table_grid"
     assert json.loads(total["location"])["where"] == source["where"]
+
+
+def test_a_cells_medium_is_stored_from_the_one_sources_record_and_survives_the_workers_json(tmp_path: Path) -> None:
+    from gkcrawl.derive.result_json import result_from_json
+
+    where = {"in": "source_text", "row": "requests.new", "column": 0, "start": 10, "end": 40, "page": 2}
+    result = ParseResult(template="2021", meta={"title": "某局2022年报告", "year": "2022"},
+                         cells={"requests.new.natural": 3, "requests.new.total": 3},
+                         uncertain=["requests.new.natural"], uncertain_reasons={"requests.new.natural": "ambiguous"},
+                         sources={"requests.new.natural": {"how": "table_grid", "where": where, "medium": "ocr"},
+                                  "requests.new.total": {"how": "table_grid", "where": where}}, text="正文")
+    # A worker answers in JSON; a result of before 0.5.4 named OCR'd cells apart (cell_sources).
+    legacy = {**result.to_json(), "sources": {"requests.new.total": {"how": "table_grid", "where": where}},
+              "cell_sources": {"requests.new.natural": "ocr"}}
+    for index, stored in enumerate((result, result_from_json(result.to_json()), result_from_json(legacy))):
+        db = open_archive(tmp_path / f"m{index}.db")
+        report_id, _ = record_report(db, None, stored, url=URL, fetched_at=WHEN, sha256="e" * 64, site=None)
+        cells = {r["key"]: r for r in db.query("select * from report_cells where report_id = ?", [report_id])}
+        ocr, typed = cells["requests.new.natural"], cells["requests.new.total"]
+        assert (ocr["source"], typed["source"]) == ("ocr", None), index
+        assert typed["how"] == "table_grid" and json.loads(typed["location"])["where"] == where
+        assert "medium" not in (ocr["location"] or "") and ocr["uncertain_reason"] == "ambiguous"

@@ -13,7 +13,7 @@ from gkcrawl.extract.ocr_tables import repair_values
 from gkcrawl.parse import parse_document
 from gkcrawl.parse.ocr_marks import confirmed_keys
 from gkcrawl.template import template_keys
-from scans import Degrade, scanned_pdf
+from scans import Degrade, appeals_picture, html_with_appeals_as_picture, scanned_pdf
 from scoring import same, score_one
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,8 +33,9 @@ def test_scanned_pdf_numbers_are_read_marked_and_never_silently_wrong() -> None:
     assert "ocr" in result.flags and "needs_ocr" not in result.flags
     assert result.text_source == "ocr" and "本年" in result.text
     assert result.template == "2021"
-    assert set(result.cell_sources) == set(template_keys("2021"))
-    assert set(result.cell_sources.values()) == {"ocr"}
+    ocr_keys = [k for k in result.sources if result.medium(k) == "ocr"]
+    assert set(ocr_keys) == set(template_keys("2021"))  # one provenance record: sources[key]["medium"]
+    assert "cell_sources" not in parsed
     check = next(c for c in result.checks if c.name == "ocr")
     assert "rapidocr-onnxruntime" in check.detail
     gold = _gold(name)
@@ -44,7 +45,7 @@ def test_scanned_pdf_numbers_are_read_marked_and_never_silently_wrong() -> None:
     print(f"cells {score.right}/{score.cells}, nonzero {nonzero_right}/{len(nonzero)}, silent {score.silent}")
     assert score.silent == 0, [m for m in score.misses if "SILENT" in m]
     assert nonzero_right > 0  # some numbers really were read from the pixels
-    certain = [k for k in result.cell_sources if k not in result.uncertain]
+    certain = [k for k in ocr_keys if k not in result.uncertain]
     assert all(same(gold["cells"][k], parsed["cells"].get(k)) for k in certain if gold["cells"].get(k) != "?")
 
 
@@ -126,7 +127,7 @@ def test_ocr_pages_extend_the_wall_time_and_a_spent_budget_is_a_recorded_failure
     ok = _run_in_worker(scan, ParseLimits(wall_seconds=3.0, workers=1, ocr_page_seconds=300.0))
     assert ok.failure is None, ok.failure
     assert "ocr" in ok.result["flags"] and ok.result["text_source"] == "ocr"
-    assert set(ok.result["cell_sources"].values()) == {"ocr"}
+    assert {s.get("medium") for s in ok.result["sources"].values()} == {"ocr"}
     print(f"one scanned page in a worker: {ok.seconds:.1f} s, peak RSS {ok.worker_peak_rss_kb} kB")
     # Too small a page budget: killed at base + pages x budget, and the reason says so.
     # (1 s is spent before the page is announced; reading one page by OCR takes several seconds.)
@@ -134,33 +135,16 @@ def test_ocr_pages_extend_the_wall_time_and_a_spent_budget_is_a_recorded_failure
     assert spent.failure == "parse limit: wall time 1.1 s exceeded (1 s + 1 OCR pages x 0.1 s)"
 
 
-def _appeals_picture() -> bytes:
-    """Part 四 of gen2021_ningan.pdf as a degraded JPEG: the table a portal pasted as a picture."""
-    from scans import degrade, jpeg_bytes, render_pages
-
-    page = render_pages((FIXTURES / "reports" / "gen2021_ningan.pdf").read_bytes(), 200)[2]
-    scale = 200 / 72
-    crop = page.crop((int(40 * scale), int(75 * scale), int(810 * scale), int(136 * scale)))
-    return jpeg_bytes(degrade(crop, Degrade(dpi=200, skew_degrees=0.3), seed=5))
-
-
-def _html_with_appeals_as_picture() -> bytes:
-    html = (FIXTURES / "reports" / "gen2021_ningan.html").read_bytes().decode("gb18030")  # as published: GB2312
-    start = html.rindex("<table")
-    stop = html.index("</table>", start) + len("</table>")
-    return (html[:start] + '<p><img src="images/appeals.jpg" alt="表"></p>' + html[stop:]).encode("gb18030")
-
-
 @needs_engine
 def test_a_table_published_as_a_picture_is_read_and_only_its_cells_marked_ocr() -> None:
-    page, picture = _html_with_appeals_as_picture(), _appeals_picture()
+    page, picture = html_with_appeals_as_picture(), appeals_picture()
     unread = parse_document(page, filename="report.html")
     assert "tables_as_images" in unread.flags  # without the picture's bytes: nothing invented
     result = parse_document(page, filename="report.html",
                             pictures=lambda src: picture if src == "images/appeals.jpg" else None)
     assert "tables_as_images" not in result.flags and "ocr_images:1" in result.flags
     appeals = [k for k in template_keys("2021") if k.startswith("appeals.")]
-    assert set(result.cell_sources) == set(appeals)
+    assert {k for k in result.sources if result.medium(k) == "ocr"} == set(appeals)
     assert result.text_source is None  # the page's own text is not OCR's
     gold = _gold("gen2021_ningan.html")
     parsed = json.loads(json.dumps(result.to_json()))
@@ -182,14 +166,14 @@ def test_a_docx_table_pasted_as_a_picture_is_read_where_it_stands() -> None:
     document = docx.Document(str(FIXTURES / "reports" / "gen2021_ningan.docx"))
     table = document.tables[-1]._tbl
     holder = document.add_paragraph()
-    holder.add_run().add_picture(io.BytesIO(_appeals_picture()), width=Inches(6.5))
+    holder.add_run().add_picture(io.BytesIO(appeals_picture()), width=Inches(6.5))
     table.addprevious(holder._p)
     table.getparent().remove(table)
     buffer = io.BytesIO()
     document.save(buffer)
     result = parse_document(buffer.getvalue(), filename="report.docx")
     appeals = [k for k in template_keys("2021") if k.startswith("appeals.")]
-    assert "ocr_images:1" in result.flags and set(result.cell_sources) == set(appeals)
+    assert "ocr_images:1" in result.flags and {k for k in result.sources if result.medium(k)} == set(appeals)
     gold = _gold("gen2021_ningan.docx")
     parsed = json.loads(json.dumps(result.to_json()))
     assert not [k for k in appeals if k not in result.uncertain and not same(gold["cells"][k], parsed["cells"].get(k))]

@@ -116,3 +116,23 @@ def test_free_form_text_has_no_template() -> None:
     result = ParseResult()
     extract_cells("一、概述\n本年度共主动公开信息120条,受理申请3件。\n二、存在的不足", result)
     assert result.template is None and result.cells == {}
+
+
+def test_the_column_heading_other_is_never_read_as_the_row_other_when_that_row_is_missing() -> None:
+    """A report (or a scan whose row OCR lost) without its 3.其他 row: the heading cell 其他 on
+    part 三's line of column names is not that row, read blank and certain; the row is not found."""
+    from pathlib import Path
+
+    from gkcrawl.parse import parse_document
+
+    path = Path(__file__).parent / "fixtures" / "reports" / "var05_2021_text_next_line.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    heading = next(i for i, line in enumerate(lines) if line.startswith("商业企业 科研机构"))
+    row = lines.index("3.其他")
+    lines[heading] = lines[heading].replace(" ", "\t")  # the heading's names as cells, as OCR'd pages print them
+    del lines[row:row + 2]
+    result = parse_document("\n".join(lines).encode("utf-8"), filename="report.txt")
+    keys = [k for k in result.cells if k.startswith("requests.other.other.")]
+    assert result.template == "2021" and keys
+    assert all(result.uncertain_reasons.get(k) == "not_found" for k in keys)
+    assert result.cells["requests.granted.natural"] == 18  # the rest read as before

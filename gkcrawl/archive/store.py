@@ -278,13 +278,15 @@ def derived_columns(result: ParseResult) -> dict[str, Any]:
     }
 
 
-def _cell_source(result: ParseResult, key: str) -> tuple[str | None, str | None]:
-    """(how, location as JSON) of one cell, from the parser's `sources`."""
+def _cell_source(result: ParseResult, key: str) -> tuple[str | None, str | None, str | None]:
+    """(how, location as JSON, medium) of one cell, all from the parser's one `sources` record:
+    report_cells.how, .location and .source ("ocr" when read from pixels, as published)."""
     source = result.sources.get(key)
     if not source:
-        return None, None
-    location = {k: v for k, v in source.items() if k != "how"}
-    return source.get("how"), json.dumps(location, ensure_ascii=False) if location else None
+        return None, None, None
+    location = {k: v for k, v in source.items() if k not in ("how", "medium")}
+    return (source.get("how"), json.dumps(location, ensure_ascii=False) if location else None,
+            source.get("medium"))
 
 
 def _key_ids(conn: Any, keys: list[str]) -> dict[str, int]:
@@ -326,7 +328,7 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(report_id, ids[key], result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
           result.uncertain_reasons.get(key) if key in uncertain else None,
-          *_cell_source(result, key), result.cell_sources.get(key)) for key in keys])
+          *_cell_source(result, key)) for key in keys])
     _write_wide_rows(conn, report_id, result, keys)
     cell_lists = [json.dumps(list(check.cells), ensure_ascii=False) for check in result.checks]
     conn.executemany("INSERT OR IGNORE INTO check_cell_sets (cells) VALUES (?)", [(c,) for c in set(cell_lists)])

@@ -27,6 +27,16 @@ def result_from_json(data: dict[str, Any]) -> ParseResult:
         error=data.get("error"),
         parser_version=data.get("parser_version") or PARSER_VERSION,
         tool_versions=dict(data.get("tool_versions") or {}),
-        cell_sources=dict(data.get("cell_sources") or {}),
+        uncertain_reasons=dict(data.get("uncertain_reasons") or {}),
+        sources=_sources(data),
         text_source=data.get("text_source"),
     )
+
+
+def _sources(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`sources`, with a result of before PARSER_VERSION 0.5.4 (OCR'd cells named apart, in
+    `cell_sources: {key: "ocr"}`) folded in as `sources[key]["medium"]`."""
+    sources = {key: dict(source) for key, source in (data.get("sources") or {}).items()}
+    for key, medium in (data.get("cell_sources") or {}).items():
+        sources.setdefault(key, {})["medium"] = medium
+    return sources

@@ -22,7 +22,16 @@ from w3lib.encoding import html_body_declared_encoding, http_content_type_encodi
 from .converters import ConverterTimeout, run_converter
 from .embedded import cjk_count, find_embedded, merge_into_page
 from .ocr import OcrOptions, unavailable_reason
-from .ocr_documents import MIN_TEXT_CHARS, image_cover, image_sources, needs_ocr, ocr_pdf, read_image_marks
+from .ocr_documents import (
+    MIN_TEXT_CHARS,
+    MixedPages,
+    image_cover,
+    image_sources,
+    needs_ocr,
+    ocr_pdf,
+    read_image_marks,
+    scanned_pages,
+)
 from .pdf_geometry import rebuild_page
 from .tables import IMAGE_MARK, Grid, html_to_text, render_grid
 
@@ -46,8 +55,9 @@ class Document:
     encoding: str | None = None
     flags: list[str] = field(default_factory=list)
     error: str | None = None
-    text_source: str | None = None  # "ocr": the text was read from pictures, not a text layer
+    text_source: str | None = None  # "ocr": read from pictures, not a text layer; "mixed": some pages
     ocr_reason: str | None = None   # why OCR ran (or could not), and what it cost
+    ocr_pages: list[int] = field(default_factory=list)  # pages (from 1) OCR read in a mixed PDF
 
 
 def sniff_kind(data: bytes, filename: str = "", content_type: str | None = None) -> str:
@@ -161,11 +171,14 @@ def _strip_footers(text: str) -> str:
 
 def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> Document:
     """Text layer and tables page by page; a scan (no text layer, or a watermark's) is OCR'd
-    when the engine is installed, else flagged needs_ocr."""
+    when the engine is installed, else flagged needs_ocr. A PDF typed on some pages and
+    scanned on others (`scanned_pages`) has those pages OCR'd in their place: their words join
+    the document in page order, tables carried across the break as between typed pages."""
     import pdfplumber
 
     for name in ("pdfminer", "pdfminer.pdffont", "pdfminer.pdfpage", "pdfminer.pdfinterp", "pdfplumber"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    options = ocr or OcrOptions()
     pages_text: list[str] = []
     table_parts: list[str] = []
     grids: list[Grid] = []
@@ -176,11 +189,22 @@ def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> Document:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         title = (pdf.metadata or {}).get("Title")
         for page in pdf.pages:
-            if table_parts:
-                table_parts.append("\f")  # page marks: a cell's source names its PDF page
-            page_text = page.extract_text() or ""
-            pages_text.append(_strip_footers(page_text))
+            pages_text.append(_strip_footers(page.extract_text() or ""))
             covers.append(image_cover(page))
+        scanned = needs_ocr(pages_text, covers)
+        pictured = MixedPages.of(data, [] if scanned else scanned_pages(pages_text, covers), options)
+        for index, page in enumerate(pdf.pages):
+            if index:
+                table_parts.append("\f")  # page marks: a cell's source names its PDF page
+            read = pictured.read(index, carry)
+            if read is not None:
+                pages_text[index] = read.text
+                table_parts.append(read.table_text)
+                carry = read.carry
+                rebuilt_rows += read.rows
+                unplaced_rows += read.unplaced_rows
+                continue
+            page_text = pages_text[index]
             tables = page.find_tables()
             if not tables:
                 # No ruling lines: rebuild the template's tables from where the words stand,
@@ -213,9 +237,9 @@ def read_pdf(data: bytes, ocr: OcrOptions | None = None) -> Document:
         doc.flags.append(f"pdf_rows_by_geometry:{rebuilt_rows}")
     if unplaced_rows:
         doc.flags.append(f"pdf_rows_unplaced:{unplaced_rows}")
-    scanned = needs_ocr(pages_text, covers)
     if scanned:
-        return _read_scan(data, doc, scanned, ocr or OcrOptions())
+        return _read_scan(data, doc, scanned, options)
+    pictured.record(doc)
     return doc
 
 

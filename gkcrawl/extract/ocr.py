@@ -9,15 +9,18 @@ engine is built once per process, so a long-lived parse worker pays for it once.
 A word is a dict with text, x0, x1, top, bottom (PDF points, 72 per inch, like pdfplumber's)
 and score (the recogniser's confidence). RapidOCR reads a text line at a time; a line is cut
 into words where its characters stand apart (a row of values `0  0  0` read as one line), so
-each cell's value stays a word of its own."""
+each cell's value stays a word of its own. The detector never boxes some lone thin digits
+(a `1` or `4` alone in a cell of a grey scan); those are found as glyph-sized ink outside its
+boxes and recognised one by one (`_lone_glyphs`, word key `lone`)."""
 
 from __future__ import annotations
 
 import importlib.util
 import io
 import logging
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -34,6 +37,9 @@ BOX_THRESH = 0.3          # detector: RapidOCR's default 0.5 loses single-digit 
 UNCLIP_RATIO = 2.0
 GLYPH_SHARE = 0.65        # of a detected box's height that the glyphs fill (unclip_ratio 2.0)
 STROKE_WIDEN = True       # erode before detection (measured: more lone digits found on noisy scans)
+LONE_GLYPHS = True        # recognise ink the detector left unboxed, glyph-sized, as lone digits
+LONE_INK = 170            # grey level under which a pixel of the thickened page is ink
+LONE_MIN_SCORE = 0.6      # recogniser confidence a lone glyph needs (and it must read as digits)
 DEFAULT_PAGE_SECONDS = 60.0
 DEFAULT_MAX_PAGES = 30
 
@@ -154,8 +160,10 @@ def _detect_and_read(detect_on: Any, read_on: Any) -> list:
     return found or []
 
 
-def read_image(image: Any, dpi: float = RENDER_DPI) -> list[OcrWord]:
-    """Words of one image (a PIL image, a numpy array or encoded bytes), in points at `dpi`."""
+def read_image(image: Any, dpi: float = RENDER_DPI, lone: bool = LONE_GLYPHS) -> list[OcrWord]:
+    """Words of one image (a PIL image, a numpy array or encoded bytes), in points at `dpi`;
+    `lone`: look for lone digits the detector missed (measured: more right on page scans,
+    fewer on a cropped table picture, so `ocr_documents.ocr_images` turns it off)."""
     import numpy as np
 
     if isinstance(image, bytes | bytearray):
@@ -175,9 +183,10 @@ def read_image(image: Any, dpi: float = RENDER_DPI) -> list[OcrWord]:
     plain = deskew(cv2.medianBlur(image, 3))
     bold = cv2.erode(plain, np.ones((2, 2), np.uint8)) if STROKE_WIDEN else plain
     found = _detect_and_read(cv2.cvtColor(bold, cv2.COLOR_GRAY2RGB), cv2.cvtColor(plain, cv2.COLOR_GRAY2RGB))
+    alone_found = _lone_glyphs(plain, bold, found) if lone else []
     scale = 72.0 / dpi
     words: list[OcrWord] = []
-    for entry in found:
+    for entry, alone in [(e, False) for e in found] + [(e, True) for e in alone_found]:
         box, text, score = entry[0], str(entry[1]).strip(), float(entry[2])
         chars = entry[3] if len(entry) > 3 and entry[3] else None
         if not text or score < MIN_SCORE:
@@ -185,8 +194,66 @@ def read_image(image: Any, dpi: float = RENDER_DPI) -> list[OcrWord]:
         for word in _split_line(box, text, score, chars):
             for key in ("x0", "x1", "top", "bottom"):
                 word[key] = round(float(word[key]) * scale, 2)
+            if alone:
+                word["lone"] = True
             words.append(word)
     return _even_heights(words)
+
+
+def _lone_glyphs(plain: Any, bold: Any, found: list) -> list:
+    """Digits the detector never boxed (a thin `1` or `4` alone in a cell of a grey scan), as
+    [[box, text, score]]: ink of the thickened page outside every detected box, in blobs of a
+    digit's size (the median line's glyph height; scanner specks are far smaller), side by side
+    ones joined, each read by the recogniser alone. Kept only when it reads as digits with
+    LONE_MIN_SCORE; `ocr_tables` keeps them only in a table's value area, and like every OCR'd
+    value they are certain only when the template's arithmetic confirms them."""
+    import cv2
+    import numpy as np
+
+    heights = sorted(max(p[1] for p in e[0]) - min(p[1] for p in e[0]) for e in found)
+    if not heights:
+        return []
+    glyph = heights[len(heights) // 2] * GLYPH_SHARE
+    boxed = np.zeros(bold.shape[:2], np.uint8)
+    for entry in found:
+        xs, ys = [p[0] for p in entry[0]], [p[1] for p in entry[0]]
+        boxed[max(0, int(min(ys)) - 2):int(max(ys)) + 3, max(0, int(min(xs)) - 2):int(max(xs)) + 3] = 1
+    # Blobs of the whole page's ink, so a table's ruling stays one long blob (never cut into
+    # `1`-sized pieces between boxes); a blob touching a detected box is the detector's.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((bold < LONE_INK).astype(np.uint8), connectivity=8)
+    blobs = []
+    for index in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[index])
+        if not (0.5 * glyph <= h <= 1.4 * glyph and w <= 1.1 * glyph and area >= 0.04 * glyph * glyph):
+            continue
+        if ((labels[y:y + h, x:x + w] == index) & (boxed[y:y + h, x:x + w] == 1)).any():
+            continue
+        blobs.append([x, y, x + w, y + h])
+    blobs.sort()
+    groups: list[list[int]] = []
+    for blob in blobs:
+        near = next((g for g in groups if min(g[3], blob[3]) - max(g[1], blob[1]) > 0.5 * glyph
+                     and 0 <= blob[0] - g[2] < 0.5 * glyph), None)
+        if near is None:
+            groups.append(blob)
+        else:
+            near[:] = [near[0], min(near[1], blob[1]), blob[2], max(near[3], blob[3])]
+    if not groups:
+        return []
+    pad = int(0.35 * glyph) + 2
+    height, width = plain.shape[:2]
+    crops = [cv2.cvtColor(plain[max(0, y0 - pad):min(height, y1 + pad), max(0, x0 - pad):min(width, x1 + pad)],
+                          cv2.COLOR_GRAY2RGB) for x0, y0, x1, y1 in groups]
+    read, _ = _engine().text_rec(crops, False)
+    out = []
+    for (x0, y0, x1, y1), (text, score) in zip(groups, read):
+        text = str(text).strip()
+        if re.fullmatch(r"\d{1,6}", text) and float(score) >= LONE_MIN_SCORE:
+            # as tall as a detected line's box, so the glyph-share cut leaves it glyph-high
+            middle, half = (y0 + y1) / 2, (y1 - y0) / GLYPH_SHARE / 2
+            out.append([[[x0, middle - half], [x1, middle - half], [x1, middle + half], [x0, middle + half]],
+                        text, float(score)])
+    return out
 
 
 def _even_heights(words: list[OcrWord]) -> list[OcrWord]:
@@ -251,13 +318,16 @@ def image_dpi(image: Any, default: float = RENDER_DPI) -> float:
     return value if 50 <= value <= 1200 else default
 
 
-def render_pdf_pages(data: bytes, dpi: float = RENDER_DPI, max_pages: int = DEFAULT_MAX_PAGES) -> Iterator[Any]:
-    """Each page (up to `max_pages`) as a PIL image at `dpi`, rendered by pdfium."""
+def render_pdf_pages(data: bytes, dpi: float = RENDER_DPI, max_pages: int = DEFAULT_MAX_PAGES,
+                     indices: Iterable[int] | None = None) -> Iterator[Any]:
+    """Each page (up to `max_pages`; only the pages numbered in `indices`, from 0, when given)
+    as a PIL image at `dpi`, rendered by pdfium."""
     import pypdfium2  # type: ignore[import-untyped]
 
     document = pypdfium2.PdfDocument(data)
     try:
-        for index in range(min(len(document), max_pages)):
+        wanted = range(len(document)) if indices is None else [i for i in indices if 0 <= i < len(document)]
+        for index in list(wanted)[:max_pages]:
             page = document[index]
             try:
                 yield page.render(scale=dpi / 72.0, grayscale=True).to_pil()

@@ -4,7 +4,9 @@ A PDF needs OCR when its text layer says nothing (under 20 characters) or only a
 every page is covered by a picture and the text it carries is the same string on every page
 or a few characters a page (仅供参考, a site name). Its pages are rendered at RENDER_DPI and
 read page by page under the document's page budget (`OcrOptions.max_pages`); pages over the
-budget are counted, not read. A picture (a table pasted into a report page or a DOCX) is read
+budget are counted, not read. A PDF with a text layer may still have pages that are only
+pictures (`scanned_pages`): those alone are OCR'd, in their place (`MixedPages`), and only they
+count against the budget. A picture (a table pasted into a report page or a DOCX) is read
 with its words scaled to ordinary print size, and its rows take the picture's place in the
 document's row text behind OCR_MARK."""
 
@@ -14,6 +16,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from lxml import etree, html as lxml_html
@@ -28,8 +31,10 @@ from .ocr import (
     pdf_page_count,
     read_image,
     render_pdf_pages,
+    unavailable_reason,
 )
 from .ocr_tables import OcrPage, page_from_words
+from .pdf_geometry import Columns
 from .tables import IMAGE_MARK
 
 # Stands before the rows OCR read from a picture, so the parser knows which parts they are.
@@ -74,46 +79,129 @@ def needs_ocr(pages_text: Sequence[str], covers: Sequence[float]) -> str | None:
     return None
 
 
-def _join(pages: list[OcrPage], run: OcrRun) -> OcrText:
-    out = OcrText("\n".join(p.text for p in pages).strip(), "\n".join(p.table_text for p in pages), run)
-    rows, unplaced = sum(p.rows for p in pages), sum(p.unplaced_rows for p in pages)
-    repaired = sum(len(p.repaired_values) for p in pages)
-    out.flags.append("ocr")
-    out.flags.append(f"ocr_pages:{run.pages}")
+def scanned_pages(pages_text: Sequence[str], covers: Sequence[float]) -> list[int]:
+    """The pages (from 0) of a PDF with a text layer that are pictures all the same: a
+    page-sized picture under no text, or only a watermark or a header line (WATERMARK_CHARS).
+    A report typed and then printed, its table pages scanned and inserted, or its signed and
+    stamped last page scanned, reads its text pages from the text layer and these by OCR."""
+    bare = [re.sub(r"\s", "", text) for text in pages_text]
+    return [index for index, (text, cover) in enumerate(zip(bare, covers))
+            if cover >= SCAN_COVER and len(text) <= WATERMARK_CHARS]
+
+
+def new_run(options: OcrOptions) -> OcrRun:
+    return OcrRun(engine=options.engine_name or engine_version() or "")
+
+
+def ocr_page(image: Any, options: OcrOptions, run: OcrRun, carry: Columns | None = None) -> OcrPage:
+    """One rendered page read by the engine, its table continuing the columns in `carry`."""
+    words = (options.reader or read_image)(image, RENDER_DPI)
+    run.words += len(words)
+    run.pages += 1
+    return page_from_words(words, carry)
+
+
+def ocr_flags(pages: Sequence[OcrPage], run: OcrRun, geometry: bool = True) -> list[str]:
+    """The flags an OCR run leaves on its document (`ocr`, `ocr_pages:N`, repairs made), and the
+    run's notes (each repair). `geometry`: add pdf_rows_by_geometry / pdf_rows_unplaced (a
+    mixed PDF counts them with its typed pages')."""
+    flags = ["ocr", f"ocr_pages:{run.pages}"]
     if run.pages_skipped:
-        out.flags.append(f"ocr_pages_over_budget:{run.pages_skipped}")
-    if rows:
-        out.flags.append(f"pdf_rows_by_geometry:{rows}")
-    if unplaced:
-        out.flags.append(f"pdf_rows_unplaced:{unplaced}")
+        flags.append(f"ocr_pages_over_budget:{run.pages_skipped}")
+    rows, unplaced = sum(p.rows for p in pages), sum(p.unplaced_rows for p in pages)
+    if rows and geometry:
+        flags.append(f"pdf_rows_by_geometry:{rows}")
+    if unplaced and geometry:
+        flags.append(f"pdf_rows_unplaced:{unplaced}")
+    repaired = sum(len(p.repaired_values) for p in pages)
     if repaired:
-        out.flags.append(f"ocr_confusables_repaired:{repaired}")
+        flags.append(f"ocr_confusables_repaired:{repaired}")
     dropped = sum(len(p.dropped) for p in pages)
     if dropped:
-        out.flags.append(f"ocr_unreadable_marks_dropped:{dropped}")
+        flags.append(f"ocr_unreadable_marks_dropped:{dropped}")
     run.notes = [note for p in pages for note in p.repaired_values + p.repaired_headers]
+    return flags
+
+
+def _join(pages: list[OcrPage], run: OcrRun) -> OcrText:
+    out = OcrText("\n".join(p.text for p in pages).strip(), "\n".join(p.table_text for p in pages), run)
+    out.flags = ocr_flags(pages, run)
     return out
 
 
 def ocr_pdf(data: bytes, options: OcrOptions) -> OcrText:
     """A scanned PDF's text and table text, page by page, tables carried across pages."""
     watch = Stopwatch()
-    run = OcrRun(engine=options.engine_name or engine_version() or "")
-    reader = options.reader or read_image
+    run = new_run(options)
     total = pdf_page_count(data)
     pages: list[OcrPage] = []
     carry = None
     for index, image in enumerate(render_pdf_pages(data, max_pages=options.max_pages)):
         if options.on_page is not None:
             options.on_page(index)
-        words = reader(image, RENDER_DPI)
-        run.words += len(words)
-        page = page_from_words(words, carry)
+        page = ocr_page(image, options, run, carry)
         carry = page.carry
         pages.append(page)
     run.pages, run.pages_skipped = len(pages), max(0, total - len(pages))
     run.seconds = watch.seconds()
     return _join(pages, run)
+
+
+@dataclass
+class MixedPages:
+    """The pictured pages of a typed PDF (`scanned_pages`), each OCR'd when the text layer's
+    reader reaches it, so a table's columns carry across a typed and a scanned page. Only
+    these pages count against the OCR page budget and announce themselves (`on_page`)."""
+
+    data: bytes
+    indices: list[int]              # the pictured pages, from 0
+    options: OcrOptions
+    missing: str | None = None      # why OCR cannot run here
+    run: OcrRun = field(default_factory=OcrRun)
+    pages: list[OcrPage] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)  # the pages read, from 1
+
+    @classmethod
+    def of(cls, data: bytes, indices: list[int], options: OcrOptions) -> MixedPages:
+        missing = None if not indices or options.reader is not None else unavailable_reason()
+        return cls(data, indices, options, missing, new_run(options))
+
+    def read(self, index: int, carry: Columns | None) -> OcrPage | None:
+        """Page `index` read by OCR; None for a typed page, or when OCR cannot or may not run."""
+        if index not in self.indices or self.missing:
+            return None
+        if len(self.numbers) >= self.options.max_pages:
+            self.run.pages_skipped += 1
+            return None
+        watch = Stopwatch()
+        if self.options.on_page is not None:
+            self.options.on_page(len(self.numbers))
+        image = list(render_pdf_pages(self.data, max_pages=1, indices=[index]))[0]
+        page = ocr_page(image, self.options, self.run, carry)
+        self.run.seconds += watch.seconds()
+        self.pages.append(page)
+        self.numbers.append(index + 1)
+        return page
+
+    def record(self, doc: Any) -> None:
+        """What was read on the document (a `Document`): flags `ocr`, `ocr_pages:N`,
+        `ocr_page_numbers:2,3`, text_source `mixed`, the pages read and why; without the engine,
+        flag `needs_ocr_pages:2,3` and the text layer alone, as before."""
+        if not self.indices:
+            return
+        listed = ",".join(str(i + 1) for i in self.indices)
+        why = f"{len(self.indices)} of {pdf_page_count(self.data)} pages ({listed}) are pictures with no text layer"
+        if self.missing:
+            doc.flags.append(f"needs_ocr_pages:{listed}")
+            doc.ocr_reason = f"{why}: {self.missing}"
+            return
+        if self.pages:
+            doc.flags.extend(ocr_flags(self.pages, self.run, geometry=False))
+            doc.flags.append("ocr_page_numbers:" + ",".join(map(str, self.numbers)))
+            doc.text_source, doc.ocr_pages = "mixed", list(self.numbers)
+        elif self.run.pages_skipped:
+            doc.flags.append(f"ocr_pages_over_budget:{self.run.pages_skipped}")
+        doc.ocr_reason = f"{why}: {self.run.describe()}"
 
 
 def _scaled(words: list, height: float = IMAGE_TEXT_POINTS) -> list:
@@ -137,7 +225,7 @@ def ocr_images(images: Sequence[bytes], options: OcrOptions) -> list[OcrText]:
     out: list[OcrText] = []
     for index, data in enumerate(images):
         watch = Stopwatch()
-        run = OcrRun(engine=engine_version() or "")
+        run = new_run(options)
         if index >= options.max_pages:
             out.append(OcrText(run=run, error="over the OCR page budget"))
             continue
@@ -149,7 +237,8 @@ def ocr_images(images: Sequence[bytes], options: OcrOptions) -> list[OcrText]:
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             out.append(OcrText(run=run, error=f"unreadable image: {type(exc).__name__}: {str(exc)[:120]}"))
             continue
-        words = _scaled(read_image(image, dpi=image_dpi(image, default=72.0)))
+        reader = options.reader or partial(read_image, lone=False)
+        words = _scaled(reader(image, image_dpi(image, default=72.0)))
         run.words, run.pages = len(words), 1
         page = page_from_words(words)
         run.seconds = watch.seconds()

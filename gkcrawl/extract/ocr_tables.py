@@ -118,9 +118,18 @@ def drop_unreadable(words: list[OcrWord]) -> list[str]:
     return [word["text"] for word in dropped]
 
 
+def keep_lone_in_values(words: list[OcrWord]) -> None:
+    """Lone digits found outside the detector (`ocr._lone_glyphs`) kept only in the value area:
+    elsewhere a stroke of a label is no figure."""
+    left = value_area_left(words)
+    for word in [w for w in words if w.get("lone") and (left is None or w["x0"] < left)]:
+        words.remove(word)
+
+
 def page_from_words(words: list[OcrWord], carry: Columns | None = None) -> OcrPage:
     """The page's text and table text from its OCR words (repaired in place)."""
     headers = repair_headers(words)
+    keep_lone_in_values(words)
     values = repair_values(words)
     dropped = drop_unreadable(words)
     page = _WordsPage(words)

@@ -9,7 +9,7 @@ from typing import Any
 from gkcrawl.extract.document import Pictures
 from gkcrawl.extract.ocr import OcrOptions
 
-from .ocr_marks import OCR_MARK, SOURCE_OCR, mark_ocr_cells, ocr_part_keys, ocr_parts
+from .ocr_marks import OCR_MARK, SOURCE_OCR, TEXT_MIXED, keys_on_pages, mark_ocr_cells, ocr_part_keys, ocr_parts
 from .result import PARSER_VERSION, Check, ParseResult, SpamReport
 
 __all__ = ["PARSER_VERSION", "Check", "ParseResult", "SpamReport", "parse_document", "extract_cells", "source_text"]
@@ -142,6 +142,11 @@ def _add_pages(sources: dict[str, dict], text: str) -> None:
         start = where.get("start", where.get("block_start"))
         if isinstance(start, int):
             where["page"] = text.count("\f", 0, start) + 1
+            end = where.get("end", where.get("block_end"))
+            # a span may run past its row to the next label: the page of its last figure counts
+            figures = [m.end() for m in _DIGIT.finditer(text, start, end)] if isinstance(end, int) else []
+            if figures and text.count("\f", start, figures[-1]):
+                where["page_end"] = where["page"] + text.count("\f", start, figures[-1])
 
 
 def _by_evidence(text: str, result: ParseResult) -> tuple[str | None, list, tuple[list[str], str, str | None] | None]:
@@ -295,6 +300,9 @@ def parse_document(data: bytes, filename: str = "", content_type: str | None = N
         if doc.text_source == SOURCE_OCR:
             result.text_source = SOURCE_OCR
             mark_ocr_cells(result, None, doc.ocr_reason or "")
+        elif doc.ocr_pages:
+            result.text_source = TEXT_MIXED
+            mark_ocr_cells(result, keys_on_pages(result, doc.ocr_pages), doc.ocr_reason or "")
         elif pictured and result.template:
             mark_ocr_cells(result, ocr_part_keys(result.template, pictured), doc.ocr_reason or "")
         if result.template is None and doc.kind == "html":

@@ -22,6 +22,8 @@ from .result import Check, ParseResult
 from .rows_text import find_sections
 
 SOURCE_OCR = "ocr"
+MEDIUM = "medium"      # sources[key]["medium"]: "ocr" when the cell was read from pixels
+TEXT_MIXED = "mixed"   # text_source of a PDF typed on some pages and OCR'd on others
 
 
 def _known(cells: dict, unknown: set[str], key: str) -> float | None:
@@ -77,13 +79,32 @@ def mark_ocr_cells(result: ParseResult, keys: Iterable[str] | None, reason: str)
     confirmed = confirmed_keys(result.cells, result.uncertain, result.template)
     doubtful = [key for key in ocr_keys if key not in confirmed]
     for key in ocr_keys:
-        result.cell_sources[key] = SOURCE_OCR
+        result.sources.setdefault(key, {})[MEDIUM] = SOURCE_OCR
     result.uncertain = sorted(set(result.uncertain) | set(doubtful))
     read = sum(1 for key in ocr_keys if result.cells.get(key) is not None)
     result.checks.append(Check(
         "ocr", True if ocr_keys and not doubtful else None,
         f"{len(ocr_keys)} cells read by OCR ({read} with a number): {len(ocr_keys) - len(doubtful)} confirmed by "
         f"the template's arithmetic, {len(doubtful)} kept uncertain; {reason}", list(ocr_keys)))
+
+
+def keys_on_pages(result: ParseResult, pages: Iterable[int]) -> list[str]:
+    """The cells read from the PDF pages numbered in `pages` (from 1): a cell whose row starts
+    or ends on one (`where.page`, `where.page_end`), or continues onto one after a break. A
+    cell with no page known is counted in: marking a typed cell OCR'd can only make it
+    uncertain, never wrong."""
+    wanted = set(pages)
+    keys = []
+    for key, source in result.sources.items():
+        where = source.get("where") or {}
+        first = where.get("page")
+        if not isinstance(first, int):
+            keys.append(key)
+            continue
+        last = where.get("page_end", first + 1 if where.get("continued_after_break") else first)
+        if wanted & set(range(first, last + 1)):
+            keys.append(key)
+    return keys
 
 
 def ocr_parts(table_text: str) -> list[str]:

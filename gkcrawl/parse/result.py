@@ -11,7 +11,7 @@ from gkcrawl.extract.spam_report import SpamReport
 
 # Bumped whenever a change to the parser can change any derived value; every derived
 # row in the archive carries it so a value can be traced to the code that produced it.
-PARSER_VERSION = "0.5.3"
+PARSER_VERSION = "0.5.4"
 
 CellValue = int | float | None
 
@@ -48,7 +48,8 @@ class ParseResult:
     # reading whose checks fail): a best reading kept as a value is always here.
     uncertain_reasons: dict[str, str] = field(default_factory=dict)
     # Where and how each cell was read: {key: {"how": "grid" | "text_row" | "run_split" |
-    # "dropped_blanks" | "prose" | ..., "where": {...}}} (docs/parse-output.md).
+    # "dropped_blanks" | "prose" | ..., "where": {...}, "medium": "ocr"}} (docs/parse-output.md):
+    # the one record of a cell's provenance; "medium": "ocr" when it was read from pixels.
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Document-level flags such as "needs_ocr", "not_a_report", "traditional".
     flags: list[str] = field(default_factory=list)
@@ -59,9 +60,12 @@ class ParseResult:
     # The libraries and programs that read the document, name -> version (None: not
     # installed), beside parser_version (gkcrawl.parse.versions).
     tool_versions: dict[str, str | None] = field(default_factory=dict)
-    # Where a value was read when not from the document's text: {key: "ocr"}; and the text's.
-    cell_sources: dict[str, str] = field(default_factory=dict)
+    # "ocr": the text was read from pictures; "mixed": some PDF pages were (docs/parse-output.md).
     text_source: str | None = None
+
+    def medium(self, key: str) -> str | None:
+        """"ocr" when the cell was read from pixels (a scan, a scanned page, a picture), else None."""
+        return (self.sources.get(key) or {}).get("medium")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -85,8 +89,6 @@ class ParseResult:
             out["kind"] = self.kind
         if self.error:
             out["error"] = self.error
-        if self.cell_sources:
-            out["cell_sources"] = self.cell_sources
         if self.text_source:
             out["text_source"] = self.text_source
         out["parser_version"] = self.parser_version

@@ -190,6 +190,8 @@ def locate_rows(text: str, template: str, runs_mode: bool | None = None) -> list
                     found.append((_combined_spec(), combined.start(), combined.end()))
                     cursor = combined.end()
             match = spec.pattern.search(text, cursor, stop)
+            while match and _in_column_header(text, match.start()):
+                match = spec.pattern.search(text, match.end(), stop)
             if match:
                 found.append((spec, match.start(), match.end()))
                 cursor = match.end()
@@ -323,11 +325,25 @@ def _out_of_order(text: str, specs: tuple[RowSpec, ...], section: str, span: tup
         if spec.row_id == "requests.other" and any(r.startswith("requests.other.") for r in have):
             continue
         matches = [m for m in spec.pattern.finditer(text, *span)
-                   if _starts_cell(text, m.start()) and not any(m.start() < e and s < m.end() for s, e in taken)]
+                   if _starts_cell(text, m.start()) and not _in_column_header(text, m.start())
+                   and not any(m.start() < e and s < m.end() for s, e in taken)]
         if len(matches) == 1:
             extra.append((spec, matches[0].start(), matches[0].end()))
             taken.append((matches[0].start(), matches[0].end()))
     return extra
+
+
+_COLUMN_NAMES = tuple(column.name for column in national.columns())
+
+
+def _in_column_header(text: str, pos: int) -> bool:
+    """The word at `pos` stands on a line of part 三's column names and no figure (商业企业 科研机构
+    … 其他): a heading, never the row labelled 其他 (a scan whose real row OCR lost would
+    otherwise read the heading as that row, blank)."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    line = text[line_start:len(text) if line_end < 0 else line_end]
+    return not re.search(r"\d", line) and sum(name in line for name in _COLUMN_NAMES) >= 3
 
 
 def _starts_cell(text: str, pos: int) -> bool:

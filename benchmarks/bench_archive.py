@@ -27,20 +27,19 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test bench: portals/, samples.py
-from gkcrawl.archive import store
+from gkcrawl.archive.bulk import bulk_load
 from gkcrawl.archive.store import open_archive, record_report
 from gkcrawl.publish.serve import start_background
 from samples import PROSE, REGIONS, sample_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "reports"
 SEARCH_PADDING = ("依申请公开工作严格依法办理，规范受理、登记、答复流程。政务公开平台建设持续加强，"
                   "政府网站信息发布审核机制不断完善，政策解读与回应关切工作有序推进。")
 BULK_SAMPLES = 64
@@ -68,9 +67,10 @@ def _record(db: Any, index: int, result: Any) -> None:
 def build(db_path: Path, reports: int, text_chars: int) -> float:
     """Write `reports` synthetic reports, one transaction each; returns seconds taken."""
     db = open_archive(db_path)
+    sources = parsed_sources()
     started = time.perf_counter()
     for index in range(reports):
-        result = sample_result(index, seed=7)
+        result = with_sources(sample_result(index, seed=7), sources)
         result.text = _text(index, result.text, text_chars)
         _record(db, index, result)
         if index and index % 10000 == 0:
@@ -79,26 +79,25 @@ def build(db_path: Path, reports: int, text_chars: int) -> float:
     return _finish(db, started)
 
 
+def parsed_sources() -> dict[str, dict[str, dict[str, Any]]]:
+    """template -> cell key -> source (how and where) as the parser writes them, from fixture reports
+    parsed here, so the bench's cells carry real provenance (issue 13: bytes per report must be honest)."""
+    from gkcrawl.parse import parse_document
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in ("var01_2019_canonical.html", "gen2021_ningan.pdf"):
+        result = parse_document((FIXTURES / name).read_bytes(), name)
+        found.setdefault(result.template or "", {}).update(result.sources)
+    return found
+
+
 def build_bulk(db_path: Path, reports: int, text_chars: int) -> float:
-    """The bulk path: re-used samples, BULK_TRANSACTION reports a transaction."""
+    """The bulk path (gkcrawl.archive.bulk): re-used samples, BULK_TRANSACTION reports a transaction."""
     db = open_archive(db_path)
-    db.execute("PRAGMA synchronous=OFF")
-    samples = [sample_result(index, seed=7) for index in range(BULK_SAMPLES)]
-
-    @contextmanager
-    def inside(_db: Any) -> Iterator[Any]:
-        yield _db.conn  # record_report's own transaction becomes part of the open one
-
+    sources = parsed_sources()
+    samples = [with_sources(sample_result(index, seed=7), sources) for index in range(BULK_SAMPLES)]
     started = time.perf_counter()
-    original = store.transaction
-    store.transaction = inside  # type: ignore[assignment]
-    try:
-        conn = db.conn
+    with bulk_load(db, batch=BULK_TRANSACTION) as writer:
         for index in range(reports):
-            if index % BULK_TRANSACTION == 0:
-                if conn.in_transaction:
-                    conn.commit()
-                conn.execute("BEGIN")
             result = copy.copy(samples[index % BULK_SAMPLES])
             region = REGIONS[index % len(REGIONS)]
             agency = f"{region}第{index // len(REGIONS)}局"
@@ -106,14 +105,22 @@ def build_bulk(db_path: Path, reports: int, text_chars: int) -> float:
             result.meta = {**result.meta, "region": region, "agency": agency, "year": year,
                            "title": f"{agency}{year}年政府信息公开工作年度报告"}
             result.text = _text(index, f"{agency}{year}年政府信息公开工作年度报告\n", text_chars)
-            _record(db, index, result)
+            url = _url(index)
+            writer.add(None, result, url=url, fetched_at="2025-02-01T08:00:00Z",
+                       sha256=hashlib.sha256(url.encode()).hexdigest(), site=None, parsed_at="2025-02-01T08:00:00Z")
             if index and index % 50000 == 0:
                 rate = index / (time.perf_counter() - started)
                 print(f"  {index:,} reports written ({rate:,.0f}/s)", file=sys.stderr, flush=True)
-        conn.commit()
-    finally:
-        store.transaction = original  # type: ignore[assignment]
+        loaded = time.perf_counter()
+    print(f"  load {loaded - started:,.0f} s, deferred indexes {time.perf_counter() - loaded:,.0f} s", file=sys.stderr)
     return _finish(db, started)
+
+
+def with_sources(result: Any, sources: dict[str, dict[str, dict[str, Any]]]) -> Any:
+    """The sample with each cell's how/where as a real parse of its template gave them."""
+    of_template = sources.get(result.template or "", {})
+    result.sources = {key: of_template[key] for key in result.cells if key in of_template}
+    return result
 
 
 def _finish(db: Any, started: float) -> float:
@@ -191,6 +198,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="Serve an archive built by an earlier run.")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--no-snapshot", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="Build and print the space, serve nothing.")
     args = parser.parse_args()
 
     if not args.reuse:
@@ -206,8 +214,10 @@ def main() -> int:
     conn.close()
     print(f"database: {size / 1e9:.3f} GB, {reports:,} reports, {cells:,} cells ({cells / max(reports, 1):.0f}/report),"
           f" {size / max(reports, 1) / 1000:.1f} KB a report")
-    for name, bytes_ in space_by_object(args.db)[:14]:
+    for name, bytes_ in space_by_object(args.db)[:24]:
         print(f"  {name:40} {bytes_ / 1e6:9.1f} MB {bytes_ / max(reports, 1):8.0f} B/report")
+    if args.build_only:
+        return 0
 
     started = time.perf_counter()
     server = start_background(args.db, timeout=600)

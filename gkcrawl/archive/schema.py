@@ -15,9 +15,11 @@ import sqlite_utils
 
 from gkcrawl import template
 
+from .cell_location import LOCATION_SQL
 from .search_text import search_form
 
-SCHEMA_VERSION = 2  # 2: compact cells (cells + cell_keys), wide tables written with the cells
+SCHEMA_VERSION = 3  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
+# 3: a cell's how as cell_hows.id, its location as numbers (cell_location.py)
 
 
 @dataclass(frozen=True)
@@ -124,13 +126,21 @@ TABLES: dict[str, TableSpec] = {
     "cells": TableSpec(
         columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
                  ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"),
-                 # Why the cell is uncertain, how it was read, where (JSON): ParseResult's
-                 # uncertain_reasons and sources (docs/parse-output.md).
-                 ("uncertain_reason", "TEXT"), ("how", "TEXT"), ("location", "TEXT"),
+                 # Why the cell is uncertain, how it was read (cell_hows.id), where: ParseResult's
+                 # uncertain_reasons and sources (docs/parse-output.md). Where is its parts (loc_*) when
+                 # cell_location.LOCATION_SQL rebuilds its JSON from them, else the JSON (location).
+                 ("uncertain_reason", "TEXT"), ("how_id", "INTEGER"),
+                 ("loc_row", "TEXT"), ("loc_column", "INTEGER"), ("loc_start", "INTEGER"), ("loc_end", "INTEGER"),
+                 ("loc_printed", "TEXT"), ("loc_page", "INTEGER"), ("location", "TEXT"),
                  ("source", "TEXT")],  # source: "ocr" when read from pixels
         pk=("report_id", "key_id"),
-        foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id")],
+        foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id"), ("how_id", "cell_hows", "id")],
         without_rowid=True),
+    # How a cell was read (table_grid, text_row, prose…), stored once: cells.how_id.
+    "cell_hows": TableSpec(
+        columns=[("id", "INTEGER"), ("how", "TEXT NOT NULL")],
+        pk=("id",),
+        indexes=[("idx_cell_hows_how", ("how",), True)]),
     # The checks, compact (issue 13): a check's cell list (2 KB of JSON for a passing check, the same list
     # on every report of a template) is stored once in check_cell_sets; the parser version is the
     # report's. `checks`, with the old columns, is a view (view_sql).
@@ -364,8 +374,9 @@ def wide_backfill_sql(prefix: str, *, one_report: bool = False) -> str:
 # filter on report_id reads `cells` alone.
 REPORT_CELLS_SQL = (
     "SELECT c.report_id, k.key, c.value, c.uncertain, c.note, k.part, r.parser_version, c.uncertain_reason,\n"
-    "  c.how, c.location, c.source\n"
-    "FROM cells c LEFT JOIN cell_keys k ON k.id = c.key_id LEFT JOIN reports r ON r.id = c.report_id")
+    f"  h.how, {LOCATION_SQL} AS location, c.source\n"
+    "FROM cells c LEFT JOIN cell_keys k ON k.id = c.key_id LEFT JOIN reports r ON r.id = c.report_id\n"
+    "LEFT JOIN cell_hows h ON h.id = c.how_id")
 
 CHECKS_SQL = (
     "SELECT c.id, c.report_id, c.name, c.ok, c.detail, s.cells, r.parser_version\n"
@@ -392,9 +403,10 @@ REPORT_CELLS_TRIGGERS = [
     "CREATE TRIGGER IF NOT EXISTS report_cells_insert INSTEAD OF INSERT ON report_cells BEGIN\n"
     "  INSERT OR IGNORE INTO cell_keys (key, part) VALUES (NEW.key,\n"
     "    coalesce(NEW.part, substr(NEW.key, 1, instr(NEW.key || '.', '.') - 1)));\n"
-    "  INSERT INTO cells (report_id, key_id, value, uncertain, note, uncertain_reason, how, location, source)\n"
+    "  INSERT OR IGNORE INTO cell_hows (how) SELECT NEW.how WHERE NEW.how IS NOT NULL;\n"
+    "  INSERT INTO cells (report_id, key_id, value, uncertain, note, uncertain_reason, how_id, location, source)\n"
     "  VALUES (NEW.report_id, (SELECT id FROM cell_keys WHERE key = NEW.key), NEW.value, coalesce(NEW.uncertain, 0),\n"
-    "    NEW.note, NEW.uncertain_reason, NEW.how, NEW.location, NEW.source);\n"
+    "    NEW.note, NEW.uncertain_reason, (SELECT id FROM cell_hows WHERE how = NEW.how), NEW.location, NEW.source);\n"
     "END",
     "CREATE TRIGGER IF NOT EXISTS report_cells_delete INSTEAD OF DELETE ON report_cells BEGIN\n"
     "  DELETE FROM cells WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
@@ -408,8 +420,11 @@ REPORT_CELLS_TRIGGERS = [
     "  DELETE FROM check_results WHERE id = OLD.id;\n"
     "END",
     "CREATE TRIGGER IF NOT EXISTS report_cells_update INSTEAD OF UPDATE ON report_cells BEGIN\n"
+    "  INSERT OR IGNORE INTO cell_hows (how) SELECT NEW.how WHERE NEW.how IS NOT NULL;\n"
     "  UPDATE cells SET value = NEW.value, uncertain = NEW.uncertain, note = NEW.note,\n"
-    "    uncertain_reason = NEW.uncertain_reason, how = NEW.how, location = NEW.location, source = NEW.source\n"
+    "    uncertain_reason = NEW.uncertain_reason, how_id = (SELECT id FROM cell_hows WHERE how = NEW.how),\n"
+    "    loc_row = NULL, loc_column = NULL, loc_start = NULL, loc_end = NULL, loc_printed = NULL, loc_page = NULL,\n"
+    "    location = NEW.location, source = NEW.source\n"
     "  WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
     "END",
 ]
@@ -482,16 +497,32 @@ def _migrate_cells_table(db: sqlite_utils.Database) -> None:
     """An archive from before compact cells: move the report_cells table's rows into cells, drop it."""
     have = _existing_columns(db, "report_cells")
     optional = ", ".join(f"c.[{name}]" if name in have else "NULL"
-                         for name in ("note", "uncertain_reason", "how", "location", "source"))
+                         for name in ("note", "uncertain_reason", "location", "source"))
+    if "how" in have:
+        db.execute("INSERT OR IGNORE INTO cell_hows (how) SELECT DISTINCT how FROM report_cells WHERE how IS NOT NULL")
     part = "c.part" if "part" in have else "NULL"
     db.execute("INSERT OR IGNORE INTO cell_keys (key, part) SELECT c.key, "
                f"coalesce(min({part}), substr(c.key, 1, instr(c.key || '.', '.') - 1)) "
                "FROM report_cells c GROUP BY c.key")
+    how = "(SELECT h.id FROM cell_hows h WHERE h.how = c.how)" if "how" in have else "NULL"
     db.execute("INSERT OR REPLACE INTO cells "
-               "(report_id, key_id, value, uncertain, note, uncertain_reason, how, location, source) "
-               f"SELECT c.report_id, k.id, c.value, coalesce(c.uncertain, 0), {optional} "
+               "(report_id, key_id, value, uncertain, note, uncertain_reason, location, source, how_id) "
+               f"SELECT c.report_id, k.id, c.value, coalesce(c.uncertain, 0), {optional}, {how} "
                "FROM report_cells c JOIN cell_keys k ON k.key = c.key")
     db.execute("DROP TABLE report_cells")
+
+
+def _migrate_cell_hows(db: sqlite_utils.Database) -> None:
+    """A schema-2 archive kept each cell's how as text: move it to cell_hows ids and drop the column
+    (and the view and triggers that read it, rebuilt by ensure_db_shape). Locations stay JSON text."""
+    db.execute("INSERT OR IGNORE INTO cell_hows (how) SELECT DISTINCT how FROM cells WHERE how IS NOT NULL")
+    db.execute("UPDATE cells SET how_id = (SELECT h.id FROM cell_hows h WHERE h.how = cells.how) "
+               "WHERE how IS NOT NULL")
+    for view in ("report_cells", "report_cells_labeled"):
+        db.execute(f"DROP VIEW IF EXISTS {_quote(view)}")
+    for trigger in ("report_cells_insert", "report_cells_update", "report_cells_delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS {_quote(trigger)}")
+    db.execute("ALTER TABLE cells DROP COLUMN how")
 
 
 def _existing_columns(db: sqlite_utils.Database, table: str) -> set[str]:
@@ -552,6 +583,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         # Template keys first, in template order: small, stable ids.
         db.conn.executemany("INSERT OR IGNORE INTO cell_keys (key, part) VALUES (?, ?)",
                             [(key, key.split(".", 1)[0]) for key in cell_keys("")])
+        if "cells" in existing and "how" in _existing_columns(db, "cells"):
+            _migrate_cell_hows(db)
         if "report_cells" in existing:
             _migrate_cells_table(db)
         if "checks" in existing:
@@ -572,8 +605,12 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 db.execute(create)
         for index in PARTIAL_INDEXES:
             db.execute(index)
+        current_triggers = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
         for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER]:
-            db.execute(trigger)
+            name = trigger.split(" EXISTS ", 1)[1].split()[0]
+            if current_triggers.get(name) != trigger.replace("IF NOT EXISTS ", ""):
+                db.execute(f"DROP TRIGGER IF EXISTS {_quote(name)}")
+                db.execute(trigger)
     if "reports_fts" in existing:
         _drop_trigram_index(db)
 

@@ -33,7 +33,9 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test bench: portals/, samples.py
-from gkcrawl.archive.bulk import bulk_load
+from gkcrawl.archive.bulk import _drop_deferred_indexes as bulk_drop_deferred_indexes, bulk_load
+from gkcrawl.archive.schema import CHARS_FTS_TABLE
+from gkcrawl.archive.search_text import search_form, spaced_chars
 from gkcrawl.archive.store import open_archive, record_report
 from gkcrawl.publish.serve import start_background
 from samples import PROSE, REGIONS, sample_result  # noqa: E402
@@ -123,9 +125,79 @@ def with_sources(result: Any, sources: dict[str, dict[str, dict[str, Any]]]) -> 
     return result
 
 
+def replicate(db_path: Path, copies: int) -> float:
+    """Scale a bulk-built archive of N reports to copies x N: each further copy repeats every row of
+    every report table (reports, cells, wide tables, checks, spam findings, search rows) under new ids,
+    URLs, agencies and titles, in SQL. Real rows of the same shape, so bytes and query times are honest;
+    what is not re-measured is the Python work of a write (the base build measures that)."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    started = time.perf_counter()
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-1000000")
+    bulk_drop_deferred_indexes(conn)
+    base = conn.execute("SELECT max(id) FROM reports").fetchone()[0]
+    names = [row[1] for row in conn.execute("PRAGMA table_info(reports)")]
+    renamed = {"id": "id + :offset", "url": "replace(url, '/ndbg/', '/ndbg/c' || :copy || '/')",
+               "sha256": "sha256 || '-' || :copy", "agency": "replace(agency, '第', '第' || :copy || '-')",
+               "title": "replace(title, '第', '第' || :copy || '-')",
+               # the text's first line is its title (build_bulk): renamed with it, the rest kept
+               "text": "replace(title, '第', '第' || :copy || '-') || substr(text, length(title) + 1)"}
+    select = ", ".join(renamed.get(name, f"[{name}]") for name in names)
+    columns = ", ".join(f"[{name}]" for name in names)
+    children = {table: [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
+                for table in ("cells", "requests_wide_values", "appeals_wide_values", "active_disclosure_wide_values",
+                              "check_results", "spam_findings")}
+    rests = _rest_forms(conn, base)
+    for copy_ in range(1, copies):
+        offset = copy_ * base
+        conn.execute("BEGIN")
+        conn.execute(f"INSERT INTO reports ({columns}) SELECT {select} FROM reports WHERE id <= :base ORDER BY id",
+                     {"offset": offset, "copy": copy_, "base": base})
+        for table, cols in children.items():
+            picked = [c for c in cols if c != "id"]
+            values = ", ".join("report_id + :offset" if c == "report_id" else f"[{c}]" for c in picked)
+            conn.execute(f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in picked)}) SELECT {values} "
+                         f"FROM [{table}] WHERE report_id <= :base ORDER BY report_id",
+                         {"offset": offset, "base": base})
+        _copy_search_rows(conn, base, offset, rests)
+        conn.execute("COMMIT")
+        print(f"  copy {copy_ + 1}/{copies}: {(copy_ + 1) * base:,} reports "
+              f"({time.perf_counter() - started:,.0f} s)", file=sys.stderr, flush=True)
+    conn.close()
+    db = open_archive(db_path)  # rebuilds the deferred indexes
+    seconds = time.perf_counter() - started
+    db.conn.close()
+    return seconds
+
+
+def _rest_forms(conn: sqlite3.Connection, base: int) -> dict[int, str]:
+    """The search form of each base report's text after its title line: the same in every copy."""
+    return {row[0]: spaced_chars(row[2][len(row[1]) + 1:])
+            for row in conn.execute("SELECT id, title, text FROM reports WHERE id <= ?", [base])}
+
+
+def _copy_search_rows(conn: sqlite3.Connection, base: int, offset: int, rests: dict[int, str]) -> None:
+    """The search rows of the copies just written, as record_report writes them: the renamed head's form
+    plus the base's form of the rest (every 997th row is checked against search_form)."""
+    rows = conn.execute("SELECT id, title, agency, region, text FROM reports WHERE id > :lo AND id <= :hi ORDER BY id",
+                        {"lo": offset, "hi": offset + base})
+    batch = rows.fetchmany(2000)
+    while batch:
+        forms = []
+        for report_id, title, agency, region, text in batch:
+            form = spaced_chars(f"{title}\n{agency}\n{region}\n{title}") + " " + rests[report_id - offset]
+            if report_id % 997 == 0:
+                assert form == search_form(title, agency, region, text), report_id
+            forms.append((report_id, form))
+        conn.executemany(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)", forms)
+        batch = rows.fetchmany(2000)
+
+
 def _finish(db: Any, started: float) -> float:
     seconds = time.perf_counter() - started
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("PRAGMA analysis_limit=2000")  # sampled statistics: a full ANALYZE would read every cell
     db.execute("ANALYZE")
     db.conn.close()
     return seconds
@@ -195,6 +267,8 @@ def main() -> int:
     parser.add_argument("--text-chars", type=int, default=1500, help="Clean text length per report.")
     parser.add_argument("--db", type=Path, default=Path("/tmp/gkcrawl-bench/gkcrawl.db"))
     parser.add_argument("--bulk", action="store_true", help="Re-used samples, many reports a transaction.")
+    parser.add_argument("--replicate", type=int, default=1,
+                        help="Bulk-build reports/K, then repeat its rows K times in SQL (replicate()).")
     parser.add_argument("--reuse", action="store_true", help="Serve an archive built by an earlier run.")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--no-snapshot", action="store_true")
@@ -205,8 +279,14 @@ def main() -> int:
         for suffix in ("", "-wal", "-shm"):
             Path(str(args.db) + suffix).unlink(missing_ok=True)
         print(f"building {args.reports:,} reports in {args.db} …", file=sys.stderr)
-        seconds = (build_bulk if args.bulk else build)(args.db, args.reports, args.text_chars)
-        print(f"write: {args.reports:,} reports in {seconds:,.0f} s ({args.reports / seconds:,.0f} reports/s)")
+        base = args.reports // args.replicate
+        seconds = (build_bulk if args.bulk else build)(args.db, base, args.text_chars)
+        print(f"write: {base:,} reports in {seconds:,.0f} s ({base / seconds:,.0f} reports/s)", flush=True)
+        if args.replicate > 1:
+            seconds = replicate(args.db, args.replicate)
+            print(f"replicate: x{args.replicate} to {base * args.replicate:,} reports in {seconds:,.0f} s", flush=True)
+            db = open_archive(args.db)
+            _finish(db, time.perf_counter())
     size = sum(p.stat().st_size for p in args.db.parent.glob(args.db.name + "*"))
     conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     reports = conn.execute("select count(*) from reports").fetchone()[0]

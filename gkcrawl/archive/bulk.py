@@ -4,8 +4,9 @@
 (`store.insert_report_row`, with its dedupe by url and sha256 and its versions) and the same
 derived rows (`store.derived_rows`) — but a batch of reports is one transaction and each
 derived table gets one executemany per batch, with cell-key and check-cell-list ids cached.
-`bulk_load` additionally sets build PRAGMAs (no fsync, no per-row foreign key checks) and defers the secondary indexes of the big tables
-to the end of the load, where they are built once (ensure_db_shape recreates them).
+`bulk_load` additionally sets build PRAGMAs (no fsync, no per-row foreign key checks) and defers
+the secondary indexes of the big tables to the end of the load, where they are built once
+(ensure_db_shape recreates them).
 """
 
 from __future__ import annotations

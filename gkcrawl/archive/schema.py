@@ -136,6 +136,16 @@ TABLES: dict[str, TableSpec] = {
         pk=("report_id", "key_id"),
         foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id"), ("how_id", "cell_hows", "id")],
         without_rowid=True),
+    # The facet counts of the reports and latest_reports pages, kept by triggers on reports (FACET_TRIGGERS):
+    # at a million reports each facet would otherwise count every row on every page view (issue 13).
+    # value_key is quote(value), so NULL is a value too (value: BLOB affinity, kept as stored); a count
+    # may reach 0 and stay (pages show count > 0).
+    "facet_counts": TableSpec(
+        columns=[("source", "TEXT NOT NULL"), ("facet", "TEXT NOT NULL"), ("value_key", "TEXT NOT NULL"),
+                 ("value", "BLOB"), ("count", "INTEGER NOT NULL")],
+        pk=("source", "facet", "value_key"),
+        indexes=[("idx_facet_counts_top", ("source", "facet", "count"), False)],
+        without_rowid=True),
     # How a cell was read (table_grid, text_row, prose…), stored once: cells.how_id.
     "cell_hows": TableSpec(
         columns=[("id", "INTEGER"), ("how", "TEXT NOT NULL")],
@@ -430,6 +440,40 @@ REPORT_CELLS_TRIGGERS = [
 ]
 
 
+# The columns whose value counts facet_counts keeps, for `reports` (every version) and `latest_reports`.
+FACET_COLUMNS = ("region", "year", "template", "arithmetic", "agency", "spam_found")
+
+
+def _facet_change(row: str, sign: str) -> str:
+    """Statements adding `sign`1 to the counts of row OLD or NEW (latest_reports only when not superseded)."""
+    out = []
+    for column in FACET_COLUMNS:
+        # (an INSERT ... SELECT before ON CONFLICT needs its WHERE, sqlite's parsing ambiguity)
+        for source, where in (("reports", " WHERE true"), ("latest_reports", f" WHERE {row}.superseded = 0")):
+            out.append(
+                f"  INSERT INTO facet_counts (source, facet, value_key, value, count) SELECT '{source}', '{column}', "
+                f"quote({row}.[{column}]), {row}.[{column}], {sign}1{where}\n"
+                f"    ON CONFLICT (source, facet, value_key) DO UPDATE SET count = count {sign} 1;\n")
+    return "".join(out)
+
+
+FACET_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS reports_facets_insert AFTER INSERT ON reports BEGIN\n{_facet_change('NEW', '+')}END",
+    f"CREATE TRIGGER IF NOT EXISTS reports_facets_delete AFTER DELETE ON reports BEGIN\n{_facet_change('OLD', '-')}END",
+    "CREATE TRIGGER IF NOT EXISTS reports_facets_update AFTER UPDATE ON reports WHEN "
+    + " OR ".join(f"OLD.[{column}] IS NOT NEW.[{column}]" for column in (*FACET_COLUMNS, "superseded"))
+    + f" BEGIN\n{_facet_change('OLD', '-')}{_facet_change('NEW', '+')}END",
+]
+
+
+def facet_backfill_sql() -> list[str]:
+    """The facet counts of the reports already stored (an archive from before facet_counts)."""
+    return [f"INSERT INTO facet_counts (source, facet, value_key, value, count) SELECT '{source}', '{column}', "
+            f"quote([{column}]), [{column}], count(*) FROM reports{where} GROUP BY [{column}]"
+            for column in FACET_COLUMNS
+            for source, where in (("reports", ""), ("latest_reports", " WHERE superseded = 0"))]
+
+
 def view_sql() -> dict[str, str]:
     """Every view, name -> SELECT."""
     return {
@@ -606,7 +650,10 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         for index in PARTIAL_INDEXES:
             db.execute(index)
         current_triggers = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
-        for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER]:
+        if "facet_counts" not in existing and "reports" in existing:
+            for statement in facet_backfill_sql():
+                db.execute(statement)
+        for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER, *FACET_TRIGGERS]:
             name = trigger.split(" EXISTS ", 1)[1].split()[0]
             if current_triggers.get(name) != trigger.replace("IF NOT EXISTS ", ""):
                 db.execute(f"DROP TRIGGER IF EXISTS {_quote(name)}")

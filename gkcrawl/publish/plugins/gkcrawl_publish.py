@@ -271,6 +271,9 @@ READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 # (measured at 20,000 reports: 1.07 s with them, 0.15 s without), so search results come without
 # facets; they keep their count (N rows where search matches), which the search box shows.
 HUGE_TABLE_PAGE = re.compile(r"^/[^/]+/(report_cells|report_cells_labeled|checks)(\.json|\.csv)?$")
+# The wide views (one row of ~180 numbers a report) are never counted: counting a million wide rows, or
+# the reports of one year through the join, read hundreds of megabytes on every view (issue 13).
+WIDE_PAGE = re.compile(r"^/[^/]+/(requests_wide|appeals_wide|active_disclosure_wide)(\.json|\.csv)?$")
 SEARCHED_PAGE = re.compile(r"^/[^/]+/(reports|latest_reports|counted_reports)(\.json|\.csv)?$")
 
 
@@ -278,7 +281,9 @@ def without_counts(path: str, query_string: bytes) -> bytes:
     """The query string a huge page is served with: `_nocount` and/or `_nofacet` added."""
     args = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     skipped: tuple[str, ...] = ("_nocount", "_nofacet")
-    if SEARCHED_PAGE.match(path):
+    if WIDE_PAGE.match(path):
+        skipped = ("_nocount",)
+    elif SEARCHED_PAGE.match(path):
         if not any(name == "_search" and value.strip() for name, value in args):
             return query_string
         skipped = ("_nofacet",)

@@ -26,7 +26,7 @@ from gkcrawl.parse.result import ParseResult
 
 from .cell_location import COLUMNS as LOCATION_COLUMNS, compact_location
 from .models import Capture
-from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_column
+from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_backfill_sql, wide_column
 from .search_text import search_form
 
 GONE_STATUSES = {404, 410}
@@ -416,6 +416,16 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
         conn.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [report_id])
     _unindex(conn, report_id)
     derived_rows(conn, report_id, result).write(conn)
+
+
+def index_merged_report(conn: Any, report_id: int) -> None:
+    """The derived-on-write state of a report whose rows were copied in (merge): its wide rows, from
+    its cells, and its search row, from its reports row (the index is contentless: nothing to copy).
+    facet_counts and latest_year_totals follow the reports row by trigger and need nothing here."""
+    for prefix in WIDE:
+        conn.execute(wide_backfill_sql(prefix, one_report=True), [report_id])
+    row = conn.execute("SELECT title, agency, region, text FROM reports WHERE id = ?", [report_id]).fetchone()
+    conn.execute(SEARCH_INSERT, [report_id, search_form(*row)])
 
 
 def _unindex(conn: Any, report_id: int) -> None:

@@ -147,8 +147,7 @@ TABLES: dict[str, TableSpec] = {
         columns=[("source", "TEXT NOT NULL"), ("facet", "TEXT NOT NULL"), ("value_key", "TEXT NOT NULL"),
                  ("value", "BLOB"), ("count", "INTEGER NOT NULL")],
         pk=("source", "facet", "value_key"),
-        indexes=[("idx_facet_counts_top", ("source", "facet", "count"), False)],
-        without_rowid=True),
+        without_rowid=True),  # idx_facet_counts_rank: PARTIAL_INDEXES
     # The headline totals of the latest reports summed per year, region and whether requests_total > 0,
     # kept by the same triggers: the per-year canned queries read these few rows instead of a million
     # (issue 13). n_<column> counts the reports that have the column, so an all-empty sum stays NULL.
@@ -413,9 +412,12 @@ PARTIAL_INDEXES = [
     # failing_arithmetic, in its order: the first page streams instead of sorting every failed report.
     "CREATE INDEX IF NOT EXISTS idx_reports_failing ON reports (year DESC, region, agency) "
     "WHERE arithmetic = 'failed' AND superseded = 0",
+    # A facet's top values in Datasette's order (count desc, value): read in index order and stopped at
+    # the facet size, even for agency, a million values of count 1 (issue 13: 1.9 s without it).
+    "CREATE INDEX IF NOT EXISTS idx_facet_counts_rank ON facet_counts (source, facet, count DESC, value)",
 ]
-# Indexes an older archive has that a covering one above replaced.
-DROPPED_INDEXES = ["idx_reports_region"]
+# Indexes an older archive has that one above replaced.
+DROPPED_INDEXES = ["idx_reports_region", "idx_facet_counts_top"]
 
 SUPERSEDE_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS reports_supersede AFTER INSERT ON reports BEGIN\n"

@@ -51,7 +51,7 @@ CAPPED_MATCHES = (f"select rowid from [{CHARS_FTS_TABLE}] where [{CHARS_FTS_TABL
 # Unfiltered, the reports and latest_reports pages' facets come from facet_counts (kept on write,
 # gkcrawl/archive/schema.py) instead of counting a million rows per facet on every view.
 FACET_COUNTS_SQL = ("select value, count from facet_counts where source = :source and facet = :facet and count > 0 "
-                    "order by count desc, value_key limit :limit")
+                    "order by count desc, value limit :limit")
 
 
 def escape_fts_per_character(query: str) -> str:

@@ -67,7 +67,7 @@ def test_bulk_writes_the_same_rows_as_record_report(tmp_path: Path) -> None:
     assert all(_hits(one.conn)[word] for word in ("复议", "信息公开"))
     # The deferred indexes are back after the load.
     indexes = {row[0] for row in bulk.conn.execute("select name from sqlite_master where type = 'index'")}
-    assert {"idx_reports_region", "idx_reports_latest", "idx_check_results_report"} <= indexes
+    assert {"idx_reports_region_facets", "idx_reports_latest", "idx_check_results_report"} <= indexes
 
 
 def test_a_failed_batch_loses_the_batch_and_nothing_else(tmp_path: Path) -> None:

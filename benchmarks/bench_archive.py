@@ -27,20 +27,21 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test bench: portals/, samples.py
-from gkcrawl.archive import store
+from gkcrawl.archive.bulk import _drop_deferred_indexes as bulk_drop_deferred_indexes, bulk_load
+from gkcrawl.archive.schema import CHARS_FTS_TABLE
+from gkcrawl.archive.search_text import search_form, spaced_chars
 from gkcrawl.archive.store import open_archive, record_report
 from gkcrawl.publish.serve import start_background
 from samples import PROSE, REGIONS, sample_result  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "reports"
 SEARCH_PADDING = ("依申请公开工作严格依法办理，规范受理、登记、答复流程。政务公开平台建设持续加强，"
                   "政府网站信息发布审核机制不断完善，政策解读与回应关切工作有序推进。")
 BULK_SAMPLES = 64
@@ -68,9 +69,10 @@ def _record(db: Any, index: int, result: Any) -> None:
 def build(db_path: Path, reports: int, text_chars: int) -> float:
     """Write `reports` synthetic reports, one transaction each; returns seconds taken."""
     db = open_archive(db_path)
+    sources = parsed_sources()
     started = time.perf_counter()
     for index in range(reports):
-        result = sample_result(index, seed=7)
+        result = with_sources(sample_result(index, seed=7), sources)
         result.text = _text(index, result.text, text_chars)
         _record(db, index, result)
         if index and index % 10000 == 0:
@@ -79,26 +81,25 @@ def build(db_path: Path, reports: int, text_chars: int) -> float:
     return _finish(db, started)
 
 
+def parsed_sources() -> dict[str, dict[str, dict[str, Any]]]:
+    """template -> cell key -> source (how and where) as the parser writes them, from fixture reports
+    parsed here, so the bench's cells carry real provenance (issue 13: bytes per report must be honest)."""
+    from gkcrawl.parse import parse_document
+    found: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in ("var01_2019_canonical.html", "gen2021_ningan.pdf"):
+        result = parse_document((FIXTURES / name).read_bytes(), name)
+        found.setdefault(result.template or "", {}).update(result.sources)
+    return found
+
+
 def build_bulk(db_path: Path, reports: int, text_chars: int) -> float:
-    """The bulk path: re-used samples, BULK_TRANSACTION reports a transaction."""
+    """The bulk path (gkcrawl.archive.bulk): re-used samples, BULK_TRANSACTION reports a transaction."""
     db = open_archive(db_path)
-    db.execute("PRAGMA synchronous=OFF")
-    samples = [sample_result(index, seed=7) for index in range(BULK_SAMPLES)]
-
-    @contextmanager
-    def inside(_db: Any) -> Iterator[Any]:
-        yield _db.conn  # record_report's own transaction becomes part of the open one
-
+    sources = parsed_sources()
+    samples = [with_sources(sample_result(index, seed=7), sources) for index in range(BULK_SAMPLES)]
     started = time.perf_counter()
-    original = store.transaction
-    store.transaction = inside  # type: ignore[assignment]
-    try:
-        conn = db.conn
+    with bulk_load(db, batch=BULK_TRANSACTION) as writer:
         for index in range(reports):
-            if index % BULK_TRANSACTION == 0:
-                if conn.in_transaction:
-                    conn.commit()
-                conn.execute("BEGIN")
             result = copy.copy(samples[index % BULK_SAMPLES])
             region = REGIONS[index % len(REGIONS)]
             agency = f"{region}第{index // len(REGIONS)}局"
@@ -106,19 +107,97 @@ def build_bulk(db_path: Path, reports: int, text_chars: int) -> float:
             result.meta = {**result.meta, "region": region, "agency": agency, "year": year,
                            "title": f"{agency}{year}年政府信息公开工作年度报告"}
             result.text = _text(index, f"{agency}{year}年政府信息公开工作年度报告\n", text_chars)
-            _record(db, index, result)
+            url = _url(index)
+            writer.add(None, result, url=url, fetched_at="2025-02-01T08:00:00Z",
+                       sha256=hashlib.sha256(url.encode()).hexdigest(), site=None, parsed_at="2025-02-01T08:00:00Z")
             if index and index % 50000 == 0:
                 rate = index / (time.perf_counter() - started)
                 print(f"  {index:,} reports written ({rate:,.0f}/s)", file=sys.stderr, flush=True)
-        conn.commit()
-    finally:
-        store.transaction = original  # type: ignore[assignment]
+        loaded = time.perf_counter()
+    print(f"  load {loaded - started:,.0f} s, deferred indexes {time.perf_counter() - loaded:,.0f} s", file=sys.stderr)
     return _finish(db, started)
+
+
+def with_sources(result: Any, sources: dict[str, dict[str, dict[str, Any]]]) -> Any:
+    """The sample with each cell's how/where as a real parse of its template gave them."""
+    of_template = sources.get(result.template or "", {})
+    result.sources = {key: of_template[key] for key in result.cells if key in of_template}
+    return result
+
+
+def replicate(db_path: Path, copies: int) -> float:
+    """Scale a bulk-built archive of N reports to copies x N: each further copy repeats every row of
+    every report table (reports, cells, wide tables, checks, spam findings, search rows) under new ids,
+    URLs, agencies and titles, in SQL. Real rows of the same shape, so bytes and query times are honest;
+    what is not re-measured is the Python work of a write (the base build measures that)."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    started = time.perf_counter()
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-1000000")
+    bulk_drop_deferred_indexes(conn)
+    base = conn.execute("SELECT max(id) FROM reports").fetchone()[0]
+    names = [row[1] for row in conn.execute("PRAGMA table_info(reports)")]
+    renamed = {"id": "id + :offset", "url": "replace(url, '/ndbg/', '/ndbg/c' || :copy || '/')",
+               "sha256": "sha256 || '-' || :copy", "agency": "replace(agency, '第', '第' || :copy || '-')",
+               "title": "replace(title, '第', '第' || :copy || '-')",
+               # the text's first line is its title (build_bulk): renamed with it, the rest kept
+               "text": "replace(title, '第', '第' || :copy || '-') || substr(text, length(title) + 1)"}
+    select = ", ".join(renamed.get(name, f"[{name}]") for name in names)
+    columns = ", ".join(f"[{name}]" for name in names)
+    children = {table: [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
+                for table in ("cells", "requests_wide_values", "appeals_wide_values", "active_disclosure_wide_values",
+                              "check_results", "spam_findings")}
+    rests = _rest_forms(conn, base)
+    for copy_ in range(1, copies):
+        offset = copy_ * base
+        conn.execute("BEGIN")
+        conn.execute(f"INSERT INTO reports ({columns}) SELECT {select} FROM reports WHERE id <= :base ORDER BY id",
+                     {"offset": offset, "copy": copy_, "base": base})
+        for table, cols in children.items():
+            picked = [c for c in cols if c != "id"]
+            values = ", ".join("report_id + :offset" if c == "report_id" else f"[{c}]" for c in picked)
+            conn.execute(f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in picked)}) SELECT {values} "
+                         f"FROM [{table}] WHERE report_id <= :base ORDER BY report_id",
+                         {"offset": offset, "base": base})
+        _copy_search_rows(conn, base, offset, rests)
+        conn.execute("COMMIT")
+        print(f"  copy {copy_ + 1}/{copies}: {(copy_ + 1) * base:,} reports "
+              f"({time.perf_counter() - started:,.0f} s)", file=sys.stderr, flush=True)
+    conn.close()
+    db = open_archive(db_path)  # rebuilds the deferred indexes
+    seconds = time.perf_counter() - started
+    db.conn.close()
+    return seconds
+
+
+def _rest_forms(conn: sqlite3.Connection, base: int) -> dict[int, str]:
+    """The search form of each base report's text after its title line: the same in every copy."""
+    return {row[0]: spaced_chars(row[2][len(row[1]) + 1:])
+            for row in conn.execute("SELECT id, title, text FROM reports WHERE id <= ?", [base])}
+
+
+def _copy_search_rows(conn: sqlite3.Connection, base: int, offset: int, rests: dict[int, str]) -> None:
+    """The search rows of the copies just written, as record_report writes them: the renamed head's form
+    plus the base's form of the rest (every 997th row is checked against search_form)."""
+    rows = conn.execute("SELECT id, title, agency, region, text FROM reports WHERE id > :lo AND id <= :hi ORDER BY id",
+                        {"lo": offset, "hi": offset + base})
+    batch = rows.fetchmany(2000)
+    while batch:
+        forms = []
+        for report_id, title, agency, region, text in batch:
+            form = spaced_chars(f"{title}\n{agency}\n{region}\n{title}") + " " + rests[report_id - offset]
+            if report_id % 997 == 0:
+                assert form == search_form(title, agency, region, text), report_id
+            forms.append((report_id, form))
+        conn.executemany(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)", forms)
+        batch = rows.fetchmany(2000)
 
 
 def _finish(db: Any, started: float) -> float:
     seconds = time.perf_counter() - started
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute("PRAGMA analysis_limit=2000")  # sampled statistics: a full ANALYZE would read every cell
     db.execute("ANALYZE")
     db.conn.close()
     return seconds
@@ -168,6 +247,9 @@ def pages(reports: int) -> dict[str, str]:
         "search 行政复议 (box, 4 chars)": "/gkcrawl/reports?_search=" + q("行政复议"),
         "search 信息公开 (box, common)": "/gkcrawl/reports?_search=" + q("信息公开"),
         "search 复议 (box, 2 chars)": "/gkcrawl/reports?_search=" + q("复议"),
+        "search 第1234局 (box, rare: ~10 reports)": "/gkcrawl/reports?_search=" + q("第1234局"),
+        "search 罕见 (box, 2 chars, no match)": "/gkcrawl/reports?_search=" + q("罕见"),
+        "search 信息公开 on latest_reports": "/gkcrawl/latest_reports?_search=" + q("信息公开"),
         "report page with provenance": f"/gkcrawl/reports/{max(reports // 2, 1)}",
         "report_cells of one report": f"/gkcrawl/report_cells?report_id={max(reports // 2, 1)}",
         "report_cells (unfiltered)": "/gkcrawl/report_cells",
@@ -188,17 +270,30 @@ def main() -> int:
     parser.add_argument("--text-chars", type=int, default=1500, help="Clean text length per report.")
     parser.add_argument("--db", type=Path, default=Path("/tmp/gkcrawl-bench/gkcrawl.db"))
     parser.add_argument("--bulk", action="store_true", help="Re-used samples, many reports a transaction.")
+    parser.add_argument("--replicate", type=int, default=1,
+                        help="Bulk-build reports/K, then repeat its rows K times in SQL (replicate()).")
     parser.add_argument("--reuse", action="store_true", help="Serve an archive built by an earlier run.")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--no-snapshot", action="store_true")
+    parser.add_argument("--build-only", action="store_true", help="Build and print the space, serve nothing.")
+    parser.add_argument("--no-space", action="store_true", help="Skip the dbstat and row counts (minutes at 1M).")
     args = parser.parse_args()
 
     if not args.reuse:
         for suffix in ("", "-wal", "-shm"):
             Path(str(args.db) + suffix).unlink(missing_ok=True)
         print(f"building {args.reports:,} reports in {args.db} …", file=sys.stderr)
-        seconds = (build_bulk if args.bulk else build)(args.db, args.reports, args.text_chars)
-        print(f"write: {args.reports:,} reports in {seconds:,.0f} s ({args.reports / seconds:,.0f} reports/s)")
+        base = args.reports // args.replicate
+        seconds = (build_bulk if args.bulk else build)(args.db, base, args.text_chars)
+        print(f"write: {base:,} reports in {seconds:,.0f} s ({base / seconds:,.0f} reports/s)", flush=True)
+        if args.replicate > 1:
+            seconds = replicate(args.db, args.replicate)
+            print(f"replicate: x{args.replicate} to {base * args.replicate:,} reports in {seconds:,.0f} s", flush=True)
+            db = open_archive(args.db)
+            _finish(db, time.perf_counter())
+    if args.no_space:
+        return serve_and_time(args, sqlite3.connect(f"file:{args.db}?mode=ro", uri=True).execute(
+            "select max(id) from reports").fetchone()[0])
     size = sum(p.stat().st_size for p in args.db.parent.glob(args.db.name + "*"))
     conn = sqlite3.connect(f"file:{args.db}?mode=ro", uri=True)
     reports = conn.execute("select count(*) from reports").fetchone()[0]
@@ -206,8 +301,15 @@ def main() -> int:
     conn.close()
     print(f"database: {size / 1e9:.3f} GB, {reports:,} reports, {cells:,} cells ({cells / max(reports, 1):.0f}/report),"
           f" {size / max(reports, 1) / 1000:.1f} KB a report")
-    for name, bytes_ in space_by_object(args.db)[:14]:
+    for name, bytes_ in space_by_object(args.db)[:24]:
         print(f"  {name:40} {bytes_ / 1e6:9.1f} MB {bytes_ / max(reports, 1):8.0f} B/report")
+    if args.build_only:
+        return 0
+    return serve_and_time(args, reports)
+
+
+def serve_and_time(args: argparse.Namespace, reports: int) -> int:
+    """Serve the archive, time every page, then time a snapshot."""
 
     started = time.perf_counter()
     server = start_background(args.db, timeout=600)

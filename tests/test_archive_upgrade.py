@@ -30,11 +30,13 @@ def _downgrade(path: Path) -> None:
     for view in ("report_cells", "checks", "report_cells_labeled", "latest_reports", "counted_reports",
                  *[view for view, _ in WIDE.values()]):
         conn.execute(f"DROP VIEW [{view}]")
-    for table in ("cells", "check_results", "check_cell_sets", "cell_keys",
+    for table in ("cells", "check_results", "check_cell_sets", "cell_keys", "cell_hows", "facet_counts",
+                  "latest_year_totals",
                   *[table for _, table in WIDE.values()], CHARS_FTS_TABLE):
         conn.execute(f"DROP TABLE [{table}]")
-    conn.execute("DROP TRIGGER reports_supersede")
-    for index in ("idx_reports_latest", "idx_reports_superseded", "idx_reports_spammed"):
+    for trigger in ("reports_supersede", "reports_facets_insert", "reports_facets_update", "reports_facets_delete"):
+        conn.execute(f"DROP TRIGGER {trigger}")
+    for index in ("idx_reports_latest", "idx_reports_superseded", "idx_reports_spammed", "idx_reports_failing"):
         conn.execute(f"DROP INDEX {index}")
     conn.execute("ALTER TABLE reports DROP COLUMN superseded")
     for name, spec in LEGACY_TABLES.items():

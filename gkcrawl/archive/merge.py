@@ -34,9 +34,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .schema import CHARS_FTS_TABLE, WIDE, wide_backfill_sql
-from .search_text import search_form
-from .store import transaction
+from .store import index_merged_report, transaction
 
 CAPTURE_KEY_NO_RECORD = ("url", "fetched_at", "method", "error")
 REPORT_CHILDREN = ("report_cells", "checks", "spam_findings")
@@ -243,12 +241,8 @@ def _merge_reports(conn: Any, shard: sqlite3.Connection, captures: dict[int, int
 
 
 def _index_merged_report(conn: Any, report_id: int) -> None:
-    """What the store writes beside a report's cells: its wide rows and its search row (the
-    per-character index is contentless, so it is rebuilt from the merged row, not copied)."""
-    for prefix in WIDE:
-        conn.execute(wide_backfill_sql(prefix, one_report=True), [report_id])
-    row = conn.execute("SELECT title, agency, region, text FROM reports WHERE id = ?", [report_id]).fetchone()
-    conn.execute(f"INSERT INTO [{CHARS_FTS_TABLE}] (rowid, chars) VALUES (?, ?)", [report_id, search_form(*row)])
+    """What the store writes beside a report's cells (store.index_merged_report)."""
+    index_merged_report(conn, report_id)
 
 
 def _merge_derivations(conn: Any, shard: sqlite3.Connection, captures: dict[int, int], reports: dict[int, int],

@@ -15,9 +15,11 @@ import sqlite_utils
 
 from gkcrawl import template
 
+from .cell_location import LOCATION_SQL
 from .search_text import search_form
 
-SCHEMA_VERSION = 2  # 2: compact cells (cells + cell_keys), wide tables written with the cells
+SCHEMA_VERSION = 3  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
+# 3: a cell's how as cell_hows.id, its location as numbers (cell_location.py)
 
 
 @dataclass(frozen=True)
@@ -105,7 +107,10 @@ TABLES: dict[str, TableSpec] = {
         foreign_keys=[("capture_id", "captures", "id"), ("site", "sites", "host")],
         indexes=[("idx_reports_url_sha256", ("url", "sha256"), True),
                  ("idx_reports_url_version", ("url", "version"), True),
-                 ("idx_reports_region", ("region",), False), ("idx_reports_year", ("year",), False),
+                 # A page filtered by region counts its facets from this one index (issue 13).
+                 ("idx_reports_region_facets", ("region", "year", "template", "arithmetic", "spam_found", "agency"),
+                  False),
+                 ("idx_reports_year", ("year",), False),
                  ("idx_reports_agency", ("agency",), False), ("idx_reports_template", ("template",), False),
                  ("idx_reports_arithmetic", ("arithmetic",), False),
                  ("idx_reports_capture", ("capture_id",), False), ("idx_reports_site", ("site",), False),
@@ -124,13 +129,39 @@ TABLES: dict[str, TableSpec] = {
     "cells": TableSpec(
         columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
                  ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"),
-                 # Why the cell is uncertain, how it was read, where (JSON): ParseResult's
-                 # uncertain_reasons and sources (docs/parse-output.md).
-                 ("uncertain_reason", "TEXT"), ("how", "TEXT"), ("location", "TEXT"),
+                 # Why the cell is uncertain, how it was read (cell_hows.id), where: ParseResult's
+                 # uncertain_reasons and sources (docs/parse-output.md). Where is its parts (loc_*) when
+                 # cell_location.LOCATION_SQL rebuilds its JSON from them, else the JSON (location).
+                 ("uncertain_reason", "TEXT"), ("how_id", "INTEGER"),
+                 ("loc_row", "TEXT"), ("loc_column", "INTEGER"), ("loc_start", "INTEGER"), ("loc_end", "INTEGER"),
+                 ("loc_printed", "TEXT"), ("loc_page", "INTEGER"), ("location", "TEXT"),
                  ("source", "TEXT")],  # source: "ocr" when read from pixels
         pk=("report_id", "key_id"),
-        foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id")],
+        foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id"), ("how_id", "cell_hows", "id")],
         without_rowid=True),
+    # The facet counts of the reports and latest_reports pages, kept by triggers on reports (FACET_TRIGGERS):
+    # at a million reports each facet would otherwise count every row on every page view (issue 13).
+    # value_key is quote(value), so NULL is a value too (value: BLOB affinity, kept as stored); a count
+    # may reach 0 and stay (pages show count > 0).
+    "facet_counts": TableSpec(
+        columns=[("source", "TEXT NOT NULL"), ("facet", "TEXT NOT NULL"), ("value_key", "TEXT NOT NULL"),
+                 ("value", "BLOB"), ("count", "INTEGER NOT NULL")],
+        pk=("source", "facet", "value_key"),
+        without_rowid=True),  # idx_facet_counts_rank: PARTIAL_INDEXES
+    # The headline totals of the latest reports summed per year, region and whether requests_total > 0,
+    # kept by the same triggers: the per-year canned queries read these few rows instead of a million
+    # (issue 13). n_<column> counts the reports that have the column, so an all-empty sum stays NULL.
+    "latest_year_totals": TableSpec(
+        columns=[("year", "INTEGER NOT NULL"), ("region_key", "TEXT NOT NULL"), ("positive", "INTEGER NOT NULL"),
+                 ("region", "BLOB"), ("reports", "INTEGER NOT NULL"),
+                 *[(column, "NUMERIC") for column in TOTALS], *[(f"n_{column}", "INTEGER") for column in TOTALS]],
+        pk=("year", "region_key", "positive"),
+        without_rowid=True),
+    # How a cell was read (table_grid, text_row, prose…), stored once: cells.how_id.
+    "cell_hows": TableSpec(
+        columns=[("id", "INTEGER"), ("how", "TEXT NOT NULL")],
+        pk=("id",),
+        indexes=[("idx_cell_hows_how", ("how",), True)]),
     # The checks, compact (issue 13): a check's cell list (2 KB of JSON for a passing check, the same list
     # on every report of a template) is stored once in check_cell_sets; the parser version is the
     # report's. `checks`, with the old columns, is a view (view_sql).
@@ -379,8 +410,9 @@ def wide_backfill_sql(prefix: str, *, one_report: bool = False) -> str:
 # filter on report_id reads `cells` alone.
 REPORT_CELLS_SQL = (
     "SELECT c.report_id, k.key, c.value, c.uncertain, c.note, k.part, r.parser_version, c.uncertain_reason,\n"
-    "  c.how, c.location, c.source\n"
-    "FROM cells c LEFT JOIN cell_keys k ON k.id = c.key_id LEFT JOIN reports r ON r.id = c.report_id")
+    f"  h.how, {LOCATION_SQL} AS location, c.source\n"
+    "FROM cells c LEFT JOIN cell_keys k ON k.id = c.key_id LEFT JOIN reports r ON r.id = c.report_id\n"
+    "LEFT JOIN cell_hows h ON h.id = c.how_id")
 
 CHECKS_SQL = (
     "SELECT c.id, c.report_id, c.name, c.ok, c.detail, s.cells, r.parser_version\n"
@@ -392,7 +424,15 @@ CHECKS_SQL = (
 PARTIAL_INDEXES = [
     "CREATE INDEX IF NOT EXISTS idx_reports_superseded ON reports (url, version) WHERE superseded = 1",
     "CREATE INDEX IF NOT EXISTS idx_reports_spammed ON reports (superseded, id) WHERE spam_found = 1",
+    # failing_arithmetic, in its order: the first page streams instead of sorting every failed report.
+    "CREATE INDEX IF NOT EXISTS idx_reports_failing ON reports (year DESC, region, agency) "
+    "WHERE arithmetic = 'failed' AND superseded = 0",
+    # A facet's top values in Datasette's order (count desc, value): read in index order and stopped at
+    # the facet size, even for agency, a million values of count 1 (issue 13: 1.9 s without it).
+    "CREATE INDEX IF NOT EXISTS idx_facet_counts_rank ON facet_counts (source, facet, count DESC, value)",
 ]
+# Indexes an older archive has that one above replaced.
+DROPPED_INDEXES = ["idx_reports_region", "idx_facet_counts_top"]
 
 SUPERSEDE_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS reports_supersede AFTER INSERT ON reports BEGIN\n"
@@ -407,9 +447,10 @@ REPORT_CELLS_TRIGGERS = [
     "CREATE TRIGGER IF NOT EXISTS report_cells_insert INSTEAD OF INSERT ON report_cells BEGIN\n"
     "  INSERT OR IGNORE INTO cell_keys (key, part) VALUES (NEW.key,\n"
     "    coalesce(NEW.part, substr(NEW.key, 1, instr(NEW.key || '.', '.') - 1)));\n"
-    "  INSERT INTO cells (report_id, key_id, value, uncertain, note, uncertain_reason, how, location, source)\n"
+    "  INSERT OR IGNORE INTO cell_hows (how) SELECT NEW.how WHERE NEW.how IS NOT NULL;\n"
+    "  INSERT INTO cells (report_id, key_id, value, uncertain, note, uncertain_reason, how_id, location, source)\n"
     "  VALUES (NEW.report_id, (SELECT id FROM cell_keys WHERE key = NEW.key), NEW.value, coalesce(NEW.uncertain, 0),\n"
-    "    NEW.note, NEW.uncertain_reason, NEW.how, NEW.location, NEW.source);\n"
+    "    NEW.note, NEW.uncertain_reason, (SELECT id FROM cell_hows WHERE how = NEW.how), NEW.location, NEW.source);\n"
     "END",
     "CREATE TRIGGER IF NOT EXISTS report_cells_delete INSTEAD OF DELETE ON report_cells BEGIN\n"
     "  DELETE FROM cells WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
@@ -423,11 +464,67 @@ REPORT_CELLS_TRIGGERS = [
     "  DELETE FROM check_results WHERE id = OLD.id;\n"
     "END",
     "CREATE TRIGGER IF NOT EXISTS report_cells_update INSTEAD OF UPDATE ON report_cells BEGIN\n"
+    "  INSERT OR IGNORE INTO cell_hows (how) SELECT NEW.how WHERE NEW.how IS NOT NULL;\n"
     "  UPDATE cells SET value = NEW.value, uncertain = NEW.uncertain, note = NEW.note,\n"
-    "    uncertain_reason = NEW.uncertain_reason, how = NEW.how, location = NEW.location, source = NEW.source\n"
+    "    uncertain_reason = NEW.uncertain_reason, how_id = (SELECT id FROM cell_hows WHERE how = NEW.how),\n"
+    "    loc_row = NULL, loc_column = NULL, loc_start = NULL, loc_end = NULL, loc_printed = NULL, loc_page = NULL,\n"
+    "    location = NEW.location, source = NEW.source\n"
     "  WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
     "END",
 ]
+
+
+# The columns whose value counts facet_counts keeps, for `reports` (every version) and `latest_reports`.
+FACET_COLUMNS = ("region", "year", "template", "arithmetic", "agency", "spam_found")
+
+
+def _facet_change(row: str, sign: str) -> str:
+    """Statements adding `sign`1 to the counts of row OLD or NEW (latest_reports only when not superseded)."""
+    out = []
+    for column in FACET_COLUMNS:
+        # (an INSERT ... SELECT before ON CONFLICT needs its WHERE, sqlite's parsing ambiguity)
+        for source, where in (("reports", " WHERE true"), ("latest_reports", f" WHERE {row}.superseded = 0")):
+            out.append(
+                f"  INSERT INTO facet_counts (source, facet, value_key, value, count) SELECT '{source}', '{column}', "
+                f"quote({row}.[{column}]), {row}.[{column}], {sign}1{where}\n"
+                f"    ON CONFLICT (source, facet, value_key) DO UPDATE SET count = count {sign} 1;\n")
+    totals = ", ".join(f"[{column}], [n_{column}]" for column in TOTALS)
+    values = ", ".join(f"{sign}{row}.[{column}], {sign}({row}.[{column}] IS NOT NULL)" for column in TOTALS)
+    sums = ", ".join(f"[{column}] = CASE WHEN excluded.[{column}] IS NULL THEN [{column}] "
+                     f"ELSE coalesce([{column}], 0) + excluded.[{column}] END, "
+                     f"[n_{column}] = [n_{column}] + excluded.[n_{column}]" for column in TOTALS)
+    out.append(
+        f"  INSERT INTO latest_year_totals (year, region_key, positive, region, reports, {totals})\n"
+        f"    SELECT {row}.year, quote({row}.region), coalesce({row}.requests_total > 0, 0), {row}.region, {sign}1, "
+        f"{values}\n    WHERE {row}.superseded = 0 AND {row}.year IS NOT NULL\n"
+        f"    ON CONFLICT (year, region_key, positive) DO UPDATE SET reports = reports {sign} 1, {sums};\n")
+    return "".join(out)
+
+
+FACET_TRIGGERS = [
+    f"CREATE TRIGGER IF NOT EXISTS reports_facets_insert AFTER INSERT ON reports BEGIN\n{_facet_change('NEW', '+')}END",
+    f"CREATE TRIGGER IF NOT EXISTS reports_facets_delete AFTER DELETE ON reports BEGIN\n{_facet_change('OLD', '-')}END",
+    "CREATE TRIGGER IF NOT EXISTS reports_facets_update AFTER UPDATE ON reports WHEN "
+    + " OR ".join(f"OLD.[{column}] IS NOT NEW.[{column}]" for column in (*FACET_COLUMNS, *TOTALS, "superseded"))
+    + f" BEGIN\n{_facet_change('OLD', '-')}{_facet_change('NEW', '+')}END",
+]
+
+
+def facet_backfill_sql() -> list[str]:
+    """The facet counts of the reports already stored (an archive from before facet_counts)."""
+    return [f"INSERT INTO facet_counts (source, facet, value_key, value, count) SELECT '{source}', '{column}', "
+            f"quote([{column}]), [{column}], count(*) FROM reports{where} GROUP BY [{column}]"
+            for column in FACET_COLUMNS
+            for source, where in (("reports", ""), ("latest_reports", " WHERE superseded = 0"))]
+
+
+def totals_backfill_sql() -> str:
+    """The latest_year_totals of the reports already stored (an archive from before the table)."""
+    totals = ", ".join(f"[{column}], [n_{column}]" for column in TOTALS)
+    sums = ", ".join(f"sum([{column}]), count([{column}])" for column in TOTALS)
+    return (f"INSERT INTO latest_year_totals (year, region_key, positive, region, reports, {totals}) "
+            f"SELECT year, quote(region), coalesce(requests_total > 0, 0), min(region), count(*), {sums} "
+            "FROM reports WHERE superseded = 0 AND year IS NOT NULL GROUP BY 1, 2, 3")
 
 
 def view_sql() -> dict[str, str]:
@@ -497,16 +594,32 @@ def _migrate_cells_table(db: sqlite_utils.Database) -> None:
     """An archive from before compact cells: move the report_cells table's rows into cells, drop it."""
     have = _existing_columns(db, "report_cells")
     optional = ", ".join(f"c.[{name}]" if name in have else "NULL"
-                         for name in ("note", "uncertain_reason", "how", "location", "source"))
+                         for name in ("note", "uncertain_reason", "location", "source"))
+    if "how" in have:
+        db.execute("INSERT OR IGNORE INTO cell_hows (how) SELECT DISTINCT how FROM report_cells WHERE how IS NOT NULL")
     part = "c.part" if "part" in have else "NULL"
     db.execute("INSERT OR IGNORE INTO cell_keys (key, part) SELECT c.key, "
                f"coalesce(min({part}), substr(c.key, 1, instr(c.key || '.', '.') - 1)) "
                "FROM report_cells c GROUP BY c.key")
+    how = "(SELECT h.id FROM cell_hows h WHERE h.how = c.how)" if "how" in have else "NULL"
     db.execute("INSERT OR REPLACE INTO cells "
-               "(report_id, key_id, value, uncertain, note, uncertain_reason, how, location, source) "
-               f"SELECT c.report_id, k.id, c.value, coalesce(c.uncertain, 0), {optional} "
+               "(report_id, key_id, value, uncertain, note, uncertain_reason, location, source, how_id) "
+               f"SELECT c.report_id, k.id, c.value, coalesce(c.uncertain, 0), {optional}, {how} "
                "FROM report_cells c JOIN cell_keys k ON k.key = c.key")
     db.execute("DROP TABLE report_cells")
+
+
+def _migrate_cell_hows(db: sqlite_utils.Database) -> None:
+    """A schema-2 archive kept each cell's how as text: move it to cell_hows ids and drop the column
+    (and the view and triggers that read it, rebuilt by ensure_db_shape). Locations stay JSON text."""
+    db.execute("INSERT OR IGNORE INTO cell_hows (how) SELECT DISTINCT how FROM cells WHERE how IS NOT NULL")
+    db.execute("UPDATE cells SET how_id = (SELECT h.id FROM cell_hows h WHERE h.how = cells.how) "
+               "WHERE how IS NOT NULL")
+    for view in ("report_cells", "report_cells_labeled"):
+        db.execute(f"DROP VIEW IF EXISTS {_quote(view)}")
+    for trigger in ("report_cells_insert", "report_cells_update", "report_cells_delete"):
+        db.execute(f"DROP TRIGGER IF EXISTS {_quote(trigger)}")
+    db.execute("ALTER TABLE cells DROP COLUMN how")
 
 
 def _existing_columns(db: sqlite_utils.Database, table: str) -> set[str]:
@@ -567,6 +680,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         # Template keys first, in template order: small, stable ids.
         db.conn.executemany("INSERT OR IGNORE INTO cell_keys (key, part) VALUES (?, ?)",
                             [(key, key.split(".", 1)[0]) for key in cell_keys("")])
+        if "cells" in existing and "how" in _existing_columns(db, "cells"):
+            _migrate_cell_hows(db)
         if "report_cells" in existing:
             _migrate_cells_table(db)
         if "checks" in existing:
@@ -587,8 +702,19 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 db.execute(create)
         for index in PARTIAL_INDEXES:
             db.execute(index)
-        for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER]:
-            db.execute(trigger)
+        for index in DROPPED_INDEXES:
+            db.execute(f"DROP INDEX IF EXISTS {_quote(index)}")
+        current_triggers = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+        if "facet_counts" not in existing and "reports" in existing:
+            for statement in facet_backfill_sql():
+                db.execute(statement)
+        if "latest_year_totals" not in existing and "reports" in existing:
+            db.execute(totals_backfill_sql())
+        for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER, *FACET_TRIGGERS]:
+            name = trigger.split(" EXISTS ", 1)[1].split()[0]
+            if current_triggers.get(name) != trigger.replace("IF NOT EXISTS ", ""):
+                db.execute(f"DROP TRIGGER IF EXISTS {_quote(name)}")
+                db.execute(trigger)
     if "reports_fts" in existing:
         _drop_trigram_index(db)
 

@@ -17,7 +17,9 @@ import opencc
 
 # CJK ideographs (basic, extension A, compatibility) plus CJK punctuation and full-width forms
 # that NFKC leaves alone; each becomes its own token.
-_CJK_CHAR = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff])")
+# Runs of them are matched and spaced with one str.join (issue 13: a per-character substitution was half
+# of the bulk write time).
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _SPACES = re.compile(r"\s+")
 # Kangxi radicals / CJK radicals supplement that PDF fonts emit instead of the ideograph.
 _RADICALS = str.maketrans({"\u2ea0": "民", "\u2ed8": "青", "\u2ec4": "西", "\u2ee2": "长"})
@@ -37,7 +39,11 @@ def spaced_chars(text: str) -> str:
     """The index form: normalized text with a space around every CJK character."""
     if not text:
         return ""
-    return _SPACES.sub(" ", _CJK_CHAR.sub(r" \1 ", normalize(text))).strip()
+    return _SPACES.sub(" ", _CJK_RUN.sub(_spaced_run, normalize(text))).strip()
+
+
+def _spaced_run(match: re.Match[str]) -> str:
+    return " " + " ".join(match.group()) + " "
 
 
 def search_form(title: object, agency: object, region: object, text: object) -> str:

@@ -13,8 +13,9 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,8 +24,9 @@ import sqlite_utils
 
 from gkcrawl.parse.result import ParseResult
 
+from .cell_location import COLUMNS as LOCATION_COLUMNS, compact_location
 from .models import Capture
-from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_column
+from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_backfill_sql, wide_column
 from .search_text import search_form
 
 GONE_STATUSES = {404, 410}
@@ -278,66 +280,115 @@ def derived_columns(result: ParseResult) -> dict[str, Any]:
     }
 
 
-def _cell_source(result: ParseResult, key: str) -> tuple[str | None, str | None, str | None]:
-    """(how, location as JSON, medium) of one cell, all from the parser's one `sources` record:
-    report_cells.how, .location and .source ("ocr" when read from pixels, as published)."""
+def _cell_source(result: ParseResult, key: str, how_ids: dict[str, int]) -> tuple[Any, ...]:
+    """(how id, *cell_location.COLUMNS) of one cell, from the parser's one `sources` record; its
+    `medium` ("ocr" when read from pixels) is stored apart, as report_cells.source."""
     source = result.sources.get(key)
     if not source:
-        return None, None, None
+        return (None,) * (1 + len(LOCATION_COLUMNS))
+    how = source.get("how")
     location = {k: v for k, v in source.items() if k not in ("how", "medium")}
-    return (source.get("how"), json.dumps(location, ensure_ascii=False) if location else None,
-            source.get("medium"))
+    return (None if how is None else how_ids[how], *compact_location(key, location))
 
 
-def _key_ids(conn: Any, keys: list[str]) -> dict[str, int]:
-    """The cell_keys id of every key, adding the keys no archive has seen yet."""
-    ids = dict(conn.execute("SELECT key, id FROM cell_keys").fetchall())
+def _how_ids(conn: Any, hows: set[str], known: dict[str, int] | None = None) -> dict[str, int]:
+    """The cell_hows id of every how, adding new ones; cached like _key_ids."""
+    ids = known if known is not None else {}
+    missing = sorted(hows - set(ids))
+    if missing:
+        conn.executemany("INSERT OR IGNORE INTO cell_hows (how) VALUES (?)", [(how,) for how in missing])
+        for how in missing:
+            ids[how] = conn.execute("SELECT id FROM cell_hows WHERE how = ?", [how]).fetchone()[0]
+    return ids
+
+
+def _key_ids(conn: Any, keys: list[str], known: dict[str, int] | None = None) -> dict[str, int]:
+    """The cell_keys id of every key, adding the keys no archive has seen yet. Ids never change once
+    given, so `known` (a bulk writer's cache) is filled and trusted."""
+    ids = known if known is not None else {}
+    if all(key in ids for key in keys):
+        return ids
+    ids.update(conn.execute("SELECT key, id FROM cell_keys").fetchall())
     missing = [key for key in keys if key not in ids]
     if missing:
         conn.executemany("INSERT OR IGNORE INTO cell_keys (key, part) VALUES (?, ?)",
                          [(key, key.split(".", 1)[0]) for key in missing])
-        ids = dict(conn.execute("SELECT key, id FROM cell_keys").fetchall())
+        ids.update(conn.execute("SELECT key, id FROM cell_keys").fetchall())
     return ids
 
 
-def _write_wide_rows(conn: Any, report_id: int, result: ParseResult, keys: list[str]) -> None:
-    """The report's row in each wide table whose part it has a cell of (as the pivot views had)."""
-    for prefix, (_, table) in WIDE.items():
-        conn.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [report_id])
-        if any(key.startswith(prefix) for key in keys):
-            wide_keys = cell_keys(prefix)
-            names = ", ".join(f"[{wide_column(key)}]" for key in wide_keys)
-            marks = ", ".join("?" for _ in wide_keys)
-            conn.execute(f"INSERT INTO [{table}] (report_id, {names}) VALUES (?, {marks})",
-                         [report_id, *[result.cells.get(key) for key in wide_keys]])
+def _cell_set_ids(conn: Any, lists: list[str], known: dict[str, int] | None = None) -> dict[str, int]:
+    """The check_cell_sets id of every check's cell list (JSON), adding new lists; cached like _key_ids."""
+    ids = known if known is not None else {}
+    missing = sorted(set(lists) - set(ids))
+    if missing:
+        conn.executemany("INSERT OR IGNORE INTO check_cell_sets (cells) VALUES (?)", [(c,) for c in missing])
+        for cells in missing:
+            ids[cells] = conn.execute("SELECT id FROM check_cell_sets WHERE cells = ?", [cells]).fetchone()[0]
+    return ids
 
 
-def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
-    """(Re)write cells, wide rows, checks, spam findings and the per-character index of one report.
+@cache
+def _wide_insert(table: str, prefix: str) -> tuple[str, tuple[str, ...]]:
+    """(INSERT statement, cell keys in column order) of one wide table."""
+    wide_keys = tuple(cell_keys(prefix))
+    names = ", ".join(f"[{wide_column(key)}]" for key in wide_keys)
+    marks = ", ".join("?" for _ in wide_keys)
+    return f"INSERT INTO [{table}] (report_id, {names}) VALUES (?, {marks})", wide_keys
 
-    Call it before the reports row's title, agency, region or text change (reparse): the index's
-    delete is rebuilt from them."""
+
+_CELL_COLUMNS = ("report_id", "key_id", "value", "uncertain", "note", "uncertain_reason", "how_id", *LOCATION_COLUMNS,
+                 "source")
+CELLS_INSERT = f"INSERT INTO cells ({', '.join(_CELL_COLUMNS)}) VALUES ({', '.join('?' for _ in _CELL_COLUMNS)})"
+CHECKS_INSERT = "INSERT INTO check_results (report_id, name, ok, detail, cell_set_id) VALUES (?, ?, ?, ?, ?)"
+SPAM_INSERT = ("INSERT INTO spam_findings (report_id, kind, string, start, [end], domain, evidence, parser_version) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+SEARCH_INSERT = f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)"
+
+
+@dataclass
+class DerivedRows:
+    """Every row derived from one parse, statement -> parameter rows, in the order they are written.
+    record_report writes one report's; the bulk writer (bulk.py) the same rows of many reports at once."""
+
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+
+    def add(self, other: DerivedRows) -> None:
+        for statement, rows in other.rows.items():
+            self.rows.setdefault(statement, []).extend(rows)
+
+    def write(self, conn: Any) -> None:
+        for statement, rows in self.rows.items():
+            if rows:
+                conn.executemany(statement, rows)
+        self.rows.clear()
+
+
+def derived_rows(conn: Any, report_id: int, result: ParseResult, *, key_ids: dict[str, int] | None = None,
+                 set_ids: dict[str, int] | None = None, how_ids: dict[str, int] | None = None) -> DerivedRows:
+    """The cells, wide rows, checks, spam findings and search row of one report, ready to insert
+    (cell keys and check cell lists it needs are added to their tables here)."""
     version = result.parser_version
-    for table in ("cells", "check_results", "spam_findings"):
-        conn.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
+    out = DerivedRows()
     uncertain = set(result.uncertain)
     keys = list(result.cells) + sorted(uncertain - set(result.cells))
-    ids = _key_ids(conn, keys)
-    conn.executemany(
-        "INSERT INTO cells (report_id, key_id, value, uncertain, note, uncertain_reason, how, location, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(report_id, ids[key], result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
-          result.uncertain_reasons.get(key) if key in uncertain else None,
-          *_cell_source(result, key)) for key in keys])
-    _write_wide_rows(conn, report_id, result, keys)
+    ids = _key_ids(conn, keys, key_ids)
+    hows = _how_ids(conn, {source["how"] for source in result.sources.values() if source.get("how") is not None},
+                    how_ids)
+    out.rows[CELLS_INSERT] = [
+        (report_id, ids[key], result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
+         result.uncertain_reasons.get(key) if key in uncertain else None,
+         *_cell_source(result, key, hows), result.medium(key)) for key in keys]
+    for prefix, (_, table) in WIDE.items():
+        statement, wide_keys = _wide_insert(table, prefix)
+        rows = out.rows.setdefault(statement, [])
+        if any(key.startswith(prefix) for key in keys):
+            rows.append((report_id, *[result.cells.get(key) for key in wide_keys]))
     cell_lists = [json.dumps(list(check.cells), ensure_ascii=False) for check in result.checks]
-    conn.executemany("INSERT OR IGNORE INTO check_cell_sets (cells) VALUES (?)", [(c,) for c in set(cell_lists)])
-    set_ids = {cells: conn.execute("SELECT id FROM check_cell_sets WHERE cells = ?", [cells]).fetchone()[0]
-               for cells in set(cell_lists)}
-    conn.executemany(
-        "INSERT INTO check_results (report_id, name, ok, detail, cell_set_id) VALUES (?, ?, ?, ?, ?)",
-        [(report_id, check.name, None if check.ok is None else int(check.ok), check.detail, set_ids[cells])
-         for check, cells in zip(result.checks, cell_lists, strict=True)])
+    sets = _cell_set_ids(conn, cell_lists, set_ids)
+    out.rows[CHECKS_INSERT] = [
+        (report_id, check.name, None if check.ok is None else int(check.ok), check.detail, sets[cells])
+        for check, cells in zip(result.checks, cell_lists, strict=True)]
     spam = result.spam
     findings: list[tuple[Any, ...]] = [
         (report_id, "string", pos.get("string"), pos.get("start"), pos.get("end"), None, None, version)
@@ -350,13 +401,32 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
         label = " ".join(str(spam.identity.get(k) or "") for k in ("region", "agency")).strip()
         findings.append((report_id, "identity", label or None, None, None, None,
                          json.dumps(spam.identity.get("evidence", []), ensure_ascii=False), version))
-    conn.executemany(
-        "INSERT INTO spam_findings (report_id, kind, string, start, [end], domain, evidence, parser_version) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", findings)
+    out.rows[SPAM_INSERT] = findings
     meta = result.meta or {}
+    out.rows[SEARCH_INSERT] = [
+        (report_id, search_form(meta.get("title"), meta.get("agency"), meta.get("region"), result.text))]
+    return out
+
+
+def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
+    """(Re)write cells, wide rows, checks, spam findings and the per-character index of one report.
+
+    Call it before the reports row's title, agency, region or text change (reparse): the index's
+    delete is rebuilt from them."""
+    for table in ("cells", "check_results", "spam_findings", *(table for _, table in WIDE.values())):
+        conn.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [report_id])
     _unindex(conn, report_id)
-    conn.execute(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)",
-                 [report_id, search_form(meta.get("title"), meta.get("agency"), meta.get("region"), result.text)])
+    derived_rows(conn, report_id, result).write(conn)
+
+
+def index_merged_report(conn: Any, report_id: int) -> None:
+    """The derived-on-write state of a report whose rows were copied in (merge): its wide rows, from
+    its cells, and its search row, from its reports row (the index is contentless: nothing to copy).
+    facet_counts and latest_year_totals follow the reports row by trigger and need nothing here."""
+    for prefix in WIDE:
+        conn.execute(wide_backfill_sql(prefix, one_report=True), [report_id])
+    row = conn.execute("SELECT title, agency, region, text FROM reports WHERE id = ?", [report_id]).fetchone()
+    conn.execute(SEARCH_INSERT, [report_id, search_form(*row)])
 
 
 def _unindex(conn: Any, report_id: int) -> None:
@@ -377,24 +447,37 @@ def record_report(db: sqlite_utils.Database, capture_id: int | None, result: Par
     A new hash for a known URL becomes version n+1; earlier versions stay untouched.
     Re-recording a known (url, sha256) writes nothing except clearing a stale gone_at.
     """
-    site = site or _host(url)
     with transaction(db) as conn:
-        row = conn.execute("SELECT id, gone_at FROM reports WHERE url = ? AND sha256 = ?", [url, sha256]).fetchone()
-        if row:
-            if row[1] is not None:
-                conn.execute("UPDATE reports SET gone_at = NULL WHERE id = ?", [row[0]])
-            return int(row[0]), False
-        _ensure_site(conn, site, fetched_at)
-        version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM reports WHERE url = ?", [url]).fetchone()[0]
-        columns = {"url": url, "version": version, "fetched_at": fetched_at, "sha256": sha256,
-                   "capture_id": capture_id, "site": site, "parsed_at": parsed_at or _now_iso(),
-                   **derived_columns(result)}
-        names = ", ".join(f"[{name}]" for name in columns)
-        marks = ", ".join("?" for _ in columns)
-        cursor = conn.execute(f"INSERT INTO reports ({names}) VALUES ({marks})", list(columns.values()))
-        report_id = int(cursor.lastrowid)
-        write_derived_rows(conn, report_id, result)
-        return report_id, True
+        report_id, new = insert_report_row(conn, capture_id, result, url=url, fetched_at=fetched_at, sha256=sha256,
+                                           site=site, parsed_at=parsed_at)
+        if new:
+            write_derived_rows(conn, report_id, result)
+        return report_id, new
+
+
+def insert_report_row(conn: Any, capture_id: int | None, result: ParseResult, *, url: str, fetched_at: str,
+                      sha256: str, site: str | None, parsed_at: str | None = None) -> tuple[int, bool]:
+    """The reports row of record_report (and of bulk.BulkWriter), without the rows derived beside it."""
+    site = site or _host(url)
+    row = conn.execute("SELECT id, gone_at FROM reports WHERE url = ? AND sha256 = ?", [url, sha256]).fetchone()
+    if row:
+        if row[1] is not None:
+            conn.execute("UPDATE reports SET gone_at = NULL WHERE id = ?", [row[0]])
+        return int(row[0]), False
+    _ensure_site(conn, site, fetched_at)
+    version = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM reports WHERE url = ?", [url]).fetchone()[0]
+    columns = {"url": url, "version": version, "fetched_at": fetched_at, "sha256": sha256,
+               "capture_id": capture_id, "site": site, "parsed_at": parsed_at or _now_iso(),
+               **derived_columns(result)}
+    statement = _report_insert(tuple(columns))
+    cursor = conn.execute(statement, list(columns.values()))
+    return int(cursor.lastrowid), True
+
+
+@cache
+def _report_insert(names: tuple[str, ...]) -> str:
+    return (f"INSERT INTO reports ({', '.join(f'[{name}]' for name in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})")
 
 
 def replace_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> int:

@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
+from datasette.facets import ColumnFacet
+from datasette.filters import FilterArguments
+from datasette.utils import path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import AsgiFileDownload, Response
 from markupsafe import Markup
 
+from gkcrawl.archive.schema import CHARS_FTS_TABLE, FACET_COLUMNS
 from gkcrawl.archive.search_text import phrase_query
 from gkcrawl.publish.report_page import report_page
 from gkcrawl.publish.snapshot_files import content_type_of, list_snapshot_files, snapshot_path
@@ -37,6 +41,19 @@ VERDICT_SQL = "SELECT verdict, why, evidence, copy_of FROM site_verdicts WHERE c
 VERSIONS_SQL = "SELECT id, version, fetched_at, sha256, gone_at FROM reports WHERE url = :url ORDER BY version"
 
 
+# Search (issue 13): the most recently archived SEARCH_CAP matches, found by the index in rowid order
+# so it stops early; a common word matches most of a million reports, and counting or sorting all of
+# them took seconds. One more match than the cap tells "more than" apart from "exactly".
+SEARCHED_TABLES = ("reports", "latest_reports")
+SEARCH_CAP = 1000
+CAPPED_MATCHES = (f"select rowid from [{CHARS_FTS_TABLE}] where [{CHARS_FTS_TABLE}] match escape_fts(:gk_search) "
+                  "order by rowid desc limit {limit}")
+# Unfiltered, the reports and latest_reports pages' facets come from facet_counts (kept on write,
+# gkcrawl/archive/schema.py) instead of counting a million rows per facet on every view.
+FACET_COUNTS_SQL = ("select value, count from facet_counts where source = :source and facet = :facet and count > 0 "
+                    "order by count desc, value limit :limit")
+
+
 def escape_fts_per_character(query: str) -> str:
     """The search box's text as per-character phrases; never raises on odd input."""
     return phrase_query(query or "") or '""'
@@ -47,6 +64,69 @@ def prepare_connection(conn: Any) -> None:
     # trylast: runs after Datasette's own prepare_connection, so this escape_fts wins.
     conn.create_function("escape_fts", 1, escape_fts_per_character, deterministic=True)
     conn.create_function("chars_phrase", 1, phrase_query, deterministic=True)
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """`?_search=` on reports and latest_reports: the capped, most-recent-first matches (SEARCH_CAP).
+    (trylast: its search box context wins over Datasette's own search filter, which has no fts_table
+    for these tables in metadata.yml and so does nothing.)"""
+    if table not in SEARCHED_TABLES:
+        return None
+
+    async def inner() -> FilterArguments:
+        search = (request.args.get("_search") or "").strip()
+        context = {"supports_search": True, "search": search}
+        if not search:
+            return FilterArguments([], extra_context=context)
+        db = datasette.get_database(database)
+        found = (await db.execute(f"select count(*) from ({CAPPED_MATCHES.format(limit=SEARCH_CAP + 1)})",
+                                  {"gk_search": search})).rows[0][0]
+        capped = found > SEARCH_CAP
+        described = f'search matches "{search}"' + (
+            f" (more than {SEARCH_CAP:,} reports: the {SEARCH_CAP:,} most recently archived)" if capped else "")
+        context.update({"gk_search_capped": capped, "gk_search_cap": SEARCH_CAP})
+        return FilterArguments([f"id in ({CAPPED_MATCHES.format(limit=SEARCH_CAP)})"], {"gk_search": search},
+                               [described], context)
+
+    return inner
+
+
+async def precomputed_facet_results(facet: ColumnFacet) -> tuple[list[dict[str, Any]], list[str]]:
+    """Datasette's column facet results (same shape, same NULL-less values, same toggle links) from
+    facet_counts, for an unfiltered reports or latest_reports page."""
+    results = []
+    facet_size = facet.get_facet_size()
+    for source_and_config in facet.get_configs():
+        column = source_and_config["config"].get("column") or source_and_config["config"]["simple"]
+        rows = (await facet.ds.execute(facet.database, FACET_COUNTS_SQL, {
+            "source": facet.table, "facet": column, "limit": facet_size + 1})).rows
+        results.append({
+            "name": column, "type": facet.type, "hideable": source_and_config["source"] != "metadata",
+            "toggle_url": facet.ds.urls.path(path_with_removed_args(facet.request, {"_facet": column})),
+            "truncated": len(rows) > facet_size,
+            "results": [{"value": row["value"], "label": row["value"], "count": row["count"], "selected": False,
+                         "toggle_url": facet.ds.absolute_url(facet.request, facet.ds.urls.path(
+                             path_with_added_args(facet.request, {column: row["value"]})))}
+                        for row in rows[:facet_size]]})
+    return results, []
+
+
+_column_facet_results = ColumnFacet.facet_results
+
+
+async def _facet_results(self: ColumnFacet) -> Any:
+    """ColumnFacet.facet_results, answered from facet_counts where it holds the answer: the facets of
+    reports / latest_reports with no filter (FACET_COLUMNS). Any other page counts as Datasette does."""
+    if (self.table in SEARCHED_TABLES and not self.params and " where " not in self.sql.lower()
+            and all((c.get("config", {}).get("column") or c.get("config", {}).get("simple")) in FACET_COLUMNS
+                    for c in self.get_configs())
+            and await self.ds.get_database(self.database).table_exists("facet_counts")):
+        return await precomputed_facet_results(self)
+    return await _column_facet_results(self)
+
+
+ColumnFacet.facet_results = _facet_results
 
 
 def latest_snapshot(datasette: Any) -> dict[str, str] | None:
@@ -191,6 +271,9 @@ READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 # (measured at 20,000 reports: 1.07 s with them, 0.15 s without), so search results come without
 # facets; they keep their count (N rows where search matches), which the search box shows.
 HUGE_TABLE_PAGE = re.compile(r"^/[^/]+/(report_cells|report_cells_labeled|checks)(\.json|\.csv)?$")
+# The wide views (one row of ~180 numbers a report) are never counted: counting a million wide rows, or
+# the reports of one year through the join, read hundreds of megabytes on every view (issue 13).
+WIDE_PAGE = re.compile(r"^/[^/]+/(requests_wide|appeals_wide|active_disclosure_wide)(\.json|\.csv)?$")
 SEARCHED_PAGE = re.compile(r"^/[^/]+/(reports|latest_reports|counted_reports)(\.json|\.csv)?$")
 
 
@@ -198,7 +281,9 @@ def without_counts(path: str, query_string: bytes) -> bytes:
     """The query string a huge page is served with: `_nocount` and/or `_nofacet` added."""
     args = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
     skipped: tuple[str, ...] = ("_nocount", "_nofacet")
-    if SEARCHED_PAGE.match(path):
+    if WIDE_PAGE.match(path):
+        skipped = ("_nocount",)
+    elif SEARCHED_PAGE.match(path):
         if not any(name == "_search" and value.strip() for name, value in args):
             return query_string
         skipped = ("_nofacet",)

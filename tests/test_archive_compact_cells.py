@@ -1,0 +1,112 @@
+"""A cell's how and location are stored compactly (cell_hows ids, location numbers: cell_location.py)
+and the report_cells view publishes them exactly as the parser gave them; a schema-2 archive (how
+and location as text on every cell) upgrades on open with the same published rows."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from gkcrawl.archive.schema import TableSpec, create_table_sql
+from gkcrawl.archive.store import open_archive, record_report
+from gkcrawl.parse import parse_document
+from samples import sample_result
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reports"
+CELLS = "select report_id, key, how, location from report_cells order by report_id, key"
+
+
+def _expected(result: object) -> dict[str, tuple]:
+    out = {}
+    for key, source in result.sources.items():  # type: ignore[attr-defined]
+        location = {k: v for k, v in source.items() if k != "how"}
+        out[key] = (source.get("how"), json.dumps(location, ensure_ascii=False) if location else None)
+    return out
+
+
+def _odd_sources() -> dict[str, dict]:
+    """Locations the compact columns cannot hold, or hold only in part: each must read back as given."""
+    where = {"in": "source_text", "row": "requests.new", "column": 2, "start": 10, "end": 40, "printed": "7"}
+    return {
+        "requests.new.natural": {"how": "table_grid", "where": dict(where, column=0)},
+        "requests.new.commercial": {"how": "table_grid", "where": dict(where, row="requests.elsewhere", page=3)},
+        "requests.new.research": {"how": "text_row", "where": dict(where, printed='1"2\\3')},
+        "requests.new.nonprofit": {"how": "text_row", "where": dict(where, column=True)},
+        "requests.new.legal_services": {"how": "prose", "where": dict(where), "prose": {"sentence": "共7件", "start": 1, "end": 4}},
+        "requests.new.other_org": {"how": "run_split", "where": {"in": "source_text", "row": "requests.new", "column": 5}},
+        "requests.new.total": {"how": "table_grid", "where": dict(where, continued_after_break=True)},
+        "requests.carried_in.natural": {"how": "table_grid"},
+        "requests.carried_in.total": {"how": "table_grid", "where": dict(where, printed="１，２３４", page=12)},
+        "requests.carried_in.other_org": {"where": dict(where, row="")},
+    }
+
+
+def test_report_cells_publish_how_and_location_as_parsed(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "gkcrawl.db")
+    expected: dict[int, dict[str, tuple]] = {}
+    names = ("var01_2019_canonical.html", "gen2021_ningan.pdf", "gen2021_ningan.docx", "trad_changde_2020.html")
+    for index, name in enumerate(names):
+        result = parse_document((FIXTURES / name).read_bytes(), name)
+        assert result.sources, name
+        report_id, _ = record_report(db, None, result, url=f"http://a.gov.cn/{index}", fetched_at="t",
+                                     sha256=str(index), site=None)
+        expected[report_id] = _expected(result)
+    odd = sample_result(0, template="2021")
+    odd.sources = _odd_sources()
+    report_id, _ = record_report(db, None, odd, url="http://a.gov.cn/odd", fetched_at="t", sha256="odd", site=None)
+    expected[report_id] = _expected(odd)
+    published = {}
+    for rid, key, how, location in db.execute(CELLS).fetchall():
+        if how is not None or location is not None:
+            published.setdefault(rid, {})[key] = (how, location)
+    assert published == expected
+    # The common shape is held as numbers, not text; the odd ones as text.
+    compact, text = db.execute("select count(loc_start), count(location) from cells").fetchone()
+    assert compact > 600 and 0 < text <= 8
+    assert db.execute("select count(*) from cell_hows").fetchone()[0] >= 4
+
+
+def _to_schema_2(path: Path) -> list[tuple]:
+    """Rewrite a current archive's cells into the schema-2 shape (how and location text on every row)."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute("select c.report_id, c.key_id, r.value, r.uncertain, r.note, r.uncertain_reason, r.how, "
+                        "r.location, r.source from report_cells r join cell_keys k on k.key = r.key "
+                        "join cells c on c.report_id = r.report_id and c.key_id = k.id").fetchall()
+    published = conn.execute("select * from report_cells order by report_id, key").fetchall()
+    for view in ("report_cells", "report_cells_labeled"):
+        conn.execute(f"DROP VIEW [{view}]")
+    conn.execute("DROP TABLE cells")
+    conn.execute("DROP TABLE cell_hows")
+    conn.execute(create_table_sql("cells", TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
+                 ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("uncertain_reason", "TEXT"),
+                 ("how", "TEXT"), ("location", "TEXT"), ("source", "TEXT")],
+        pk=("report_id", "key_id"), without_rowid=True)))
+    conn.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("INSERT OR REPLACE INTO archive_info VALUES ('schema_version', '2')")
+    conn.commit()
+    conn.close()
+    return published
+
+
+def test_a_schema_2_archive_upgrades_with_the_same_published_cells(tmp_path: Path) -> None:
+    path = tmp_path / "gkcrawl.db"
+    db = open_archive(path)
+    result = parse_document((FIXTURES / "var01_2019_canonical.html").read_bytes(), "var01_2019_canonical.html")
+    record_report(db, None, result, url="http://a.gov.cn/1", fetched_at="t", sha256="1", site=None)
+    odd = sample_result(0, template="2021")
+    odd.sources = _odd_sources()
+    record_report(db, None, odd, url="http://a.gov.cn/2", fetched_at="t", sha256="2", site=None)
+    db.conn.close()
+    published = _to_schema_2(path)
+    assert any(row[8] for row in published)
+    db = open_archive(path)
+    assert db.execute("select * from report_cells order by report_id, key").fetchall() == published
+    columns = {row[1] for row in db.execute("pragma table_info(cells)")}
+    assert "how" not in columns and "how_id" in columns
+    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == "3"
+    # Writes through the view (merge, older scripts) still land, with their how and location.
+    db.execute("insert into report_cells (report_id, key, value, how, location) values (1, 'x.y', 3, 'merged', '{}')")
+    assert db.execute("select how, location from report_cells where key = 'x.y'").fetchone() == ("merged", "{}")
+    db.conn.commit()

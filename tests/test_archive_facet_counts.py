@@ -1,0 +1,83 @@
+"""facet_counts (kept by triggers on reports) always equals counting the reports: after inserts, a
+new version superseding an old one, a reparse changing derived columns, a delete, a shard merge, and
+for an archive from before the table (backfilled on open)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from gkcrawl.archive.merge import merge_shard
+from gkcrawl.archive.schema import FACET_COLUMNS
+from gkcrawl.archive.store import open_archive, record_report, transaction
+from samples import sample_result
+
+
+def _counted(conn: sqlite3.Connection) -> list[tuple]:
+    rows = []
+    for source, where in (("reports", ""), ("latest_reports", " where superseded = 0")):
+        for column in FACET_COLUMNS:
+            rows += [(source, column, *row) for row in conn.execute(
+                f"select quote([{column}]), count(*) from reports{where} group by 1")]
+    return sorted(rows)
+
+
+def _kept(conn: sqlite3.Connection) -> list[tuple]:
+    return sorted(conn.execute("select source, facet, value_key, count from facet_counts where count > 0"))
+
+
+def _add(db: object, index: int, url: str, sha: str) -> int:
+    return record_report(db, None, sample_result(index, spam=index % 5 == 0), url=url,  # type: ignore[arg-type]
+                         fetched_at="2025", sha256=sha, site=None)[0]
+
+
+def test_facet_counts_follow_every_change_of_reports(tmp_path: Path) -> None:
+    db = open_archive(tmp_path / "gkcrawl.db")
+    ids = [_add(db, index, f"http://a.gov.cn/{index}", str(index)) for index in range(12)]
+    assert _kept(db.conn) == _counted(db.conn)
+    _add(db, 40, "http://a.gov.cn/3", "changed")  # supersedes report 3
+    latest_regions = dict(db.execute("select value_key, count from facet_counts "
+                                     "where source = 'latest_reports' and facet = 'region'").fetchall())
+    assert sum(latest_regions.values()) == 12
+    assert _kept(db.conn) == _counted(db.conn)
+    with transaction(db) as conn:  # a reparse rewrites the derived columns
+        conn.execute("update reports set region = '新疆维吾尔自治区', year = NULL, arithmetic = 'failed' where id = ?",
+                     [ids[1]])
+        conn.execute("update reports set gone_at = '2026' where id = ?", [ids[2]])  # not a facet: no change
+    assert _kept(db.conn) == _counted(db.conn)
+    assert ("reports", "year", "NULL", 1) in _kept(db.conn)
+    with transaction(db) as conn:
+        for table in ("cells", "check_results", "spam_findings", "requests_wide_values", "appeals_wide_values",
+                      "active_disclosure_wide_values"):
+            conn.execute(f"delete from [{table}] where report_id = ?", [ids[5]])
+        conn.execute("delete from reports where id = ?", [ids[5]])
+    assert _kept(db.conn) == _counted(db.conn)
+    # A shard merged in: its reports (and a new version of a known URL) are counted too.
+    shard_path = tmp_path / "shard" / "gkcrawl.db"
+    shard = open_archive(shard_path)
+    for index in range(20, 26):
+        _add(shard, index, f"http://b.gov.cn/{index}", str(index))
+    _add(shard, 41, "http://a.gov.cn/4", "changed-in-shard")
+    shard.conn.close()
+    (tmp_path / "shard" / "warc").mkdir()
+    merge_shard(db, shard_path, target_warc=tmp_path / "warc")
+    assert db.execute("select count(*) from reports").fetchone()[0] == 19
+    assert _kept(db.conn) == _counted(db.conn)
+
+
+def test_an_archive_from_before_facet_counts_is_backfilled_on_open(tmp_path: Path) -> None:
+    path = tmp_path / "gkcrawl.db"
+    db = open_archive(path)
+    for index in range(8):
+        _add(db, index, f"http://a.gov.cn/{index % 6}", str(index))
+    db.conn.close()
+    conn = sqlite3.connect(path)
+    for trigger in ("reports_facets_insert", "reports_facets_update", "reports_facets_delete"):
+        conn.execute(f"drop trigger {trigger}")
+    conn.execute("drop table facet_counts")
+    conn.commit()
+    conn.close()
+    db = open_archive(path)
+    assert _kept(db.conn) == _counted(db.conn) and len(_kept(db.conn)) > 20
+    _add(db, 9, "http://a.gov.cn/9", "9")
+    assert _kept(db.conn) == _counted(db.conn)

@@ -26,7 +26,8 @@ WARC files and shard database. Three things scrapy-redis leaves to its users are
 
 Redis keys, under GKCRAWL_FRONTIER_NAME (`gkcrawl` by default): `:requests` (sorted set,
 scrapy-redis's), `:dupefilter` (set, scrapy-redis's), `:inflight` (hash, token -> score and
-request), `:workers` (sorted set, worker -> last heartbeat in ms), `:seed` (who seeds).
+request), `:workers` (sorted set, worker -> last heartbeat in ms), `:seed` (who seeds),
+`:budget:members` and `:budget:spent` (the spider's budgets for the cluster, budget_counts.py).
 """
 
 from __future__ import annotations
@@ -108,8 +109,9 @@ end
 return n
 """
 
-# Is there work anywhere (KEYS: requests, inflight, seed, workers, dupefilter; ARGV: lease ms,
-# 1 to clear the dupefilter and seed mark when there is none)? 1 busy, 0 finished.
+# Is there work anywhere (KEYS: requests, inflight, seed, workers, then the crawl's memory: dupefilter,
+# budget members, budget spent; ARGV: lease ms, 1 to clear that memory and the seed mark when there
+# is none)? 1 busy, 0 finished.
 BUSY = _NOW + """
 if redis.call('ZCARD', KEYS[1]) > 0 or redis.call('HLEN', KEYS[2]) > 0 then return 1 end
 local seed = redis.call('GET', KEYS[3])
@@ -117,7 +119,7 @@ if seed and string.sub(seed, 1, 7) == 'seeding' then
   local beat = redis.call('ZSCORE', KEYS[4], string.sub(seed, 9))
   if beat and tonumber(beat) > now - tonumber(ARGV[1]) then return 1 end
 end
-if ARGV[2] == '1' then redis.call('DEL', KEYS[3], KEYS[5]) end
+if ARGV[2] == '1' then redis.call('DEL', KEYS[3], KEYS[5], KEYS[6], KEYS[7]) end
 return 0
 """
 
@@ -147,6 +149,14 @@ class FrontierKeys:
     @property
     def seed(self) -> str:
         return f"{self.name}:seed"
+
+    @property
+    def budget_members(self) -> str:
+        return f"{self.name}:budget:members"
+
+    @property
+    def budget_spent(self) -> str:
+        return f"{self.name}:budget:spent"
 
     def robots(self, netloc: str) -> str:
         return f"{self.name}:robots:{netloc}"
@@ -309,7 +319,8 @@ class FrontierScheduler(Scheduler):
     # -- the cluster -------------------------------------------------------------------------
 
     def cluster_busy(self, clear_when_done: bool = False) -> bool:
-        keys = [self.keys.requests, self.keys.inflight, self.keys.seed, self.keys.workers, self.keys.dupefilter]
+        keys = [self.keys.requests, self.keys.inflight, self.keys.seed, self.keys.workers, self.keys.dupefilter,
+                self.keys.budget_members, self.keys.budget_spent]
         return bool(self._busy(keys=keys, args=[self.lease_ms, "1" if clear_when_done else "0"]))
 
     def _beat(self) -> None:

@@ -24,7 +24,7 @@ import sqlite_utils
 from gkcrawl.parse.result import ParseResult
 
 from .models import Capture
-from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_column
+from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_backfill_sql, wide_column
 from .search_text import search_form
 
 GONE_STATUSES = {404, 410}
@@ -355,6 +355,26 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
     _unindex(conn, report_id)
     conn.execute(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)",
                  [report_id, search_form(meta.get("title"), meta.get("agency"), meta.get("region"), result.text)])
+
+
+def write_copied_derived_rows(conn: Any, report_ids: list[int]) -> None:
+    """The derived-on-write state of reports whose rows were copied in, not parsed (gkcrawl merge):
+    their wide rows from their cells, their per-character index row from their report row (the index is
+    contentless, so it is rebuilt, never copied). The one place that knows what a write derives."""
+    for prefix, (_, table) in WIDE.items():
+        conn.executemany(f"DELETE FROM [{table}] WHERE report_id = ?", [(i,) for i in report_ids])
+        conn.executemany(wide_backfill_sql(prefix, one_report=True), [(i,) for i in report_ids])
+    for report_id in report_ids:
+        _unindex(conn, report_id)
+    conn.executemany(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)",
+                     ((row[0], search_form(*row[1:])) for row in _report_rows(conn, report_ids)))
+
+
+def _report_rows(conn: Any, report_ids: list[int], chunk: int = 500) -> Iterator[tuple[Any, ...]]:
+    for start in range(0, len(report_ids), chunk):
+        ids = report_ids[start:start + chunk]
+        marks = ", ".join("?" for _ in ids)
+        yield from conn.execute(f"SELECT id, title, agency, region, text FROM reports WHERE id IN ({marks})", ids)
 
 
 def _unindex(conn: Any, report_id: int) -> None:

@@ -161,7 +161,9 @@ def describe_timeline(path: Path) -> str:
     starved = sum(1 for s in busy if s["queued"] == 0) / max(len(busy), 1)
     return (f"{len(sends)} sent over {last - first:.1f} s; in its downloader: mean {sum(active) / len(active):.1f}, "
             f"max {max(active)}, none {idle:.0%} of the time; frontier queue: mean {sum(queued) / len(queued):.1f}, "
-            f"empty {starved:.0%} of the time; waited on cluster slots {samples[-1]['slot_wait_ms'] / 1000:.1f} s")
+            f"empty {starved:.0%} of the time; waited on cluster slots {samples[-1]['slot_wait_ms'] / 1000:.1f} s; "
+            f"{samples[-1]['redis_calls']} Redis round trips ({samples[-1]['redis_calls'] / len(sends):.0f} a request) "
+            f"blocking {samples[-1]['redis_seconds']:.1f} s; CPU {samples[-1]['cpu'] - samples[0]['cpu']:.1f} s")
 
 
 def _own_cpu() -> float:

@@ -4,7 +4,8 @@ Enabled by bench_cluster.py (`-s EXTENSIONS={"cluster_timeline.Timeline": 0}` wi
 directory on PYTHONPATH) when run with `--timeline`; it writes one JSON line per event to
 $BENCH_TIMELINE_FILE: each request's arrival at the downloader and its response (so the
 requests in flight at every instant can be counted), and every 0.1 s a sample of the
-downloader's active requests, the frontier's queue length and the cluster's in-flight hash.
+downloader's active requests, the frontier's queue length and the cluster's in-flight hash, the
+Redis round trips made so far (and the time blocked in them) and the process's CPU time.
 """
 
 from __future__ import annotations
@@ -14,10 +15,33 @@ import os
 import time
 from typing import Any
 
+import redis
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from twisted.internet import task
+
+
+class RedisClock:
+    """Round trips this worker made to Redis and the time its reactor spent blocked in them."""
+
+    calls = 0
+    seconds = 0.0
+
+    @classmethod
+    def install(cls) -> None:
+        for owner, name in ((redis.Redis, "execute_command"), (redis.client.Pipeline, "execute")):
+            original = getattr(owner, name)
+
+            def timed(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return _original(self, *args, **kwargs)
+                finally:
+                    cls.calls += 1
+                    cls.seconds += time.perf_counter() - started
+
+            setattr(owner, name, timed)
 
 
 class Timeline:
@@ -28,6 +52,7 @@ class Timeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Timeline:
+        RedisClock.install()
         extension = cls(crawler, os.environ["BENCH_TIMELINE_FILE"])
         crawler.signals.connect(extension.reached, signals.request_reached_downloader)
         crawler.signals.connect(extension.received, signals.response_received)
@@ -57,7 +82,8 @@ class Timeline:
             inflight = int(scheduler.server.hlen(scheduler.keys.inflight))
         active = len(engine.downloader.active) if engine is not None else -1
         self._write(e="sample", active=active, queued=queued, inflight=inflight,
-                    slot_wait_ms=self.crawler.stats.get_value("gkcrawl/cluster/slot_wait_ms", 0))
+                    slot_wait_ms=self.crawler.stats.get_value("gkcrawl/cluster/slot_wait_ms", 0),
+                    redis_calls=RedisClock.calls, redis_seconds=RedisClock.seconds, cpu=time.process_time())
 
     def closed(self, spider: Any = None) -> None:
         if self.loop is not None and self.loop.running:

@@ -102,7 +102,7 @@ class ClusterSlotMiddleware:
         reserved = bool(place) and place[0] == host
         token = place[1] if reserved else f"{self.worker}|{next(self._serial)}"
         waited = 0.0
-        while True:
+        while not (reserved and delay <= 0):  # the pop's place is all a host without a delay needs
             wait_ms = int(self._reserve(keys=[self.keys.host_busy(host), self.keys.host_next(host),
                                               self.keys.host_limits],
                                         args=[token, int(delay * 1000), concurrency, self.lease_ms, host,

@@ -223,6 +223,24 @@ def connect(url: str) -> redis.Redis:
     return server
 
 
+class KnownDupeFilter(RFPDupeFilter):
+    """scrapy-redis's shared duplicate filter that remembers what it has asked: a fingerprint the
+    cluster's set held (or took from this worker) stays there until the crawl ends, so the same
+    link met again on the next page is answered here, not by a Redis round trip (measured: 11 a
+    page, nearly all repeats, each blocking the worker's reactor)."""
+
+    def __init__(self, server: redis.Redis, key: str, debug: bool = False) -> None:
+        super().__init__(server, key, debug)
+        self.known: set[str] = set()
+
+    def request_seen(self, request: Request) -> bool:
+        fingerprint = self.request_fingerprint(request)
+        if fingerprint in self.known:
+            return True
+        self.known.add(fingerprint)
+        return not self.server.sadd(self.key, fingerprint)
+
+
 class ReliableQueue(PriorityQueue):
     """scrapy-redis's priority queue whose pop moves the request into the in-flight hash, choosing
     among the best requests one whose host has a free place (POP)."""
@@ -319,7 +337,7 @@ class FrontierScheduler(Scheduler):
             raise ValueError("FrontierScheduler needs GKCRAWL_FRONTIER (redis://HOST:PORT/DB)")
         server = connect(url)
         keys = FrontierKeys(config.get(settings, "GKCRAWL_FRONTIER_NAME"))
-        dupefilter = RFPDupeFilter(server, key=keys.dupefilter, debug=settings.getbool("DUPEFILTER_DEBUG"))
+        dupefilter = KnownDupeFilter(server, key=keys.dupefilter, debug=settings.getbool("DUPEFILTER_DEBUG"))
         return cls(server, crawler, keys, worker_name(settings),
                    lease=config.get_float(settings, "GKCRAWL_FRONTIER_LEASE"),
                    heartbeat=config.get_float(settings, "GKCRAWL_FRONTIER_HEARTBEAT"), dupefilter=dupefilter)

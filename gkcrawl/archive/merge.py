@@ -284,7 +284,7 @@ def merge_shard(db: sqlite_utils.Database, shard_path: Path, *, target_warc: Pat
     """Merge one shard (and its WARC files, from warc/ beside it unless given) into `db`, in one transaction.
 
     Set-based: the shard is attached and each table copied by one INSERT ... SELECT, ids mapped
-    through temporary tables, so a shard of many thousand reports merges in seconds."""
+    through temporary tables; what is left per report is its derived rows (store.write_copied_derived_rows)."""
     result = ShardMerge(str(shard_path))
     with closing(open_shard(shard_path)) as shard:
         _merge_warc_files(shard, shard_warc or shard_path.parent / "warc", target_warc, result)

@@ -20,6 +20,7 @@ Run on demand; it is not a test:
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import sqlite3
@@ -38,6 +39,7 @@ sys.path.insert(0, str(BENCH.parent / "tests"))  # the test bench: portals/, red
 sys.path.insert(0, str(BENCH))
 from bench_crawl import run_scrapy_bench  # noqa: E402
 
+from gkcrawl.crawl import settings as crawl_settings  # noqa: E402
 from gkcrawl.demo.server import PortalServer, Request, RunningPortal, Site  # noqa: E402
 from portals.style_large import LargePortal  # noqa: E402
 from redis_server import running_redis  # noqa: E402
@@ -75,6 +77,7 @@ class ClusterRun:
     wall_seconds: float
     fetch_seconds: float
     cpu_seconds: float  # user + system of the workers and their parse processes
+    portal_cpu_seconds: float  # user + system of this process, which serves the portals
 
     @property
     def cpu_ms_per_page(self) -> float:
@@ -93,15 +96,19 @@ def _parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path, extra: list[str]) -> ClusterRun:
+def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path, extra: list[str],
+                timeline: bool = False) -> ClusterRun:
     """Start `workers` workers on one fresh frontier, wait for all, read their shards."""
     shards = [workdir / f"w{i}.db" for i in range(workers)]
     cpu_before = _children_cpu()
+    portal_before = _own_cpu()
     with running_redis(workdir / "redis") as frontier:
         started = time.monotonic()
         processes = [subprocess.Popen([sys.executable, "-m", "gkcrawl", "crawl", *urls, "--db", str(db), "--no-js",
-                                       "--frontier", frontier, "-s", f"GKCRAWL_WORKER_ID={db.stem}", *QUIET, *extra],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                                       "--frontier", frontier, "-s", f"GKCRAWL_WORKER_ID={db.stem}", *QUIET, *extra,
+                                       *(TIMELINE_SETTINGS if timeline else [])],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                                      env=_timeline_env(db) if timeline else None)
                      for db in shards]
         failures = []
         for process in processes:
@@ -112,6 +119,9 @@ def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path
         cpu = _children_cpu() - cpu_before  # the workers (and the parse workers they waited for), not redis
     if failures:
         raise SystemExit("a worker failed:\n" + "\n".join(failures))
+    if timeline:
+        for db in shards:
+            print(f"    {db.stem}: {describe_timeline(db.with_suffix('.timeline.jsonl'))}")
     reports: Counter[str] = Counter()
     times: list[str] = []
     pages = 0
@@ -123,7 +133,42 @@ def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path
             times += [t for t in (first, last) if t]
     fetch = (_parse_time(max(times)) - _parse_time(min(times))).total_seconds() if times else 0.0
     return ClusterRun(workers, pages, len(set(reports) & expected), len(expected),
-                      sum(n - 1 for n in reports.values() if n > 1), wall, max(fetch, 1.0), cpu)
+                      sum(n - 1 for n in reports.values() if n > 1), wall, max(fetch, 1.0), cpu,
+                      _own_cpu() - portal_before)
+
+
+# Added to the project's own extensions (a command-line EXTENSIONS would replace them).
+TIMELINE_SETTINGS = ["-s", "EXTENSIONS=" + json.dumps({**crawl_settings.EXTENSIONS, "cluster_timeline.Timeline": 0})]
+
+
+def _timeline_env(db: Path) -> dict[str, str]:
+    path = os.pathsep.join([str(ROOT), str(BENCH), os.environ.get("PYTHONPATH", "")])
+    return {**os.environ, "PYTHONPATH": path, "BENCH_TIMELINE_FILE": str(db.with_suffix(".timeline.jsonl"))}
+
+
+def describe_timeline(path: Path) -> str:
+    """Where one worker's time went: requests in its downloader, the queue it saw, time waiting on slots."""
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    samples = [e for e in events if e["e"] == "sample"]
+    sends = [e["t"] for e in events if e["e"] == "send"]
+    if not samples or not sends:
+        return "no timeline"
+    first, last = min(sends), max(e["t"] for e in events if e["e"] in ("send", "recv"))
+    busy = [s for s in samples if first <= s["t"] <= last]
+    active = [s["active"] for s in busy] or [0]
+    queued = [s["queued"] for s in busy] or [0]
+    idle = sum(1 for a in active if a == 0) / len(active)
+    starved = sum(1 for s in busy if s["queued"] == 0) / max(len(busy), 1)
+    return (f"{len(sends)} sent over {last - first:.1f} s; in its downloader: mean {sum(active) / len(active):.1f}, "
+            f"max {max(active)}, none {idle:.0%} of the time; frontier queue: mean {sum(queued) / len(queued):.1f}, "
+            f"empty {starved:.0%} of the time; waited on cluster slots {samples[-1]['slot_wait_ms'] / 1000:.1f} s; "
+            f"{samples[-1]['redis_calls']} Redis round trips ({samples[-1]['redis_calls'] / len(sends):.0f} a request) "
+            f"blocking {samples[-1]['redis_seconds']:.1f} s; CPU {samples[-1]['cpu'] - samples[0]['cpu']:.1f} s")
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _children_cpu() -> float:
@@ -135,7 +180,8 @@ def describe(run: ClusterRun) -> str:
     return (f"{run.workers} worker(s): {run.pages} pages, {run.reports}/{run.expected} reports, "
             f"{run.duplicates} stored twice, {run.fetch_seconds:.1f} s fetching ({run.wall_seconds:.1f} s wall) = "
             f"{run.pages_per_s:.1f} pages/s ({run.wall_pages_per_s:.1f} over the wall time), "
-            f"{run.cpu_ms_per_page:.0f} ms CPU per page")
+            f"{run.cpu_ms_per_page:.0f} ms CPU per page (the portals: {run.portal_cpu_seconds / run.wall_seconds:.0%} "
+            f"of a core)")
 
 
 def part_one(units: int, bench_seconds: int) -> None:
@@ -158,7 +204,7 @@ def part_one(units: int, bench_seconds: int) -> None:
 
 
 def part_two(hosts: int, host_units: int, latency: float, host_concurrency: int, worker_concurrency: int,
-             counts: list[int]) -> None:
+             counts: list[int], timeline: bool = False) -> None:
     portal = LargePortal(host_units)
     running = [serve(portal, f"127.0.0.{2 + i}", latency) for i in range(hosts)]
     extra = ["-s", f"CONCURRENT_REQUESTS={worker_concurrency}",
@@ -169,7 +215,7 @@ def part_two(hosts: int, host_units: int, latency: float, host_concurrency: int,
         runs = []
         for count in counts:
             with tempfile.TemporaryDirectory() as tmp:
-                runs.append(run_cluster(urls, expected, count, Path(tmp), extra))
+                runs.append(run_cluster(urls, expected, count, Path(tmp), extra, timeline))
     finally:
         for server in running:
             server.stop()
@@ -197,11 +243,13 @@ def main() -> None:
     parser.add_argument("--worker-concurrency", type=int, default=4, help="requests at once per worker")
     parser.add_argument("--workers", default="1,2,4", help="worker counts to compare (the first is the base)")
     parser.add_argument("--skip-part-one", action="store_true")
+    parser.add_argument("--timeline", action="store_true",
+                        help="part 2: print each worker's timeline (requests in flight, queue, slot waits)")
     args = parser.parse_args()
     if not args.skip_part_one:
         part_one(args.units, args.bench_seconds)
     part_two(args.hosts, args.host_units, args.latency, args.host_concurrency, args.worker_concurrency,
-             [int(n) for n in args.workers.split(",")])
+             [int(n) for n in args.workers.split(",")], args.timeline)
 
 
 if __name__ == "__main__":

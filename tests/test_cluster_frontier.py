@@ -41,7 +41,8 @@ def beat(server, worker: str) -> None:
 
 
 def busy(server, lease_ms: int = 60000, clear: bool = False) -> bool:
-    keys = [KEYS.requests, KEYS.inflight, KEYS.seed, KEYS.workers, KEYS.dupefilter]
+    keys = [KEYS.requests, KEYS.inflight, KEYS.seed, KEYS.workers, KEYS.dupefilter, KEYS.budget_members,
+            KEYS.budget_spent]
     return bool(server.register_script(BUSY)(keys=keys, args=[lease_ms, "1" if clear else "0"]))
 
 
@@ -54,7 +55,7 @@ def test_a_taken_request_is_in_flight_until_acked_never_nowhere(server) -> None:
     beat(server, "a")
     for n, priority in ((1, 0), (2, 30), (3, 10)):
         queue.push(Request(f"http://example.org/{n}", priority=priority))
-    token, request = queue.pop_inflight()
+    token, request, _ = queue.pop_inflight()
     assert request is not None and request.url == "http://example.org/2"  # highest priority first
     assert len(queue) == 2 and server.hlen(KEYS.inflight) == 1
     assert busy(server)
@@ -86,7 +87,7 @@ def test_put_back_returns_unfinished_requests_with_their_priority(server) -> Non
     beat(server, "a")
     queue.push(Request("http://example.org/high", priority=50))
     queue.push(Request("http://example.org/low", priority=1))
-    token, _ = queue.pop_inflight()
+    token, _, _ = queue.pop_inflight()
     assert queue.requeue(token) == 1
     assert queue.requeue(token) == 0  # once only
     assert queue.pop_inflight()[1].url == "http://example.org/high"
@@ -109,8 +110,8 @@ def test_a_hosts_delay_and_concurrency_hold_across_workers(server) -> None:
     reserve = server.register_script(RESERVE)
 
     def ask(token: str, delay_ms: int, concurrency: int) -> int:
-        keys = [KEYS.host_busy("h"), KEYS.host_next("h")]
-        return int(reserve(keys=keys, args=[token, delay_ms, concurrency, 30000]))
+        keys = [KEYS.host_busy("h"), KEYS.host_next("h"), KEYS.host_limits]
+        return int(reserve(keys=keys, args=[token, delay_ms, concurrency, 30000, "h", "0"]))
 
     assert ask("w1|1", 0, 2) == 0
     assert ask("w2|1", 0, 2) == 0
@@ -121,3 +122,42 @@ def test_a_hosts_delay_and_concurrency_hold_across_workers(server) -> None:
     assert ask("w1|2", 60000, 0) == 0
     wait = ask("w2|2", 60000, 0)
     assert 0 < wait <= 60000  # the next send time is the cluster's, not the worker's
+
+
+def test_a_pop_takes_the_best_request_whose_host_has_a_free_place_and_reserves_it(server) -> None:
+    """One host's queued requests must not hold every worker: with two places per host for the
+    cluster, the third pop skips host a (both its places reserved by the first two pops, whoever
+    made them) for host b's lower-priority request; a finished request gives its place back."""
+    first, second = (ReliableQueue(server, ListSpider(), KEYS, w, concurrency=2, lease_ms=30000) for w in "xy")
+    for n in range(4):
+        first.push(Request(f"http://a.example.org/{n}", priority=10))
+    first.push(Request("http://b.example.org/0", priority=0))
+    taken = [first.pop_inflight(), second.pop_inflight(), first.pop_inflight()]
+    hosts = [(request.url.split("/")[2], place) for _, request, place in taken]
+    assert hosts == [("a.example.org", "a.example.org"), ("a.example.org", "a.example.org"),
+                     ("b.example.org", "b.example.org")]
+    assert server.zcard(KEYS.host_busy("a.example.org")) == 2
+    token = taken[0][0]
+    first.ack(token, places={token: "a.example.org"})
+    assert server.zcard(KEYS.host_busy("a.example.org")) == 1
+    _, request, place = second.pop_inflight()
+    assert request.url.startswith("http://a.example.org/") and place == "a.example.org"
+
+
+def test_within_a_priority_hosts_take_turns(server) -> None:
+    queue = queue_of(server, "a")
+    for host in "ab":
+        for n in range(3):
+            queue.push(Request(f"http://{host}.example.org/{n}"))
+    order = [queue.pop_inflight()[1].url.split("/")[2][0] for _ in range(6)]
+    assert order in (list("ababab"), list("bababa"))
+
+
+def test_a_request_whose_host_is_full_stays_queued_for_whichever_worker_a_place_frees_for(server) -> None:
+    queue = ReliableQueue(server, ListSpider(), KEYS, "x", concurrency=1, lease_ms=30000)
+    for n in range(2):
+        queue.push(Request(f"http://a.example.org/{n}"))
+    token, _, place = queue.pop_inflight()
+    assert queue.pop_inflight() is None and len(queue) == 1  # nothing this worker could send now
+    queue.ack(token, places={token: place})
+    assert queue.pop_inflight() is not None

@@ -27,16 +27,19 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
-from .store import index_merged_report, transaction
+from .store import transaction, write_copied_derived_rows
 
-CAPTURE_KEY_NO_RECORD = ("url", "fetched_at", "method", "error")
+# A report's published rows, copied through the archive's views (their triggers map them onto its
+# storage); what the store derives from them on write is rebuilt by store.write_copied_derived_rows.
 REPORT_CHILDREN = ("report_cells", "checks", "spam_findings")
 
 
@@ -54,8 +57,8 @@ class ShardMerge:
     reports: int = 0
     report_versions_known: int = 0  # (url, sha256) the target already held: stored once
     derivations: int = 0
-    report_pictures: int = 0
     budgets: int = 0
+    report_pictures: int = 0
     warc_files: int = 0
     missing_warc_files: list[str] = field(default_factory=list)
 
@@ -64,22 +67,10 @@ def _columns(conn: Any, schema: str, table: str) -> list[str]:
     return [row[1] for row in conn.execute(f"PRAGMA {schema}.table_info([{table}])").fetchall()]
 
 
-def _shared_columns(target: Any, shard: sqlite3.Connection, table: str) -> list[str]:
-    """The columns both databases have (a shard written by an older version may lack some)."""
-    have = set(_columns(shard, "main", table))
-    return [c for c in _columns(target, "main", table) if c in have]
-
-
-def _rows(shard: sqlite3.Connection, table: str, columns: list[str], order: str = "") -> list[dict[str, Any]]:
-    names = ", ".join(f"[{c}]" for c in columns)
-    cursor = shard.execute(f"SELECT {names} FROM [{table}] {order}")
-    return [dict(zip(columns, row)) for row in cursor]
-
-
-def _insert(conn: Any, table: str, row: dict[str, Any]) -> int:
-    names = ", ".join(f"[{c}]" for c in row)
-    marks = ", ".join("?" for _ in row)
-    return int(conn.execute(f"INSERT INTO [{table}] ({names}) VALUES ({marks})", list(row.values())).lastrowid)
+def _shared_columns(conn: Any, table: str) -> list[str]:
+    """The columns the target and the attached shard both have (a shard of an older version may lack some)."""
+    have = set(_columns(conn, "shard", table))
+    return [c for c in _columns(conn, "main", table) if c in have]
 
 
 def open_shard(path: Path) -> sqlite3.Connection:
@@ -151,161 +142,145 @@ def _merge_warc_files(shard: sqlite3.Connection, shard_warc: Path, target_warc: 
         result.warc_files += int(place_warc_file(source, target_warc / name))
 
 
-def _capture_target(conn: Any, row: dict[str, Any]) -> int | None:
-    if row.get("warc_record_id"):
-        found = conn.execute("SELECT id FROM captures WHERE warc_record_id = ?", [row["warc_record_id"]]).fetchone()
-    else:
-        found = conn.execute("SELECT id FROM captures WHERE warc_record_id IS NULL AND url = ? AND fetched_at = ? "
-                             "AND method IS ? AND error IS ?", [row[k] for k in CAPTURE_KEY_NO_RECORD]).fetchone()
-    return int(found[0]) if found else None
+def _names(columns: list[str], prefix: str = "") -> str:
+    return ", ".join(f"{prefix}[{c}]" for c in columns)
 
 
-def _merge_sites(conn: Any, shard: sqlite3.Connection) -> None:
-    for host, name, first, last in shard.execute("SELECT host, name, first_crawl, last_crawl FROM sites"):
-        conn.execute(
-            "INSERT INTO sites (host, name, first_crawl, last_crawl, captures) VALUES (?, ?, ?, ?, 0) "
-            "ON CONFLICT(host) DO UPDATE SET name = coalesce(name, excluded.name), "
-            "first_crawl = min(coalesce(first_crawl, excluded.first_crawl), "
-            "                  coalesce(excluded.first_crawl, first_crawl)), "
-            "last_crawl = max(coalesce(last_crawl, excluded.last_crawl), coalesce(excluded.last_crawl, last_crawl))",
-            [host, name, first, last])
+def _merge_sites(conn: Any) -> None:
+    conn.execute(
+        "INSERT INTO main.sites (host, name, first_crawl, last_crawl, captures) "
+        "SELECT host, name, first_crawl, last_crawl, 0 FROM shard.sites WHERE true "
+        "ON CONFLICT(host) DO UPDATE SET name = coalesce(name, excluded.name), "
+        "first_crawl = min(coalesce(first_crawl, excluded.first_crawl), "
+        "                  coalesce(excluded.first_crawl, first_crawl)), "
+        "last_crawl = max(coalesce(last_crawl, excluded.last_crawl), coalesce(excluded.last_crawl, last_crawl))")
 
 
-def _merge_captures(conn: Any, shard: sqlite3.Connection, result: ShardMerge) -> dict[int, int]:
-    """Shard capture id -> target capture id, inserting the captures the target lacks."""
-    columns = _shared_columns(conn, shard, "captures")
-    ids: dict[int, int] = {}
-    refers: list[tuple[int, int]] = []
-    for row in _rows(shard, "captures", columns, "ORDER BY id"):
-        shard_id = int(row.pop("id"))
-        refers_to = row.pop("refers_to", None)
-        target_id = _capture_target(conn, row)
-        if target_id is None:
-            target_id = _insert(conn, "captures", row)
-            result.captures += 1
-            if refers_to is not None:
-                refers.append((target_id, int(refers_to)))
-        ids[shard_id] = target_id
-    for target_id, shard_refers in refers:
-        conn.execute("UPDATE captures SET refers_to = ? WHERE id = ?", [ids.get(shard_refers), target_id])
-    return ids
+def _merge_captures(conn: Any, result: ShardMerge) -> None:
+    """temp.capture_map: shard capture id -> target capture id, inserting the captures the target lacks
+    (under ids that follow the target's, in the shard's order, `refers_to` remapped)."""
+    conn.execute("CREATE TEMP TABLE capture_map (shard_id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL, "
+                 "new INTEGER NOT NULL)")
+    conn.execute("INSERT INTO capture_map SELECT s.id, c.id, 0 FROM shard.captures s "
+                 "JOIN main.captures c ON c.warc_record_id = s.warc_record_id WHERE s.warc_record_id IS NOT NULL")
+    conn.execute("INSERT INTO capture_map SELECT s.id, c.id, 0 FROM shard.captures s JOIN main.captures c "
+                 "ON c.url = s.url AND c.fetched_at = s.fetched_at AND c.method IS s.method AND c.error IS s.error "
+                 "AND c.warc_record_id IS NULL WHERE s.warc_record_id IS NULL GROUP BY s.id")
+    base = conn.execute("SELECT coalesce(max(id), 0) FROM main.captures").fetchone()[0]
+    conn.execute("INSERT INTO capture_map SELECT id, ? + row_number() OVER (ORDER BY id), 1 FROM shard.captures "
+                 "WHERE id NOT IN (SELECT shard_id FROM capture_map)", [base])
+    columns = [c for c in _shared_columns(conn, "captures") if c not in ("id", "refers_to")]
+    refers = ", (SELECT r.target_id FROM capture_map r WHERE r.shard_id = s.refers_to)" \
+        if "refers_to" in _columns(conn, "shard", "captures") else ", NULL"
+    done = conn.execute(f"INSERT INTO main.captures (id, {_names(columns)}, refers_to) "
+                        f"SELECT m.target_id, {_names(columns, 's.')}{refers} FROM shard.captures s "
+                        "JOIN capture_map m ON m.shard_id = s.id WHERE m.new ORDER BY s.id")
+    result.captures += done.rowcount
 
 
-def _merge_urls(conn: Any, shard: sqlite3.Connection, result: ShardMerge) -> None:
-    before = conn.execute("SELECT count(*) FROM urls").fetchone()[0]
-    for row in _rows(shard, "urls", _shared_columns(conn, shard, "urls")):
-        conn.execute(
-            "INSERT INTO urls (url, site, first_seen, last_seen, last_status, gone_at) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(url) DO UPDATE SET "
-            "first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen)), "
-            "last_status = CASE WHEN coalesce(excluded.last_seen, '') > coalesce(last_seen, '') "
-            "                   THEN excluded.last_status ELSE last_status END, "
-            "gone_at = CASE WHEN coalesce(excluded.last_seen, '') > coalesce(last_seen, '') "
-            "               THEN excluded.gone_at ELSE coalesce(gone_at, excluded.gone_at) END, "
-            "last_seen = max(coalesce(last_seen, excluded.last_seen), coalesce(excluded.last_seen, last_seen))",
-            [row.get("url"), row.get("site"), row.get("first_seen"), row.get("last_seen"), row.get("last_status"),
-             row.get("gone_at")])
-    result.urls += conn.execute("SELECT count(*) FROM urls").fetchone()[0] - before
+def _merge_urls(conn: Any, result: ShardMerge) -> None:
+    before = conn.execute("SELECT count(*) FROM main.urls").fetchone()[0]
+    conn.execute(
+        "INSERT INTO main.urls (url, site, first_seen, last_seen, last_status, gone_at) "
+        "SELECT url, site, first_seen, last_seen, last_status, gone_at FROM shard.urls WHERE true "
+        "ON CONFLICT(url) DO UPDATE SET "
+        "first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen)), "
+        "last_status = CASE WHEN coalesce(excluded.last_seen, '') > coalesce(last_seen, '') "
+        "                   THEN excluded.last_status ELSE last_status END, "
+        "gone_at = CASE WHEN coalesce(excluded.last_seen, '') > coalesce(last_seen, '') "
+        "               THEN excluded.gone_at ELSE coalesce(gone_at, excluded.gone_at) END, "
+        "last_seen = max(coalesce(last_seen, excluded.last_seen), coalesce(excluded.last_seen, last_seen))")
+    result.urls += conn.execute("SELECT count(*) FROM main.urls").fetchone()[0] - before
 
 
-def _merge_reports(conn: Any, shard: sqlite3.Connection, captures: dict[int, int],
-                   result: ShardMerge) -> dict[int, int]:
-    """Shard report id -> target report id, each (url, sha256) stored once, new versions numbered on."""
-    columns = _shared_columns(conn, shard, "reports")
-    children = {table: _shared_columns(conn, shard, table) for table in REPORT_CHILDREN}
-    ids: dict[int, int] = {}
-    for row in _rows(shard, "reports", columns, "ORDER BY fetched_at, version, id"):
-        shard_id = int(row.pop("id"))
-        found = conn.execute("SELECT id FROM reports WHERE url = ? AND sha256 = ?",
-                             [row["url"], row["sha256"]]).fetchone()
-        if found:
-            ids[shard_id] = int(found[0])
-            result.report_versions_known += 1
-            continue
-        row["version"] = conn.execute("SELECT coalesce(max(version), 0) + 1 FROM reports WHERE url = ?",
-                                      [row["url"]]).fetchone()[0]
-        if row.get("capture_id") is not None:
-            row["capture_id"] = captures.get(int(row["capture_id"]))
-        report_id = _insert(conn, "reports", row)
-        ids[shard_id] = report_id
-        result.reports += 1
-        for table, table_columns in children.items():
-            kept = [c for c in table_columns if c != "id"]
-            names = ", ".join(f"[{c}]" for c in kept)
-            for values in shard.execute(f"SELECT {names} FROM [{table}] WHERE report_id = ?", [shard_id]):
-                child = dict(zip(kept, values))
-                child["report_id"] = report_id
-                _insert(conn, table, child)
-        _index_merged_report(conn, report_id)
-    return ids
+def _merge_reports(conn: Any, result: ShardMerge) -> None:
+    """temp.report_map: shard report id -> target report id, each (url, sha256) stored once; new versions
+    numbered on from the target's, in the shard's order of fetch; their published rows (REPORT_CHILDREN,
+    written through the archive's views, whatever its storage) come with them."""
+    conn.execute("CREATE TEMP TABLE report_map (shard_id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL, "
+                 "new INTEGER NOT NULL, version INTEGER)")
+    conn.execute("INSERT INTO report_map SELECT s.id, r.id, 0, NULL FROM shard.reports s "
+                 "JOIN main.reports r ON r.url = s.url AND r.sha256 = s.sha256")
+    result.report_versions_known += conn.execute("SELECT count(*) FROM report_map").fetchone()[0]
+    base = conn.execute("SELECT coalesce(max(id), 0) FROM main.reports").fetchone()[0]
+    conn.execute(
+        "INSERT INTO report_map SELECT s.id, ? + row_number() OVER (ORDER BY s.fetched_at, s.version, s.id), 1, "
+        "  coalesce((SELECT max(t.version) FROM main.reports t WHERE t.url = s.url), 0) "
+        "  + row_number() OVER (PARTITION BY s.url ORDER BY s.fetched_at, s.version, s.id) "
+        "FROM shard.reports s WHERE s.id NOT IN (SELECT shard_id FROM report_map)", [base])
+    shared = _shared_columns(conn, "reports")
+    copied = [c for c in shared if c not in ("id", "version", "capture_id", "superseded")]
+    extra_names = ", [capture_id]" if "capture_id" in shared else ""
+    extra_values = ", (SELECT c.target_id FROM capture_map c WHERE c.shard_id = s.capture_id)" if extra_names else ""
+    # superseded follows from the versions the target holds (its insert trigger), not the shard's.
+    done = conn.execute(f"INSERT INTO main.reports (id, version, {_names(copied)}{extra_names}) "
+                        f"SELECT m.target_id, m.version, {_names(copied, 's.')}{extra_values} FROM shard.reports s "
+                        "JOIN report_map m ON m.shard_id = s.id WHERE m.new ORDER BY m.target_id")
+    result.reports += done.rowcount
+    for table in REPORT_CHILDREN:
+        columns = [c for c in _shared_columns(conn, table) if c not in ("id", "report_id")]
+        conn.execute(f"INSERT INTO main.[{table}] (report_id, {_names(columns)}) "
+                     f"SELECT m.target_id, {_names(columns, 'c.')} FROM shard.[{table}] c "
+                     "JOIN report_map m ON m.shard_id = c.report_id WHERE m.new ORDER BY m.target_id")
+    new_ids = [row[0] for row in conn.execute("SELECT target_id FROM report_map WHERE new ORDER BY target_id")]
+    write_copied_derived_rows(conn, new_ids)
 
 
-def _index_merged_report(conn: Any, report_id: int) -> None:
-    """What the store writes beside a report's cells (store.index_merged_report)."""
-    index_merged_report(conn, report_id)
+def _merge_derivations(conn: Any, result: ShardMerge) -> None:
+    columns = [c for c in _shared_columns(conn, "derivations") if c not in ("id", "capture_id", "report_id")]
+    capture = "(SELECT c.target_id FROM capture_map c WHERE c.shard_id = s.capture_id)"
+    report = "(SELECT r.target_id FROM report_map r WHERE r.shard_id = s.report_id)"
+    done = conn.execute(f"INSERT INTO main.derivations ({_names(columns)}, capture_id, report_id) "
+                        f"SELECT {_names(columns, 's.')}, {capture}, {report} FROM shard.derivations s "
+                        "WHERE NOT EXISTS (SELECT 1 FROM main.derivations t "
+                        "WHERE t.url = s.url AND t.sha256 = s.sha256) ORDER BY s.id")
+    result.derivations += done.rowcount
+    # Another worker fetched the same bytes and derived them: its outcome completes a pending row.
+    updated = [c for c in columns if c not in ("url", "sha256")]
+    assignments = ", ".join(f"[{c}] = d.[{c}]" for c in [*updated, "capture_id", "report_id"])
+    done = conn.execute(f"UPDATE main.derivations SET {assignments} FROM "
+                        f"(SELECT s.url AS d_url, s.sha256 AS d_sha256, {_names(updated, 's.')}, "
+                        f"{capture} AS capture_id, {report} AS report_id "
+                        "FROM shard.derivations s WHERE s.status != 'pending') AS d "
+                        "WHERE main.derivations.url = d.d_url AND main.derivations.sha256 = d.d_sha256 "
+                        "AND main.derivations.status = 'pending'")
+    result.derivations += done.rowcount
 
 
-def _merge_derivations(conn: Any, shard: sqlite3.Connection, captures: dict[int, int], reports: dict[int, int],
-                       result: ShardMerge) -> None:
-    columns = _shared_columns(conn, shard, "derivations")
-    for row in _rows(shard, "derivations", columns, "ORDER BY id"):
-        row.pop("id")
-        if row.get("capture_id") is not None:
-            row["capture_id"] = captures.get(int(row["capture_id"]))
-        if row.get("report_id") is not None:
-            row["report_id"] = reports.get(int(row["report_id"]))
-        found = conn.execute("SELECT id, status FROM derivations WHERE url = ? AND sha256 = ?",
-                             [row["url"], row["sha256"]]).fetchone()
-        if found is None:
-            _insert(conn, "derivations", row)
-            result.derivations += 1
-        elif found[1] == "pending" and row.get("status") != "pending":
-            # Another worker fetched the same bytes and derived them: its outcome completes the row.
-            updates = {k: v for k, v in row.items() if k not in ("url", "sha256")}
-            assignments = ", ".join(f"[{k}] = ?" for k in updates)
-            conn.execute(f"UPDATE derivations SET {assignments} WHERE id = ?", [*updates.values(), found[0]])
-            result.derivations += 1
-
-
-def _merge_report_pictures(conn: Any, shard: sqlite3.Connection, captures: dict[int, int],
-                           reports: dict[int, int], result: ShardMerge) -> None:
+def _merge_report_pictures(conn: Any, result: ShardMerge) -> None:
     """A report page's pictures by (its derivation's url and sha256, src); a picture still awaited
     in the target is completed by a shard that has it. Runs after the derivations are merged."""
-    if "report_pictures" not in {r[0] for r in shard.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+    have = _columns(conn, "shard", "report_pictures")
+    if not have:
         return  # a shard from before tables-as-pictures were fetched
-    columns = [c for c in _shared_columns(conn, shard, "report_pictures") if c != "id"]
-    names = ", ".join(f"p.[{c}]" for c in columns)
-    for values in shard.execute(f"SELECT d.url, d.sha256, {names} FROM report_pictures p "
-                                "JOIN derivations d ON d.id = p.derivation_id ORDER BY p.id").fetchall():
-        row = dict(zip(columns, values[2:]))
-        derivation = conn.execute("SELECT id FROM derivations WHERE url = ? AND sha256 = ?", values[:2]).fetchone()
-        if derivation is None:
-            continue
-        row["derivation_id"] = derivation[0]
-        for column, mapping in (("capture_id", captures), ("report_id", reports)):
-            if row.get(column) is not None:
-                row[column] = mapping.get(int(row[column]))
-        found = conn.execute("SELECT id, status FROM report_pictures WHERE derivation_id = ? AND src = ?",
-                             [row["derivation_id"], row["src"]]).fetchone()
-        if found is None:
-            _insert(conn, "report_pictures", row)
-            result.report_pictures += 1
-        elif found[1] == "awaited" and row.get("status") != "awaited":
-            updates = {k: v for k, v in row.items() if k not in ("derivation_id", "src")}
-            conn.execute(f"UPDATE report_pictures SET {', '.join(f'[{k}] = ?' for k in updates)} WHERE id = ?",
-                         [*updates.values(), found[0]])
-            result.report_pictures += 1
+    columns = [c for c in _shared_columns(conn, "report_pictures")
+               if c not in ("id", "derivation_id", "capture_id", "report_id")]
+    pictures = (f"SELECT p.id AS shard_id, t.id AS derivation_id, {_names(columns, 'p.')}, "
+                "(SELECT m.target_id FROM capture_map m WHERE m.shard_id = p.capture_id) AS capture_id, "
+                "(SELECT r.target_id FROM report_map r WHERE r.shard_id = p.report_id) AS report_id "
+                "FROM shard.report_pictures p JOIN shard.derivations d ON d.id = p.derivation_id "
+                "JOIN main.derivations t ON t.url = d.url AND t.sha256 = d.sha256")
+    kept = ["derivation_id", *columns, "capture_id", "report_id"]
+    done = conn.execute(f"INSERT INTO main.report_pictures ({_names(kept)}) SELECT {_names(kept, 'n.')} "
+                        f"FROM ({pictures}) n WHERE NOT EXISTS (SELECT 1 FROM main.report_pictures x "
+                        "WHERE x.derivation_id = n.derivation_id AND x.src = n.src) ORDER BY n.shard_id")
+    result.report_pictures += done.rowcount
+    updated = [c for c in kept if c not in ("derivation_id", "src")]
+    assignments = ", ".join(f"[{c}] = n.[{c}]" for c in updated)
+    done = conn.execute(f"UPDATE main.report_pictures SET {assignments} FROM ({pictures}) AS n "
+                        "WHERE main.report_pictures.derivation_id = n.derivation_id "
+                        "AND main.report_pictures.src = n.src AND main.report_pictures.status = 'awaited' "
+                        "AND n.status != 'awaited'")
+    result.report_pictures += done.rowcount
 
 
-def _merge_budgets(conn: Any, shard: sqlite3.Connection, result: ShardMerge) -> None:
-    for site, budget, scope, spent, when in shard.execute(
-            "SELECT site, budget, scope_url, spent, exhausted_at FROM budgets ORDER BY id"):
-        known = conn.execute("SELECT 1 FROM budgets WHERE site IS ? AND budget = ? AND scope_url = ? "
-                             "AND exhausted_at = ?", [site, budget, scope, when]).fetchone()
-        if not known:
-            conn.execute("INSERT INTO budgets (site, budget, scope_url, spent, exhausted_at) VALUES (?, ?, ?, ?, ?)",
-                         [site, budget, scope, spent, when])
-            result.budgets += 1
+def _merge_budgets(conn: Any, result: ShardMerge) -> None:
+    done = conn.execute(
+        "INSERT INTO main.budgets (site, budget, scope_url, spent, exhausted_at) "
+        "SELECT site, budget, scope_url, spent, exhausted_at FROM shard.budgets s WHERE NOT EXISTS "
+        "(SELECT 1 FROM main.budgets t WHERE t.site IS s.site AND t.budget = s.budget AND t.scope_url = s.scope_url "
+        "AND t.exhausted_at = s.exhausted_at) ORDER BY id")
+    result.budgets += done.rowcount
 
 
 def _settle(conn: Any) -> None:
@@ -316,21 +291,41 @@ def _settle(conn: Any) -> None:
                  "AND last_status IN (404, 410))")
 
 
+@contextmanager
+def _attached(db: sqlite_utils.Database, shard_path: Path) -> Iterator[Any]:
+    """The shard attached read-only as `shard` (outside any transaction: SQLite's rule), detached after."""
+    conn = db.conn
+    if conn.in_transaction:
+        conn.commit()
+    conn.execute("ATTACH DATABASE ? AS shard", [f"file:{quote(str(shard_path.resolve()))}?mode=ro"])
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.rollback()
+        for table in ("capture_map", "report_map"):
+            conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        conn.execute("DETACH DATABASE shard")
+
+
 def merge_shard(db: sqlite_utils.Database, shard_path: Path, *, target_warc: Path,
                 shard_warc: Path | None = None) -> ShardMerge:
-    """Merge one shard (and its WARC files, from warc/ beside it unless given) into `db`, in one transaction."""
+    """Merge one shard (and its WARC files, from warc/ beside it unless given) into `db`, in one transaction.
+
+    Set-based: the shard is attached and each table copied by one INSERT ... SELECT, ids mapped
+    through temporary tables; what is left per report is its derived rows (store.write_copied_derived_rows)."""
     result = ShardMerge(str(shard_path))
     with closing(open_shard(shard_path)) as shard:
         _merge_warc_files(shard, shard_warc or shard_path.parent / "warc", target_warc, result)
-        with transaction(db) as conn:
-            _merge_sites(conn, shard)
-            captures = _merge_captures(conn, shard, result)
-            _merge_urls(conn, shard, result)
-            reports = _merge_reports(conn, shard, captures, result)
-            _merge_derivations(conn, shard, captures, reports, result)
-            _merge_report_pictures(conn, shard, captures, reports, result)
-            _merge_budgets(conn, shard, result)
-            _settle(conn)
+    with _attached(db, shard_path), transaction(db) as conn:
+        _merge_sites(conn)
+        _merge_captures(conn, result)
+        _merge_urls(conn, result)
+        _merge_reports(conn, result)
+        _merge_derivations(conn, result)
+        _merge_report_pictures(conn, result)
+        _merge_budgets(conn, result)
+        _settle(conn)
     return result
 
 

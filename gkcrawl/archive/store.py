@@ -419,14 +419,25 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
     derived_rows(conn, report_id, result).write(conn)
 
 
-def index_merged_report(conn: Any, report_id: int) -> None:
-    """The derived-on-write state of a report whose rows were copied in (merge): its wide rows, from
-    its cells, and its search row, from its reports row (the index is contentless: nothing to copy).
-    facet_counts and latest_year_totals follow the reports row by trigger and need nothing here."""
-    for prefix in WIDE:
-        conn.execute(wide_backfill_sql(prefix, one_report=True), [report_id])
-    row = conn.execute("SELECT title, agency, region, text FROM reports WHERE id = ?", [report_id]).fetchone()
-    conn.execute(SEARCH_INSERT, [report_id, search_form(*row)])
+def write_copied_derived_rows(conn: Any, report_ids: list[int]) -> None:
+    """The derived-on-write state of reports whose rows were copied in, not parsed (gkcrawl merge):
+    their wide rows from their cells, their per-character index row from their report row (the index is
+    contentless, so it is rebuilt, never copied). The one place that knows what a write derives;
+    facet_counts and latest_year_totals follow the reports rows by trigger and need nothing here."""
+    for prefix, (_, table) in WIDE.items():
+        conn.executemany(f"DELETE FROM [{table}] WHERE report_id = ?", [(i,) for i in report_ids])
+        conn.executemany(wide_backfill_sql(prefix, one_report=True), [(i,) for i in report_ids])
+    for report_id in report_ids:
+        _unindex(conn, report_id)
+    conn.executemany(f"INSERT INTO {CHARS_FTS_TABLE} (rowid, chars) VALUES (?, ?)",
+                     ((row[0], search_form(*row[1:])) for row in _report_rows(conn, report_ids)))
+
+
+def _report_rows(conn: Any, report_ids: list[int], chunk: int = 500) -> Iterator[tuple[Any, ...]]:
+    for start in range(0, len(report_ids), chunk):
+        ids = report_ids[start:start + chunk]
+        marks = ", ".join("?" for _ in ids)
+        yield from conn.execute(f"SELECT id, title, agency, region, text FROM reports WHERE id IN ({marks})", ids)
 
 
 def _unindex(conn: Any, report_id: int) -> None:

@@ -34,20 +34,22 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 
 from . import config
-from .frontier import FrontierKeys, connect, worker_name
+from .frontier import PLACE_META, FrontierKeys, connect, worker_name
 
 logger = logging.getLogger(__name__)
 
 SLOT_META = "gk_cluster_slot"  # (host, token) of the cluster place a request holds
 BUSY_RETRY_MS = 50  # how soon a request that found every place taken asks again
 
-# KEYS: host busy zset, host next-send key; ARGV: token, delay ms, concurrency, lease ms.
-# Returns 0 (granted) or the ms to wait before asking again.
+# KEYS: host busy zset, host next-send key, host limits hash; ARGV: token, delay ms, concurrency,
+# lease ms, host, 1 when the frontier's pop already reserved the token's place. Returns 0 (granted)
+# or the ms to wait before asking again. The host's concurrency is kept for the pops to read.
 RESERVE = """
 local t = redis.call('TIME'); local now = t[1] * 1000 + math.floor(t[2] / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local limit = tonumber(ARGV[3])
-if limit > 0 and redis.call('ZCARD', KEYS[1]) >= limit then return -1 end
+redis.call('HSET', KEYS[3], ARGV[5], limit)
+if ARGV[6] ~= '1' and limit > 0 and redis.call('ZCARD', KEYS[1]) >= limit then return -1 end
 local delay = tonumber(ARGV[2])
 if delay > 0 then
   local next_send = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -96,11 +98,15 @@ class ClusterSlotMiddleware:
     async def process_request(self, request: Request) -> None:
         host = urlparse_cached(request).hostname or ""
         delay, concurrency = self.limits(host)
-        token = f"{self.worker}|{next(self._serial)}"
+        place = request.meta.pop(PLACE_META, None)  # reserved by the frontier's pop for this host
+        reserved = bool(place) and place[0] == host
+        token = place[1] if reserved else f"{self.worker}|{next(self._serial)}"
         waited = 0.0
-        while True:
-            wait_ms = int(self._reserve(keys=[self.keys.host_busy(host), self.keys.host_next(host)],
-                                        args=[token, int(delay * 1000), concurrency, self.lease_ms]))
+        while not (reserved and delay <= 0):  # the pop's place is all a host without a delay needs
+            wait_ms = int(self._reserve(keys=[self.keys.host_busy(host), self.keys.host_next(host),
+                                              self.keys.host_limits],
+                                        args=[token, int(delay * 1000), concurrency, self.lease_ms, host,
+                                              "1" if reserved else "0"]))
             if wait_ms == 0:
                 break
             pause = (BUSY_RETRY_MS if wait_ms < 0 else wait_ms) / 1000

@@ -26,7 +26,17 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
-from gkcrawl.crawl import config, coverage, discovery, list_endpoints, list_services, page_reading, strategies
+from gkcrawl.crawl import (
+    budget_counts,
+    config,
+    coverage,
+    discovery,
+    frontier,
+    list_endpoints,
+    list_services,
+    page_reading,
+    strategies,
+)
 from gkcrawl.crawl.archive_access import archive_if_any
 from gkcrawl.crawl.capture import META_CAPTURE_ID, META_FETCHED_AT, META_SHA256
 from gkcrawl.crawl.discovery import LinkKind
@@ -80,8 +90,8 @@ class DisclosureSpider(ListWalking, Spider):
         self.column_page_budget: int = config.default("GKCRAWL_COLUMN_PAGE_BUDGET")
         self.subcolumn_budget: int = config.default("GKCRAWL_COLUMN_SUBCOLUMN_BUDGET")
         self.site_request_budget: int = config.default("GKCRAWL_SITE_REQUEST_BUDGET")
-        self.subcolumns: dict[str, set[str]] = defaultdict(set)  # column -> sub-columns followed
-        self.site_urls: dict[str, set[str]] = defaultdict(set)   # host -> URLs followed
+        # URLs followed per site and sub-columns per column: this process's, or the cluster's in Redis.
+        self.budget_counts: budget_counts.BudgetCounts = budget_counts.LocalBudgetCounts()
         self.budgets_spent: set[tuple[str, str]] = set()
         self.list_coverage = coverage.ListCoverage()  # declared vs reached, per list (list_walking.py)
 
@@ -97,6 +107,10 @@ class DisclosureSpider(ListWalking, Spider):
         spider.column_page_budget = config.get_int(settings, "GKCRAWL_COLUMN_PAGE_BUDGET")
         spider.subcolumn_budget = config.get_int(settings, "GKCRAWL_COLUMN_SUBCOLUMN_BUDGET")
         spider.site_request_budget = config.get_int(settings, "GKCRAWL_SITE_REQUEST_BUDGET")
+        frontier_url = config.get(settings, "GKCRAWL_FRONTIER")
+        if frontier_url:
+            spider.budget_counts = budget_counts.ClusterBudgetCounts(
+                frontier.connect(frontier_url), frontier.FrontierKeys(config.get(settings, "GKCRAWL_FRONTIER_NAME")))
         registry = load_registry(config.get(settings, "GKCRAWL_SITES_FILE") or None)
         for entry in entries_for(registry, spider.start_urls, spider.site_name):
             if not spider.start_urls or spider.site_name == entry.name:
@@ -195,24 +209,18 @@ class DisclosureSpider(ListWalking, Spider):
 
     def _within_site_budget(self, url: str) -> bool:
         host = urlsplit(url).netloc
-        followed = self.site_urls[host]
-        if url in followed:
-            return True
-        if len(followed) >= self.site_request_budget:
-            self._spend("site_requests", f"{urlsplit(url).scheme}://{host}/", len(followed))
-            return False
-        followed.add(url)
-        return True
+        admission = self.budget_counts.admit(f"site_requests {host}", url, self.site_request_budget)
+        if admission.first_refusal:
+            self._spend("site_requests", f"{urlsplit(url).scheme}://{host}/", admission.spent)
+        return admission.admitted
 
     def _within_subcolumn_budget(self, root: str, url: str) -> bool:
-        followed = self.subcolumns[root]
-        if url in followed or url == root:
+        if url == root:
             return True
-        if len(followed) >= self.subcolumn_budget:
-            self._spend("column_subcolumns", root, len(followed))
-            return False
-        followed.add(url)
-        return True
+        admission = self.budget_counts.admit(f"column_subcolumns {root}", url, self.subcolumn_budget)
+        if admission.first_refusal:
+            self._spend("column_subcolumns", root, admission.spent)
+        return admission.admitted
 
     def _spend(self, budget: str, scope_url: str, spent: int) -> None:
         """A budget ran out at `scope_url`: said once, recorded in the archive, counted per site."""

@@ -1,12 +1,23 @@
-"""Fixtures more than one test module needs: headless Debian chromium through Playwright."""
+"""Fixtures more than one test module needs: headless Debian chromium through Playwright, and the
+run-wide OCR cache (gkcrawl/extract/ocr_cache.py) every test and the processes it starts share."""
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from gkcrawl.extract.ocr_cache import ENV_DIR as OCR_CACHE_ENV
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags chromium keeps calling out to a closed network.
@@ -25,3 +36,91 @@ def browser() -> Iterator[Any]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This run's temporary root, the same for every pytest-xdist worker (each has its own basetemp below it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session", autouse=True)
+def ocr_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One OCR cache for the run: the demo's scanned report is read by the engine once, not in every
+    crawl of the demo portal. Inherited by every `gkcrawl` process a test starts; empty at each run's
+    start, so every run still OCRs each page for real once. A test that needs OCR's own time (a page
+    budget spent) removes the variable (`monkeypatch.delenv(OCR_CACHE_ENV)`)."""
+    path = run_dir(tmp_path_factory) / "ocr-cache"
+    path.mkdir(exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(OCR_CACHE_ENV, str(path))
+        yield path
+
+
+@dataclass(frozen=True)
+class DemoBuild:
+    """`gkcrawl demo --no-serve` run once for the whole test run (read-only: copy it to change it)."""
+
+    db: Path            # the archive (its warc/, snapshots/ and HTTP cache beside it)
+    portal_port: int    # the demo portal's port when it was crawled: the archived URLs name it
+    stderr: str         # what the demo command said
+
+    def copy(self, target: Path) -> Path:
+        """A private copy of the whole archive folder under `target`; its database's path."""
+        shutil.copytree(self.db.parent, target)
+        return target / self.db.name
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
+    """The demo archive, built by the real `gkcrawl demo --no-serve` once per run, not once per test module
+    (it crawls the portal with chromium and OCRs its scan). pytest-xdist workers share it: the first one
+    builds it under a lock, the others wait for it and read what it recorded."""
+    root = run_dir(tmp_path_factory) / "demo-build"
+    root.mkdir(exist_ok=True)
+    record = root / "build.json"
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            db = root / "archive" / "gkcrawl.db"
+            port = free_port()
+            done = subprocess.run([sys.executable, "-m", "gkcrawl", "demo", "--no-serve", "--db", str(db),
+                                   "--portal-port", str(port)], capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-3000:]
+            record.write_text(json.dumps({"db": str(db), "portal_port": port, "stderr": done.stderr}), "utf-8")
+    built = json.loads(record.read_text("utf-8"))
+    return DemoBuild(Path(built["db"]), int(built["portal_port"]), built["stderr"])
+
+
+# Test modules measured slowest (pytest --durations, a fresh run on 2 cores): handed out first under
+# pytest-xdist, so the run does not end with one worker on a long module while the other idles.
+SLOW_FIRST: tuple[str, ...] = ()
+SHARED_SCOPES = ("session", "package", "module", "class")
+
+
+def _shared_fixture(item: pytest.Item) -> bool:
+    """Whether the test uses a fixture built once for several tests (besides the run-wide OCR cache)."""
+    info = getattr(item, "_fixtureinfo", None)
+    for name in getattr(item, "fixturenames", ()):
+        definitions = info.name2fixturedefs.get(name) if info is not None else None
+        if name != "ocr_cache" and definitions and definitions[-1].scope in SHARED_SCOPES:
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`-n 2 --dist loadgroup`, the Makefile's): the tests of a module that shares
+    a fixture run on one worker (built once), the others go one by one to whichever worker is free."""
+    if not hasattr(config, "workerinput"):  # a plain run (no -n) keeps the order and marks as written
+        return
+    for item in items:
+        if _shared_fixture(item) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    rank = {name: index for index, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(item.nodeid.split("::", 1)[0]).name, len(rank)))

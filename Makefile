@@ -13,9 +13,12 @@ lint: install
 	.venv/bin/mypy gkcrawl
 
 # The tests also need nginx and pywb (.venv-pywb): bootstrap --test installs them.
+# Two pytest-xdist workers: most tests wait on crawls, servers and browsers, so two overlap well on 2 cores.
+# loadfile keeps each module on one worker (its module fixtures built once); --no-loadscope-reorder keeps
+# the order tests/conftest.py gives (slowest modules first, conftest.SLOW_FIRST).
 test: lint
 	bash scripts/bootstrap.sh --test
-	.venv/bin/python -m pytest -q --durations=15
+	.venv/bin/python -m pytest -q --durations=15 -n 2 --dist loadfile --no-loadscope-reorder
 
 bench: install
 	.venv/bin/python benchmarks/bench_parse.py

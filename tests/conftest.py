@@ -98,29 +98,19 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     return DemoBuild(Path(built["db"]), int(built["portal_port"]), built["stderr"])
 
 
-# Test modules measured slowest (pytest --durations, a fresh run on 2 cores): handed out first under
-# pytest-xdist, so the run does not end with one worker on a long module while the other idles.
-SLOW_FIRST: tuple[str, ...] = ()
-SHARED_SCOPES = ("session", "package", "module", "class")
-
-
-def _shared_fixture(item: pytest.Item) -> bool:
-    """Whether the test uses a fixture built once for several tests (besides the run-wide OCR cache)."""
-    info = getattr(item, "_fixtureinfo", None)
-    for name in getattr(item, "fixturenames", ()):
-        definitions = info.name2fixturedefs.get(name) if info is not None else None
-        if name != "ocr_cache" and definitions and definitions[-1].scope in SHARED_SCOPES:
-            return True
-    return False
+# Test modules measured slowest (pytest --durations, a full run on 2 cores): handed out first under
+# pytest-xdist (`-n 2 --dist loadfile --no-loadscope-reorder`, the Makefile's), so the run does not end with
+# one worker on a long module while the other idles. A module missing here (a new one) simply comes after.
+SLOW_FIRST = ("test_crawl_resume_signals.py", "test_warc_fidelity.py", "test_crawl_portals.py", "test_wheel.py",
+              "test_demo_command.py", "test_publication_pages.py", "test_cluster.py", "test_scrapy_commands.py",
+              "test_derive_bombs.py", "test_official_site.py", "test_ocr_demo.py", "test_crawl_nginx.py",
+              "test_crawl_exit_status.py", "test_crawl_services.py", "test_demo_analysis.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`-n 2 --dist loadgroup`, the Makefile's): the tests of a module that shares
-    a fixture run on one worker (built once), the others go one by one to whichever worker is free."""
-    if not hasattr(config, "workerinput"):  # a plain run (no -n) keeps the order and marks as written
+    """Under pytest-xdist only: the slowest modules first (each worker collects, in this order). With
+    `--dist loadfile` a module's tests stay on one worker, so its module fixtures are built once."""
+    if not hasattr(config, "workerinput"):  # a plain run (no -n) keeps the order as written
         return
-    for item in items:
-        if _shared_fixture(item) and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
     rank = {name: index for index, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(Path(item.nodeid.split("::", 1)[0]).name, len(rank)))
+    items.sort(key=lambda item: rank.get(Path(item.path).name, len(rank)))

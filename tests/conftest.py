@@ -10,7 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,25 @@ def ocr_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield path
 
 
+def once_per_run(tmp_path_factory: pytest.TempPathFactory, name: str,
+                 build: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
+    """`build(folder)`'s record (JSON), made once per run in `folder` (the run's `name`/): pytest-xdist
+    workers share it, the first one builds under a lock while the others wait, then all read the record."""
+    root = run_dir(tmp_path_factory) / name
+    root.mkdir(exist_ok=True)
+    record = root / "build.json"
+    with (root / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            for left in root.iterdir():  # what a failed earlier attempt left: each attempt starts empty
+                if left.is_dir():
+                    shutil.rmtree(left)
+                elif left.name != "lock":
+                    left.unlink()
+            record.write_text(json.dumps(build(root), ensure_ascii=False), "utf-8")
+    return dict(json.loads(record.read_text("utf-8")))
+
+
 @dataclass(frozen=True)
 class DemoBuild:
     """`gkcrawl demo --no-serve` run once for the whole test run (read-only: copy it to change it)."""
@@ -80,22 +99,42 @@ class DemoBuild:
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> DemoBuild:
     """The demo archive, built by the real `gkcrawl demo --no-serve` once per run, not once per test module
-    (it crawls the portal with chromium and OCRs its scan). pytest-xdist workers share it: the first one
-    builds it under a lock, the others wait for it and read what it recorded."""
-    root = run_dir(tmp_path_factory) / "demo-build"
-    root.mkdir(exist_ok=True)
-    record = root / "build.json"
-    with (root / "lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not record.exists():
-            db = root / "archive" / "gkcrawl.db"
-            port = free_port()
-            done = subprocess.run([sys.executable, "-m", "gkcrawl", "demo", "--no-serve", "--db", str(db),
-                                   "--portal-port", str(port)], capture_output=True, text=True, timeout=600)
-            assert done.returncode == 0, done.stderr[-3000:]
-            record.write_text(json.dumps({"db": str(db), "portal_port": port, "stderr": done.stderr}), "utf-8")
-    built = json.loads(record.read_text("utf-8"))
+    (it crawls the portal with chromium and OCRs its scan)."""
+    def build(root: Path) -> dict[str, Any]:
+        db, port = root / "archive" / "gkcrawl.db", free_port()
+        done = subprocess.run([sys.executable, "-m", "gkcrawl", "demo", "--no-serve", "--db", str(db),
+                               "--portal-port", str(port)], capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return {"db": str(db), "portal_port": port, "stderr": done.stderr}
+
+    built = once_per_run(tmp_path_factory, "demo-build", build)
     return DemoBuild(Path(built["db"]), int(built["portal_port"]), built["stderr"])
+
+
+@dataclass(frozen=True)
+class DemoCrawl:
+    """`gkcrawl crawl` of the test bench's demo portal (crawl_helpers.crawl: chromium on), once per run.
+    Read-only; the portal is stopped (its URL is the one the archive names)."""
+
+    db: Path
+    portal_url: str
+    stderr: str
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
+    """One crawl of `start_portal("demo")` for the tests that only read what such a crawl stored."""
+    def build(root: Path) -> dict[str, Any]:
+        from crawl_helpers import crawl
+        from portals import start_portal
+
+        db = root / "archive" / "a.db"
+        with start_portal("demo") as portal:
+            done = crawl([portal.url], db, timeout=600)  # the run's first OCR of the scan may happen here
+        return {"db": str(db), "portal_url": portal.url, "stderr": done.stderr}
+
+    built = once_per_run(tmp_path_factory, "demo-crawl", build)
+    return DemoCrawl(Path(built["db"]), built["portal_url"], built["stderr"])
 
 
 # Test modules measured slowest (pytest --durations, a full run on 2 cores): handed out first under

@@ -13,11 +13,10 @@ lint: install
 	.venv/bin/mypy gkcrawl
 
 # The tests also need nginx and pywb (.venv-pywb): bootstrap --test installs them.
-# TEST_ARGS adds pytest options, e.g. two pytest-xdist workers (each module stays on one worker, the
-# slowest modules first: tests/conftest.py SLOW_FIRST):
-#   make test TEST_ARGS="-n 2 --dist loadfile --no-loadscope-reorder"
-# Not the default yet: on a shared, overloaded machine two workers pushed long crawl tests past their timeouts.
-TEST_ARGS ?=
+# Two pytest-xdist workers: most tests wait on crawls, servers and browsers, so two overlap on 2 cores;
+# loadfile keeps each module on one worker, --no-loadscope-reorder keeps conftest's order (slowest first).
+# On a machine already overloaded by other work, `make test TEST_ARGS=` runs one process instead.
+TEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 test: lint
 	bash scripts/bootstrap.sh --test
 	.venv/bin/python -m pytest -q --durations=15 $(TEST_ARGS)

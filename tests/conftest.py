@@ -138,7 +138,7 @@ def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
 
 
 # Test modules measured slowest (pytest --durations, a full run on 2 cores): handed out first under
-# pytest-xdist (`make test TEST_ARGS="-n 2 --dist loadfile --no-loadscope-reorder"`), so the run does not end with
+# pytest-xdist (`-n 2 --dist loadfile --no-loadscope-reorder`, the Makefile's), so the run does not end with
 # one worker on a long module while the other idles. A module missing here (a new one) simply comes after.
 SLOW_FIRST = ("test_label_mutations.py", "test_crawl_resume_signals.py", "test_scrapy_commands.py", "test_ocr.py",
               "test_demo_command.py", "test_warc_fidelity.py", "test_crawl_portals.py", "test_publication_pages.py",

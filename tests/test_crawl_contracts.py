@@ -21,7 +21,8 @@ from gkcrawl.crawl.resume import CompletedDupeFilter, fingerprint_record, read_f
 ROOT = Path(__file__).resolve().parent.parent
 CRAWL = ROOT / "gkcrawl" / "crawl"
 # Environment variables, not Scrapy settings: read with os.environ by the module named.
-ENVIRONMENT_VARIABLES = {"GKCRAWL_VOCABULARY_DIR": "gkcrawl/vocabulary.py"}
+ENVIRONMENT_VARIABLES = {"GKCRAWL_VOCABULARY_DIR": "gkcrawl/vocabulary.py",
+                         "GKCRAWL_OCR_CACHE_DIR": "gkcrawl/extract/ocr_cache.py"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 import pytest
 
+from conftest import DemoCrawl
 from crawl_helpers import FAST, absolute, crawl
 from portals import EXPECTED, start_portal
 
@@ -37,17 +38,23 @@ STYLES = ["demo", "trs", "hanweb", "jsonly", "attachments", "gbk", "deep", "trap
 
 
 @pytest.mark.parametrize("style", [s for s in STYLES if s in EXPECTED])
-def test_portal_reports_are_found_exactly(style: str, tmp_path: Path) -> None:
+def test_portal_reports_are_found_exactly(style: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     manifest = EXPECTED[style]
-    with start_portal(style) as portal:
-        crawl([portal.url], tmp_path / "a.db")
-        expected = absolute(portal.url, manifest["reports"])
-        found = report_urls(tmp_path / "a.db")
-        distractors = absolute(portal.url, manifest.get("distractors", []))
+    if style == "demo":  # the very same crawl, made once per run for the tests that read it (conftest.py)
+        shared: DemoCrawl = request.getfixturevalue("demo_crawl")
+        db, portal_url = shared.db, shared.portal_url
+    else:
+        db = tmp_path / "a.db"
+        with start_portal(style) as portal:
+            crawl([portal.url], db)
+            portal_url = portal.url
+    expected = absolute(portal_url, manifest["reports"])
+    found = report_urls(db)
+    distractors = absolute(portal_url, manifest.get("distractors", []))
     assert found == expected, f"missing {sorted(expected - found)}; extra {sorted(found - expected)}"
     assert not found & distractors
     # Every portal's robots.txt disallows /admin/ (the hanweb portal links there): never fetched.
-    assert rows(tmp_path / "a.db", "select url from captures where url like '%/admin/%'") == []
+    assert rows(db, "select url from captures where url like '%/admin/%'") == []
 
 
 def test_recrawl_of_unchanged_portal_costs_304s_and_adds_nothing(tmp_path: Path) -> None:

@@ -3,33 +3,21 @@ and a broken carry-over of one body, a copied report, a rendition pair, a late d
 
 from __future__ import annotations
 
-import socket
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
+from conftest import DemoBuild
 from portals import EXPECTED
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[sqlite3.Connection, dict[str, int]]:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    port = free_port()
-    done = subprocess.run([sys.executable, "-m", "gkcrawl", "demo", "--no-serve", "--db", str(path),
-                           "--portal-port", str(port)], capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, done.stderr
-    assert "analysing the archive" in done.stderr
-    conn = sqlite3.connect(path)
+def demo_db(demo_build: DemoBuild) -> tuple[sqlite3.Connection, dict[str, int]]:
+    assert "analysing the archive" in demo_build.stderr
+    path, port = demo_build.db, demo_build.portal_port  # read only: the run's one demo build (conftest.py)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     base = f"http://127.0.0.1:{port}"
     ids = {key: conn.execute("SELECT id FROM latest_reports WHERE url = ?", [base + page]).fetchone()[0]
            for key, page in EXPECTED["demo"]["cross_year"].items()}

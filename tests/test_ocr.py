@@ -119,8 +119,12 @@ def _run_in_worker(path: Path, limits) -> object:  # type: ignore[no-untyped-def
 
 @needs_engine
 @pytest.mark.slow
-def test_ocr_pages_extend_the_wall_time_and_a_spent_budget_is_a_recorded_failure(tmp_path: Path) -> None:
+def test_ocr_pages_extend_the_wall_time_and_a_spent_budget_is_a_recorded_failure(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from gkcrawl.derive.limits import ParseLimits
+    from gkcrawl.extract.ocr_cache import ENV_DIR
+
+    monkeypatch.delenv(ENV_DIR, raising=False)  # the engine's own time is what this test is about
 
     scan = _one_page_scan(tmp_path)
     # A base limit OCR alone would break: the page it announces buys it the time it needs.

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DemoBuild
 from gkcrawl.analyze import coverage, official_site
 from gkcrawl.analyze.coverage import division_rows, is_government_agency, update_coverage
 from gkcrawl.analyze.official_site import find_marks, judge_page, update_official_sites
 from gkcrawl.archive.schema import TABLES
 from gkcrawl.archive.store import open_archive
-from gkcrawl.publish.serve import free_port
 from official_portals import INCONSISTENT, MIRROR, OFFICIAL, start_proxy
 
 # 北京市政务服务管理局's footer as published (政府网站标识码 1100000088 = 北京市 + serial).
@@ -159,11 +159,8 @@ def test_divisions_and_government_bodies_from_the_shipped_data() -> None:
 
 
 @pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db_path = tmp_path_factory.mktemp("demo-official") / "gkcrawl.db"
-    done = subprocess.run([sys.executable, "-m", "gkcrawl", "demo", "--no-serve", "--db", str(db_path),
-                           "--portal-port", str(free_port())], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
+def demo_archive(tmp_path_factory: pytest.TempPathFactory, demo_build: DemoBuild) -> Path:
+    db_path = demo_build.copy(tmp_path_factory.mktemp("demo-official") / "archive")  # the analyses write
     db = open_archive(db_path)
     update_official_sites(db)
     update_coverage(db)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +18,11 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from conftest import DemoBuild
 from gkcrawl.analyze.coverage import update_coverage
 from gkcrawl.analyze.official_site import update_official_sites
 from gkcrawl.archive.store import open_archive
-from gkcrawl.publish.serve import RunningServer, free_port, start_background
+from gkcrawl.publish.serve import RunningServer, start_background
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -33,11 +32,9 @@ REPLAY = "http://127.0.0.1:9/gkcrawl/"  # a replay base: links are built, nothin
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningServer, dict[str, Any]]]:
-    db_path = tmp_path_factory.mktemp("publication") / "gkcrawl.db"
-    done = subprocess.run([sys.executable, "-m", "gkcrawl", "demo", "--no-serve", "--db", str(db_path),
-                           "--portal-port", str(free_port())], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
+def site(tmp_path_factory: pytest.TempPathFactory,
+         demo_build: DemoBuild) -> Iterator[tuple[RunningServer, dict[str, Any]]]:
+    db_path = demo_build.copy(tmp_path_factory.mktemp("publication") / "archive")  # the analyses write
     db = open_archive(db_path)
     update_official_sites(db)
     update_coverage(db)

@@ -10,6 +10,7 @@ import pytest
 import sqlite_utils
 
 from analyze_helpers import PROSE_A, PROSE_B, prose, store_document, store_report
+from conftest import DemoCrawl
 from gkcrawl.analyze import analyze_archive
 from gkcrawl.archive.store import open_archive
 from gkcrawl.demo.report_content import make_report
@@ -88,22 +89,19 @@ def test_other_bodies_and_years_stay_apart_and_counts_are_of_reports(archive) ->
 
 
 @pytest.mark.slow
-def test_a_crawl_ends_with_the_analysis_and_links_a_page_to_its_pdf(tmp_path: Path) -> None:
+def test_a_crawl_ends_with_the_analysis_and_links_a_page_to_its_pdf(demo_crawl: DemoCrawl) -> None:
     """The demo portal publishes one report as a page and its PDF; `gkcrawl crawl` alone (no
-    `gkcrawl analyze`) leaves them linked as one report."""
-    from crawl_helpers import absolute, crawl, rows
-    from portals import EXPECTED, start_portal
+    `gkcrawl analyze`) leaves them linked as one report. (The run's one crawl of the demo portal: conftest.py.)"""
+    from crawl_helpers import absolute, rows
+    from portals import EXPECTED
 
-    with start_portal("demo") as portal:
-        done = crawl([portal.url], tmp_path / "a.db")
-        reports = absolute(portal.url, EXPECTED["demo"]["reports"])
-        pair = absolute(portal.url, next(iter(EXPECTED["demo"]["renditions"])))
-    assert done.returncode == 0, done.stderr
-    found = rows(tmp_path / "a.db", "SELECT r.url, n.group_id, n.preferred, n.reason FROM renditions n "
-                                    "JOIN reports r ON r.id = n.report_id")
+    reports = absolute(demo_crawl.portal_url, EXPECTED["demo"]["reports"])
+    pair = absolute(demo_crawl.portal_url, next(iter(EXPECTED["demo"]["renditions"])))
+    found = rows(demo_crawl.db, "SELECT r.url, n.group_id, n.preferred, n.reason FROM renditions n "
+                                "JOIN reports r ON r.id = n.report_id")
     assert {url for url, *_ in found} == pair
     assert len({group for _, group, _, _ in found}) == 1 and sum(preferred for _, _, preferred, _ in found) == 1
-    assert rows(tmp_path / "a.db", "SELECT count(*) FROM report_bodies") == [(len(reports),)]
+    assert rows(demo_crawl.db, "SELECT count(*) FROM report_bodies") == [(len(reports),)]
 
 
 def test_a_neighbouring_report_linked_from_a_page_is_not_its_rendition(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from crawl_helpers import FAST, absolute, crawl, rows
+from conftest import DemoCrawl
+from crawl_helpers import FAST, absolute, rows
 from gkcrawl.crawl.run_settings import DISCLOSURE_SPIDER
 from gkcrawl.crawl.spiders.disclosure import DisclosureSpider
 from portals import EXPECTED, start_portal
@@ -53,14 +54,14 @@ def test_the_spider_name_run_settings_knows_is_the_spiders() -> None:
 
 
 @pytest.mark.slow
-def test_scrapy_crawl_finds_what_gkcrawl_crawl_finds_js_list_included(tmp_path: Path) -> None:
+def test_scrapy_crawl_finds_what_gkcrawl_crawl_finds_js_list_included(tmp_path: Path, demo_crawl: DemoCrawl) -> None:
     expected = EXPECTED["demo"]
     with start_portal("demo") as portal:
-        crawl([portal.url], tmp_path / "gk" / "a.db")
         scrapy_crawl(portal.url, tmp_path / "sc" / "a.db")
         wanted = absolute(portal.url, expected["reports"])
         js_only = absolute(portal.url, expected["js_only"])
-    assert report_urls(tmp_path / "gk" / "a.db") == wanted
+    # `gkcrawl crawl` of the same portal: the run's one such crawl (conftest.py), on its own port.
+    assert report_urls(demo_crawl.db) == absolute(demo_crawl.portal_url, expected["reports"])
     assert report_urls(tmp_path / "sc" / "a.db") == wanted
     assert js_only <= report_urls(tmp_path / "sc" / "a.db")
     # The WARCs and the HTTP cache are this archive's, beside it, as for gkcrawl crawl.

@@ -26,6 +26,8 @@ from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
+from . import ocr_cache
+
 log = logging.getLogger(__name__)
 
 ENGINE_PACKAGE = "rapidocr-onnxruntime"
@@ -177,6 +179,10 @@ def read_image(image: Any, dpi: float = RENDER_DPI, lone: bool = LONE_GLYPHS) ->
         image = np.array(image.convert("L"))
     elif image.ndim == 3:
         image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    page_key = ocr_cache.page_key(image, dpi, _reader_settings()) if ocr_cache.cache_dir() is not None else None
+    cached = ocr_cache.lookup(page_key) if page_key is not None else None
+    if cached is not None:
+        return cached
     # A 3x3 median takes out scanner speckle; detection then runs on a copy with thickened
     # strokes (a 2x2 erosion: a lone thin `1` in a cell is otherwise not detected at all) and
     # recognition on the plain page (the erosion closes an `8` into a blot).
@@ -197,7 +203,15 @@ def read_image(image: Any, dpi: float = RENDER_DPI, lone: bool = LONE_GLYPHS) ->
             if alone:
                 word["lone"] = True
             words.append(word)
-    return _even_heights(words)
+    words = _even_heights(words)
+    if page_key is not None:
+        ocr_cache.store(page_key, words)
+    return words
+
+
+def _reader_settings() -> tuple:
+    """What besides the pixels and dpi decides `read_image`'s words (the OCR cache's key)."""
+    return (engine_version(), WORD_GAP, MIN_SCORE, BOX_THRESH, UNCLIP_RATIO, GLYPH_SHARE, STROKE_WIDEN)
 
 
 def _lone_glyphs(plain: Any, bold: Any, found: list) -> list:

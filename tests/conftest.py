@@ -141,11 +141,12 @@ def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
 # pytest-xdist (`-n 2 --dist loadfile --no-loadscope-reorder`, the Makefile's), so the run does not end with
 # one worker on a long module while the other idles. A module missing here (a new one) simply comes after.
 SLOW_FIRST = ("test_label_mutations.py", "test_crawl_resume_signals.py", "test_scrapy_commands.py", "test_ocr.py",
+              "test_ocr_pages.py", "test_ocr_mixed.py",
               "test_demo_command.py", "test_warc_fidelity.py", "test_crawl_portals.py", "test_publication_pages.py",
               "test_ocr_demo.py", "test_official_site.py", "test_derive_bombs.py", "test_import.py",
               "test_demo_analysis.py", "test_renditions.py", "test_crawl_provenance.py", "test_crawl_nginx.py",
               "test_wheel.py", "test_cluster.py", "test_crawl_schedule.py", "test_crawl_exit_status.py",
-              "test_crawl_services.py")
+              "test_crawl_services.py", "test_cluster_budgets.py", "test_serve_scale.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

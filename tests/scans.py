@@ -8,7 +8,10 @@ tests/test_ocr.py and benchmarks/bench_ocr.py; the demo's scanned report was mad
 from __future__ import annotations
 
 import io
+import json
 import random
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,3 +136,18 @@ def html_with_appeals_as_picture() -> bytes:
     start = html.rindex("<table")
     stop = html.index("</table>", start) + len("</table>")
     return (html[:start] + '<p><img src="images/appeals.jpg" alt="表"></p>' + html[stop:]).encode("gb18030")
+
+
+def parse_without_ocr_engine(path: Path, filename: str, timeout: float = 300) -> dict:
+    """`parse_document(...).to_json()` of a file in a fresh interpreter told that rapidocr_onnxruntime
+    cannot be imported, as when the `[ocr]` extra is not installed."""
+    program = (
+        "import importlib.abc, json, sys\n"
+        "class Absent(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'rapidocr_onnxruntime': raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Absent())\n"
+        "from gkcrawl.parse import parse_document\n"
+        f"print(json.dumps(parse_document(open({str(path)!r}, 'rb').read(), filename={filename!r}).to_json()))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=timeout, check=True)
+    return json.loads(done.stdout)

@@ -13,7 +13,7 @@ from gkcrawl.extract.ocr_tables import repair_values
 from gkcrawl.parse import parse_document
 from gkcrawl.parse.ocr_marks import confirmed_keys
 from gkcrawl.template import template_keys
-from scans import Degrade, appeals_picture, html_with_appeals_as_picture, scanned_pdf
+from scans import Degrade, appeals_picture, html_with_appeals_as_picture, parse_without_ocr_engine, scanned_pdf
 from scoring import same, score_one
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -185,8 +185,6 @@ def test_a_docx_table_pasted_as_a_picture_is_read_where_it_stands() -> None:
 
 
 def test_without_the_engine_a_scan_is_flagged_needs_ocr_with_the_reason(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     scan = tmp_path / "scan.pdf"
     from scans import images_to_pdf, render_pages
@@ -194,16 +192,7 @@ def test_without_the_engine_a_scan_is_flagged_needs_ocr_with_the_reason(tmp_path
     scan.write_bytes(images_to_pdf(render_pages((FIXTURES / "reports" / "var3_2021_top_aligned.pdf").read_bytes(),
                                                 100)[:1], 100))
     # The interpreter is told rapidocr_onnxruntime cannot be imported, as when it is not installed.
-    program = (
-        "import importlib.abc, json, sys\n"
-        "class Absent(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] == 'rapidocr_onnxruntime': raise ImportError(name)\n"
-        "sys.meta_path.insert(0, Absent())\n"
-        "from gkcrawl.parse import parse_document\n"
-        f"print(json.dumps(parse_document(open({str(scan)!r}, 'rb').read(), filename='scan.pdf').to_json()))\n")
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=True)
-    parsed = json.loads(done.stdout)
+    parsed = parse_without_ocr_engine(scan, "scan.pdf", timeout=120)
     assert "needs_ocr" in parsed["flags"] and "ocr" not in parsed["flags"] and not parsed["cells"]
     balance = next(c for c in parsed["checks"] if c["name"] == "requests_balance")
     assert balance["detail"] == "no text layer: needs OCR (no text layer: ocr engine not installed)"

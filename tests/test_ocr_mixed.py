@@ -12,7 +12,7 @@ from gkcrawl.extract.ocr import OcrOptions, unavailable_reason
 from gkcrawl.extract.ocr_documents import scanned_pages
 from gkcrawl.parse import parse_document, source_text
 from gkcrawl.parse.result import ParseResult
-from scans import Degrade, mixed_pdf, scanned_pdf
+from scans import Degrade, mixed_pdf, parse_without_ocr_engine, scanned_pdf
 from scoring import same, score_one
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -93,21 +93,10 @@ def test_the_ocr_page_budget_counts_only_the_pages_ocr_reads() -> None:
 
 
 def test_without_the_engine_a_mixed_pdf_reads_its_typed_pages_and_names_the_scanned_ones(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     path = tmp_path / "mixed.pdf"
     path.write_bytes(mixed_pdf((FIXTURES / "reports" / "gen2021_ningan.pdf").read_bytes(), {3}, Degrade(dpi=100)))
-    program = (  # rapidocr_onnxruntime cannot be imported, as when it is not installed
-        "import importlib.abc, json, sys\n"
-        "class Absent(importlib.abc.MetaPathFinder):\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] == 'rapidocr_onnxruntime': raise ImportError(name)\n"
-        "sys.meta_path.insert(0, Absent())\n"
-        "from gkcrawl.parse import parse_document\n"
-        f"print(json.dumps(parse_document(open({str(path)!r}, 'rb').read(), filename='mixed.pdf').to_json()))\n")
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300, check=True)
-    parsed = json.loads(done.stdout)
+    parsed = parse_without_ocr_engine(path, "mixed.pdf", timeout=300)
     assert "needs_ocr_pages:3" in parsed["flags"] and "ocr" not in parsed["flags"]
     assert parsed["template"] == "2021" and "text_source" not in parsed
     gold = _gold("gen2021_ningan.pdf")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from archive_helpers import reopened_without
 from gkcrawl.archive.merge import merge_shard
 from gkcrawl.archive.schema import FACET_COLUMNS
 from gkcrawl.archive.store import open_archive, record_report, transaction
@@ -71,13 +72,7 @@ def test_an_archive_from_before_facet_counts_is_backfilled_on_open(tmp_path: Pat
     for index in range(8):
         _add(db, index, f"http://a.gov.cn/{index % 6}", str(index))
     db.conn.close()
-    conn = sqlite3.connect(path)
-    for trigger in ("reports_facets_insert", "reports_facets_update", "reports_facets_delete"):
-        conn.execute(f"drop trigger {trigger}")
-    conn.execute("drop table facet_counts")
-    conn.commit()
-    conn.close()
-    db = open_archive(path)
+    db = reopened_without(path, "facet_counts")
     assert _kept(db.conn) == _counted(db.conn) and len(_kept(db.conn)) > 20
     _add(db, 9, "http://a.gov.cn/9", "9")
     assert _kept(db.conn) == _counted(db.conn)

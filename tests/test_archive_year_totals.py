@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from archive_helpers import reopened_without
 from gkcrawl.archive.store import open_archive, record_report, transaction
 from samples import sample_result
 
@@ -83,13 +84,7 @@ def test_an_archive_from_before_year_totals_is_backfilled_on_open(tmp_path: Path
     for index in range(10):
         _add(db, index, f"http://a.gov.cn/{index % 7}", str(index))
     db.conn.close()
-    conn = sqlite3.connect(path)
-    for trigger in ("reports_facets_insert", "reports_facets_update", "reports_facets_delete"):
-        conn.execute(f"drop trigger {trigger}")
-    conn.execute("drop table latest_year_totals")
-    conn.commit()
-    conn.close()
-    db = open_archive(path)
+    db = reopened_without(path, "latest_year_totals")
     _same(db.conn)
     _add(db, 12, "http://a.gov.cn/12", "12")
     _same(db.conn)

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 
 UNITS = 12  # the `large` portal at 12 of its 120 bodies (~600 pages, ~320 reports)
 LEASE = ["-s", "GKCRAWL_FRONTIER_LEASE=3", "-s", "GKCRAWL_FRONTIER_HEARTBEAT=0.5"]
+HOLD = 8  # seconds a finished crawl keeps its mark, for the tests that crawl twice on one frontier
 TABLES = ("captures", "urls", "reports", "report_cells", "checks", "derivations", "budgets", "sites")
 
 
@@ -159,9 +160,22 @@ def test_worker_killed_midway_loses_nothing(tmp_path: Path) -> None:
     assert_reports_read_back(target)
 
 
-def crawl_cluster(portal_url: str, shards: list[Path], frontier: str, js: bool = False) -> None:
-    finish([subprocess.Popen(worker_argv(portal_url, db, frontier, "-s", f"GKCRAWL_WORKER_ID={db.stem}", js=js),
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for db in shards])
+def crawl_cluster(portal_url: str, shards: list[Path], frontier: str, *extra: str, js: bool = False) -> list[str]:
+    return finish([subprocess.Popen(worker_argv(portal_url, db, frontier, "-s", f"GKCRAWL_WORKER_ID={db.stem}", *extra,
+                                                js=js),
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for db in shards])
+
+
+def wait_out_the_hold(frontier: str, hold: float) -> None:
+    """Until the frontier's finished crawl is `hold` seconds old (Redis's clock): the next worker seeds anew."""
+    from gkcrawl.crawl.frontier import FrontierKeys, connect
+
+    server = connect(frontier)
+    mark = server.get(FrontierKeys("gkcrawl").seed).decode()
+    assert mark.startswith("finished "), mark
+    seconds, micros = server.time()
+    time.sleep(max(0.0, int(mark.split()[1]) / 1000 + hold - (seconds + micros / 1e6)) + 0.1)
+    server.close()
 
 
 @pytest.mark.parametrize("style", ["trs", "hanweb", "jsonly", "attachments"])
@@ -190,13 +204,15 @@ def test_a_changing_portal_recrawled_by_the_cluster_merges_to_new_versions_and_g
     manifest = EXPECTED["changing"]
     shards = [tmp_path / f"w{i}.db" for i in range(2)]
     target = tmp_path / "merged" / "gkcrawl.db"
+    hold = ("-s", f"GKCRAWL_FRONTIER_HOLD={HOLD}")
     with running_redis(tmp_path / "redis") as frontier, start_portal("changing") as portal:
-        crawl_cluster(portal.url, shards, frontier)
+        crawl_cluster(portal.url, shards, frontier, *hold)
         merge(target, shards)
         gen1 = absolute(portal.url, manifest["reports"])
         assert set(report_urls(target)) == gen1
         portal.set_generation(2)
-        crawl_cluster(portal.url, shards, frontier)
+        wait_out_the_hold(frontier, HOLD)
+        crawl_cluster(portal.url, shards, frontier, *hold)
         merge(target, shards)
         changes = manifest["generation2"]
         changed = absolute(portal.url, changes["changed"])
@@ -209,3 +225,92 @@ def test_a_changing_portal_recrawled_by_the_cluster_merges_to_new_versions_and_g
     assert gone == removed
     assert moved <= set(versions)
     assert rows(target, "select url, sha256, count(*) from reports group by url, sha256 having count(*) > 1") == []
+
+
+def test_a_worker_starting_after_the_cluster_finished_only_rechecks_its_shards_reports(tmp_path: Path) -> None:
+    """A late worker (a slow start, a restarted unit) must not start the crawl over, nor skip what only
+    it can do: within the hold it re-checks the reports its own shard holds that the finished crawl did
+    not fetch (here last week's reports, since removed: now gone) and nothing else, says when the
+    crawl ended and exits 0. After the hold the next crawl starts: the changing-portal test's week 2."""
+    from urllib.parse import urljoin
+
+    from crawl_helpers import crawl
+    from portals import EXPECTED, start_portal
+
+    hold = ("-s", "GKCRAWL_FRONTIER_HOLD=600")
+    late = tmp_path / "late.db"
+    with running_redis(tmp_path / "redis") as frontier, start_portal("changing") as portal:
+        removed = sorted(urljoin(portal.url, url) for url in EXPECTED["changing"]["generation2"]["removed"])
+        crawl(removed, late, "--no-js", "--depth", "0")  # the late worker's shard, from last week
+        (last_week,), = rows(late, "select max(id) from captures")
+        portal.set_generation(2)
+        crawl_cluster(portal.url, [tmp_path / "w0.db"], frontier, *hold)
+        (late_err,) = crawl_cluster(portal.url, [late], frontier, *hold)
+    assert "the cluster's crawl on this frontier finished at" in late_err, late_err[-2000:]
+    fetched_late = rows(late, f"select url, status from captures where id > {last_week} "
+                              "and url not like '%/robots.txt'")
+    assert sorted(fetched_late) == [(url, 404) for url in removed], "a late worker crawled more than its re-checks"
+    assert sorted(url for (url,) in rows(late, "select distinct url from reports where gone_at is not null")) == removed
+
+
+def test_a_report_removed_is_gone_after_the_merge_whichever_shard_saw_the_404(tmp_path: Path) -> None:
+    """In a cluster the re-check of a report one worker stored may be fetched by another, whose shard
+    never held it (a dead link there). Merged, the archive holds the report and its URL's latest
+    sighting is a 404: the report is gone. Made deterministic with two plain crawls: shard A stores
+    week 1; shard B, a week-2 crawl, is started at the removed report's URL."""
+    from urllib.parse import urljoin
+
+    from crawl_helpers import crawl
+    from portals import EXPECTED, start_portal
+
+    manifest = EXPECTED["changing"]
+    first, second = tmp_path / "a.db", tmp_path / "b.db"
+    with start_portal("changing") as portal:
+        crawl([portal.url], first, "--no-js")
+        portal.set_generation(2)
+        removed = sorted(urljoin(portal.url, url) for url in manifest["generation2"]["removed"])
+        crawl([portal.url, *removed], second, "--no-js")
+    assert rows(second, "select count(*) from reports where gone_at is not null") == [(0,)]  # a dead link to B
+    target = tmp_path / "merged" / "gkcrawl.db"
+    merge(target, [first, second])
+    gone = sorted(url for (url,) in rows(target, "select distinct url from reports where gone_at is not null"))
+    assert gone == removed
+
+
+def test_a_worker_whose_share_was_one_removed_report_answers_for_what_the_cluster_fetched(tmp_path: Path) -> None:
+    """The cluster's CI flake made deterministic: a worker joins a crawl under way and its whole share
+    is the re-check of a report its shard holds, now a 404 (its peers took the site's pages). It
+    marks the report gone and exits 0, because a peer had pages from the host (`:reached`); with no
+    worker reaching the host it still exits 4, as a lone crawl would."""
+    from urllib.parse import urljoin
+
+    from crawl_helpers import crawl
+    from gkcrawl.crawl.frontier import FrontierKeys, connect
+    from portals import EXPECTED, start_portal
+
+    keys = FrontierKeys("gkcrawl")
+    removed = sorted(EXPECTED["changing"]["generation2"]["removed"])
+    outcomes = {}
+    with running_redis(tmp_path / "redis") as frontier, start_portal("changing") as portal:
+        host = portal.url.split("/")[2]
+        for peer_reached in (True, False):
+            shard = tmp_path / f"reached-{int(peer_reached)}.db"
+            crawl([urljoin(portal.url, url) for url in removed], shard, "--no-js", "--depth", "0")  # stored last week
+            portal.set_generation(2)
+            server = connect(frontier)
+            server.flushdb()
+            server.set(keys.seed, "seeded")  # a crawl under way: this worker does not seed
+            if peer_reached:
+                server.hset(keys.reached, host, "peer")
+            worker = subprocess.run(worker_argv(portal.url, shard, frontier), capture_output=True, text=True,
+                                    timeout=120)
+            outcomes[peer_reached] = worker.returncode, worker.stderr
+            portal.set_generation(1)
+    assert all(rows(tmp_path / f"reached-{r}.db", "select count(*) from reports") == [(len(removed),)] for r in (1, 0))
+    code, err = outcomes[True]
+    assert code == 0, err[-3000:]
+    assert f"{len(removed)} gone" in err, err[-3000:]
+    gone = rows(tmp_path / "reached-1.db", "select distinct url from reports where gone_at is not null")
+    assert sorted(url for (url,) in gone) == [urljoin(portal.url, url) for url in removed]
+    code, err = outcomes[False]
+    assert code == 4 and "yielded no page (http 404)" in err, err[-3000:]

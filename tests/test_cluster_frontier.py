@@ -12,7 +12,7 @@ import pytest
 from scrapy import Request, Spider
 
 from gkcrawl.crawl.cluster_politeness import RESERVE
-from gkcrawl.crawl.frontier import BUSY, HEARTBEAT, RECLAIM, FrontierKeys, ReliableQueue, connect
+from gkcrawl.crawl.frontier import BUSY, HEARTBEAT, JOIN, RECLAIM, FrontierKeys, ReliableQueue, connect
 from redis_server import redis_url  # noqa: F401 - the fixture
 
 KEYS = FrontierKeys("t")
@@ -40,10 +40,14 @@ def beat(server, worker: str) -> None:
     server.register_script(HEARTBEAT)(keys=[KEYS.workers], args=[worker])
 
 
-def busy(server, lease_ms: int = 60000, clear: bool = False) -> bool:
-    keys = [KEYS.requests, KEYS.inflight, KEYS.seed, KEYS.workers, KEYS.dupefilter, KEYS.budget_members,
-            KEYS.budget_spent]
-    return bool(server.register_script(BUSY)(keys=keys, args=[lease_ms, "1" if clear else "0"]))
+def busy(server, lease_ms: int = 60000, finish: bool = False) -> bool:
+    keys = [KEYS.requests, KEYS.inflight, KEYS.seed, KEYS.workers]
+    return bool(server.register_script(BUSY)(keys=keys, args=[lease_ms, "1" if finish else "0"]))
+
+
+def join(server, worker: str, hold_ms: int) -> tuple[str, str]:
+    role, at = server.register_script(JOIN)(keys=[KEYS.seed, *KEYS.crawl_memory], args=[f"seeding {worker}", hold_ms])
+    return role.decode(), at.decode()
 
 
 def reclaim(server, lease_ms: int) -> int:
@@ -100,10 +104,29 @@ def test_the_cluster_is_idle_only_with_nothing_queued_in_flight_or_being_seeded(
     server.set(KEYS.seed, "seeded")
     server.sadd(KEYS.dupefilter, "fingerprint")
     assert not busy(server)
-    assert server.exists(KEYS.dupefilter)  # only looked
+    assert server.get(KEYS.seed) == b"seeded"  # only looked
     server.set(KEYS.seed, "seeding gone-worker")  # a seeder that died before its first heartbeat counts not
-    assert not busy(server, clear=True)
-    assert not server.exists(KEYS.dupefilter) and not server.exists(KEYS.seed)  # the next crawl starts afresh
+    assert not busy(server, finish=True)
+    mark = server.get(KEYS.seed).decode()
+    assert mark.startswith("finished ") and int(mark.split()[1]) > 0
+    assert server.exists(KEYS.dupefilter)  # the finished crawl's memory stays until the next crawl seeds
+    assert not busy(server, finish=True) and server.get(KEYS.seed).decode() == mark  # the first finish counts
+
+
+def test_a_worker_joining_a_finished_crawl_is_late_until_the_hold_then_seeds_afresh(server) -> None:
+    assert join(server, "first", hold_ms=60000) == ("seed", "")  # an empty frontier: the first seeds
+    assert join(server, "second", hold_ms=60000) == ("join", "")  # a crawl under way: the others join
+    server.sadd(KEYS.dupefilter, "fingerprint")
+    server.hset(KEYS.reached, "example.org", "first")
+    server.set(KEYS.seed, "seeded")
+    assert not busy(server, finish=True)
+    finished_at = server.get(KEYS.seed).decode().split()[1]
+    assert join(server, "late", hold_ms=60000) == ("late", finished_at)  # within the hold: nothing to do
+    assert server.exists(KEYS.dupefilter) and server.get(KEYS.seed).decode() == f"finished {finished_at}"
+    time.sleep(0.2)
+    assert join(server, "next-week", hold_ms=100) == ("seed", "")  # after the hold: the next crawl
+    assert server.get(KEYS.seed) == b"seeding next-week"
+    assert not any(server.exists(key) for key in KEYS.crawl_memory)  # the last crawl's memory is gone
 
 
 def test_a_hosts_delay_and_concurrency_hold_across_workers(server) -> None:

@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from .store import transaction, write_copied_derived_rows
+from .store import GONE_STATUSES, transaction, write_copied_derived_rows
 
 # A report's published rows, copied through the archive's views (their triggers map them onto its
 # storage); what the store derives from them on write is rebuilt by store.write_copied_derived_rows.
@@ -284,11 +284,18 @@ def _merge_budgets(conn: Any, result: ShardMerge) -> None:
 
 
 def _settle(conn: Any) -> None:
-    """What follows from all the rows: each site's capture count, and reports gone by their URL's latest sighting."""
+    """What follows from all the rows: each site's capture count, and reports gone by their URL's latest sighting.
+
+    A shard cannot always tell a removal from a dead link: in a cluster the re-check of a report one
+    worker stored may be fetched by another, whose shard never held the report. Across the merged
+    archive it can: a URL whose latest sighting is 404/410 and that holds a report is gone."""
     conn.execute("UPDATE sites SET captures = (SELECT count(*) FROM captures WHERE captures.site = sites.host)")
+    gone = ", ".join(map(str, sorted(GONE_STATUSES)))
+    conn.execute(f"UPDATE urls SET gone_at = last_seen WHERE gone_at IS NULL AND last_status IN ({gone}) "
+                 "AND url IN (SELECT url FROM reports)")
     conn.execute("UPDATE reports SET gone_at = (SELECT u.gone_at FROM urls u WHERE u.url = reports.url) "
                  "WHERE gone_at IS NULL AND url IN (SELECT url FROM urls WHERE gone_at IS NOT NULL "
-                 "AND last_status IN (404, 410))")
+                 f"AND last_status IN ({gone}))")
 
 
 @contextmanager

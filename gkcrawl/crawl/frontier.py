@@ -21,12 +21,21 @@ WARC files and shard database. Three things scrapy-redis leaves to its users are
   shared duplicate filter sends each URL once).
 - Finishing together. A worker is done only when the whole cluster is: queue empty, nothing
   in flight anywhere and no seeding under way, checked atomically in one script. The worker
-  that sees the end first clears the duplicate filter and the seed mark, so the next crawl
-  on the same frontier (next week's timer) starts afresh.
+  that sees the end first marks the crawl `finished` with Redis's time. A worker opening the
+  frontier within GKCRAWL_FRONTIER_HOLD seconds of that mark is late for a crawl that is over
+  (a slow start, a restarted unit): it sends only the re-checks of the reports its own shard
+  holds (the finished crawl's seen set drops what the crawl fetched) and says so. The first
+  worker after the hold seeds the next crawl (next week's timer) and clears the finished
+  crawl's memory (the duplicate filter, budgets, the hosts reached) in the same script.
+- Answering for the cluster. A site is judged by what the cluster fetched from it, not one
+  worker's share: each worker marks in `:reached` the start hosts that gave it a good page,
+  so a worker whose peers took the site's pages (or that only re-checked a removed report)
+  does not report the site as yielding nothing.
 
 Redis keys, under GKCRAWL_FRONTIER_NAME (`gkcrawl` by default): `:requests` (sorted set,
 scrapy-redis's), `:dupefilter` (set, scrapy-redis's), `:inflight` (hash, token -> score and
-request), `:workers` (sorted set, worker -> last heartbeat in ms), `:seed` (who seeds),
+request), `:workers` (sorted set, worker -> last heartbeat in ms), `:seed` (`seeding WORKER`,
+`seeded`, or `finished MS`), `:reached` (hash, host -> the first worker that had a good page),
 `:budget:members` and `:budget:spent` (the spider's budgets for the cluster, budget_counts.py).
 """
 
@@ -39,10 +48,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import redis
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy_redis.dupefilter import RFPDupeFilter
@@ -51,6 +61,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from . import config
+from .outcome import CLUSTER_REACHED, good_responses
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +69,7 @@ TOKEN_META = "gk_frontier_token"  # the in-flight token of a request taken from 
 PLACE_META = "gk_cluster_place"  # (host, token) of the host's cluster place the pop reserved for it
 KNOWN_META = "gk_known"  # the spider's re-check of a report its archive holds (every worker sends its own)
 SEEDING = "seeding"
+FINISHED = "finished"
 WAKE_SECONDS = 0.2  # how often an idle worker looks for requests other workers queued (one ZCARD)
 SEEDED = "seeded"
 
@@ -143,9 +155,8 @@ end
 return n
 """
 
-# Is there work anywhere (KEYS: requests, inflight, seed, workers, then the crawl's memory: dupefilter,
-# budget members, budget spent; ARGV: lease ms, 1 to clear that memory and the seed mark when there
-# is none)? 1 busy, 0 finished.
+# Is there work anywhere (KEYS: requests, inflight, seed, workers; ARGV: lease ms, 1 to mark the crawl
+# finished when there is none)? 1 busy, 0 finished. The finished crawl's memory stays until the next seeds.
 BUSY = _NOW + """
 if redis.call('ZCARD', KEYS[1]) > 0 or redis.call('HLEN', KEYS[2]) > 0 then return 1 end
 local seed = redis.call('GET', KEYS[3])
@@ -153,8 +164,26 @@ if seed and string.sub(seed, 1, 7) == 'seeding' then
   local beat = redis.call('ZSCORE', KEYS[4], string.sub(seed, 9))
   if beat and tonumber(beat) > now - tonumber(ARGV[1]) then return 1 end
 end
-if ARGV[2] == '1' then redis.call('DEL', KEYS[3], KEYS[5], KEYS[6], KEYS[7]) end
+if ARGV[2] == '1' and not (seed and string.sub(seed, 1, 9) == 'finished ') then
+  redis.call('SET', KEYS[3], 'finished ' .. now)
+end
 return 0
+"""
+
+# Join the frontier (KEYS: seed, then the crawl's memory to clear when seeding; ARGV: this worker's
+# seeding mark, hold ms). {'seed'} this worker seeds a new crawl (the memory of the last one cleared);
+# {'join'} a crawl is under way; {'late', finished ms} the crawl finished less than the hold ago.
+JOIN = _NOW + """
+local seed = redis.call('GET', KEYS[1])
+if seed and string.sub(seed, 1, 9) == 'finished ' then
+  local at = tonumber(string.sub(seed, 10))
+  if now < at + tonumber(ARGV[2]) then return {'late', tostring(at)} end
+  seed = false
+end
+if seed then return {'join', ''} end
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('SET', KEYS[1], ARGV[1])
+return {'seed', ''}
 """
 
 
@@ -183,6 +212,16 @@ class FrontierKeys:
     @property
     def seed(self) -> str:
         return f"{self.name}:seed"
+
+    @property
+    def reached(self) -> str:
+        return f"{self.name}:reached"
+
+    @property
+    def crawl_memory(self) -> list[str]:
+        """What one crawl remembers and the next must forget: kept after the crawl finishes (for its
+        workers' last words and for inspection), cleared when the next crawl seeds."""
+        return [self.dupefilter, self.reached, self.budget_members, self.budget_spent]
 
     @property
     def budget_members(self) -> str:
@@ -312,7 +351,7 @@ class FrontierScheduler(Scheduler):
     """scrapy-redis's Scheduler over a ReliableQueue, for one worker of a crawl cluster."""
 
     def __init__(self, server: redis.Redis, crawler: Crawler, keys: FrontierKeys, worker: str, *,
-                 lease: float, heartbeat: float, dupefilter: RFPDupeFilter) -> None:
+                 lease: float, heartbeat: float, hold: float, dupefilter: RFPDupeFilter) -> None:
         super().__init__(server, persist=True, queue_key=keys.requests, dupefilter=dupefilter)
         self.crawler = crawler
         self.stats = crawler.stats
@@ -320,9 +359,13 @@ class FrontierScheduler(Scheduler):
         self.worker = worker
         self.lease_ms = int(lease * 1000)
         self.heartbeat_seconds = heartbeat
+        self.hold_ms = int(hold * 1000)
         self.held: dict[str, Request] = {}  # token -> the request this worker took and has not finished
         self.places: dict[str, str] = {}  # token -> host whose cluster place its pop reserved
         self.seeder = False
+        self.finished_at: int | None = None  # Redis ms of the crawl this worker came too late for
+        self._reached: set[str] = set()  # hosts this worker has marked reached for the cluster
+        self._join = server.register_script(JOIN)
         self._heartbeat = server.register_script(HEARTBEAT)
         self._reclaim = server.register_script(RECLAIM)
         self._busy = server.register_script(BUSY)
@@ -340,7 +383,8 @@ class FrontierScheduler(Scheduler):
         dupefilter = KnownDupeFilter(server, key=keys.dupefilter, debug=settings.getbool("DUPEFILTER_DEBUG"))
         return cls(server, crawler, keys, worker_name(settings),
                    lease=config.get_float(settings, "GKCRAWL_FRONTIER_LEASE"),
-                   heartbeat=config.get_float(settings, "GKCRAWL_FRONTIER_HEARTBEAT"), dupefilter=dupefilter)
+                   heartbeat=config.get_float(settings, "GKCRAWL_FRONTIER_HEARTBEAT"),
+                   hold=config.get_float(settings, "GKCRAWL_FRONTIER_HOLD"), dupefilter=dupefilter)
 
     # -- Scrapy's scheduler interface -------------------------------------------------------
 
@@ -350,13 +394,30 @@ class FrontierScheduler(Scheduler):
                                    concurrency=self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
                                    lease_ms=self.lease_ms)
         self._beat()
-        self.seeder = bool(self.server.set(self.keys.seed, f"{SEEDING} {self.worker}", nx=True))
+        role, finished = (part.decode() if isinstance(part, bytes) else str(part) for part in self._join(
+            keys=[self.keys.seed, *self.keys.crawl_memory], args=[f"{SEEDING} {self.worker}", self.hold_ms]))
+        if role == "late":
+            self._arrived_late(int(finished))
+        self.seeder = role == "seed"
         logger.info("frontier %s: worker %s joined (%s), %d requests queued", self.keys.name, self.worker,
-                    "seeding it" if self.seeder else "not seeding", len(self.queue))
+                    "seeding a new crawl" if self.seeder else "not seeding", len(self.queue))
+        self.crawler.signals.connect(self._response_received, signal=signals.response_received)
         self._loop = task.LoopingCall(self._tick)
         self._loop.start(self.heartbeat_seconds, now=False)
         self._wake_loop = task.LoopingCall(self._wake_if_queued)
         self._wake_loop.start(WAKE_SECONDS, now=False)
+
+    def _arrived_late(self, finished_ms: int) -> None:
+        """The cluster's crawl is over: this worker does only what no other could, the re-checks of
+        the reports its shard holds (the finished crawl's seen set drops what it fetched), and says so."""
+        self.finished_at = finished_ms
+        when = datetime.fromtimestamp(finished_ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        hold = self.hold_ms / 1000
+        self.stats.set_value("gkcrawl/frontier/finished_at", when)
+        self.stats.set_value("gkcrawl/frontier/hold_seconds", hold)
+        logger.warning("frontier %s: the cluster's crawl finished at %s; worker %s only re-checks the reports its "
+                       "shard holds (the next crawl on this frontier starts with the first worker after a hold of "
+                       "%g s, GKCRAWL_FRONTIER_HOLD)", self.keys.name, when, self.worker, hold)
 
     def enqueue_request(self, request: Request) -> bool:
         token = request.meta.pop(TOKEN_META, None)  # a retry or redirect of a request in flight
@@ -394,7 +455,7 @@ class FrontierScheduler(Scheduler):
         self._ack_finished()
         if self.seeder and self.server.get(self.keys.seed) == f"{SEEDING} {self.worker}".encode():
             self.server.set(self.keys.seed, SEEDED)  # start() is exhausted: every seed is queued
-        return self.cluster_busy(clear_when_done=True)
+        return self.cluster_busy(mark_finished=True)
 
     def close(self, reason: str) -> None:
         for loop in (self._loop, self._wake_loop):
@@ -408,16 +469,29 @@ class FrontierScheduler(Scheduler):
         self.stats.set_value("gkcrawl/frontier/put_back", put_back)
         self.held.clear()
         self.server.zrem(self.keys.workers, self.worker)
+        for host in self.server.hkeys(self.keys.reached):
+            self.stats.set_value(f"{CLUSTER_REACHED}{host.decode()}", True)
 
     def __len__(self) -> int:
         return len(self.queue)
 
     # -- the cluster -------------------------------------------------------------------------
 
-    def cluster_busy(self, clear_when_done: bool = False) -> bool:
-        keys = [self.keys.requests, self.keys.inflight, self.keys.seed, self.keys.workers, self.keys.dupefilter,
-                self.keys.budget_members, self.keys.budget_spent]
-        return bool(self._busy(keys=keys, args=[self.lease_ms, "1" if clear_when_done else "0"]))
+    def cluster_busy(self, mark_finished: bool = False) -> bool:
+        keys = [self.keys.requests, self.keys.inflight, self.keys.seed, self.keys.workers]
+        return bool(self._busy(keys=keys, args=[self.lease_ms, "1" if mark_finished else "0"]))
+
+    def _response_received(self, response: Any, request: Request, spider: Spider) -> None:
+        """The first good page of a host this worker has: the cluster has reached that host."""
+        host = urlparse_cached(request).netloc
+        if host in self._reached or not good_responses(self.stats.get_stats(), host):
+            return  # SiteOutcomeMiddleware counted it good (it knows which responses count)
+        self._reached.add(host)
+        try:
+            self.server.hsetnx(self.keys.reached, host, self.worker)
+        except redis.RedisError as error:
+            self._reached.discard(host)
+            logger.warning("frontier: cannot mark %s reached: %s", host, error)
 
     def _beat(self) -> None:
         self._heartbeat(keys=[self.keys.workers], args=[self.worker])

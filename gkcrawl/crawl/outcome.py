@@ -31,6 +31,9 @@ EXIT_CANNOT_START = 3  # the archive cannot be written, the registry cannot be r
 EXIT_NO_PAGES = 4  # a start site yielded no page: unreachable, robots.txt forbids it, only errors
 EXIT_DB_ERROR = 5  # the archive failed during the crawl: some captures or reports were not stored
 
+# Stats key prefix of a cluster worker: a start host some worker of the cluster had a page from (frontier.py).
+CLUSTER_REACHED = "gkcrawl/cluster_reached/"
+
 OK, UNREACHABLE, ROBOTS_FORBIDDEN, NO_PAGES, DB_ERROR = "ok", "unreachable", "robots_forbidden", "no_pages", "db_error"
 
 _FAULT_WORDS = {"dns": "dns lookup failed", "timeout": "timed out", "connection refused": "connection refused",
@@ -50,15 +53,22 @@ def _key(host: str, counter: str) -> str:
     return f"gkcrawl/site/{host}/{counter}"
 
 
+def good_responses(stats: Any, host: str) -> int:
+    """How many responses of `host` counted as pages (not an error, not a robots.txt check)."""
+    return int(stats.get(_key(host, "good_responses"), 0) or 0)
+
+
 def site_outcomes(stats: dict[str, Any], hosts: list[str]) -> dict[str, SiteOutcome]:
-    """Each start host's status from the crawl's stats (see SiteOutcomeMiddleware)."""
+    """Each start host's status from the crawl's stats (see SiteOutcomeMiddleware). A cluster worker's
+    host is fine when any worker had a page from it (`gkcrawl/cluster_reached/HOST`, frontier.py): its
+    own share may be nothing, or only re-checks of removed reports."""
     archive_failed = int(stats.get("gkcrawl/archive_errors", 0) or 0) > 0
     outcomes: dict[str, SiteOutcome] = {}
     for host in hosts:
         def count(counter: str, host: str = host) -> int:
             return int(stats.get(_key(host, counter), 0) or 0)
 
-        if count("good_responses"):
+        if good_responses(stats, host) or stats.get(f"{CLUSTER_REACHED}{host}"):
             outcome = SiteOutcome(OK, None)
         elif count("robots_refused"):
             what = "every page" if stats.get(f"gkcrawl/robots_disallow_all/{host}") else "the start page"

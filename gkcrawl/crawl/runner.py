@@ -129,7 +129,13 @@ def run_crawl(start_urls: list[str], db_path: Path, options: CrawlOptions | None
     if frontier:
         # A cluster worker answers for the start sites it fetched from; the others are its peers'.
         start_hosts = [host for host in start_hosts if any(k.startswith(f"gkcrawl/site/{host}/") for k in stats)]
-    return summarize(stats, start_hosts)
+    summary = summarize(stats, start_hosts)
+    if stats.get("gkcrawl/frontier/finished_at"):
+        finished, hold = stats["gkcrawl/frontier/finished_at"], stats["gkcrawl/frontier/hold_seconds"]
+        summary.findings.append(f"the cluster's crawl on this frontier finished at {finished}: this worker only "
+                                "re-checked the reports its shard holds (the next crawl starts with the first "
+                                f"worker {hold:g} s after that, GKCRAWL_FRONTIER_HOLD)")
+    return summary
 
 
 def summarize(stats: dict[str, Any], start_hosts: list[str] | None = None) -> CrawlSummary:

@@ -137,6 +137,8 @@ GKCRAWL_FRONTIER = ""  # redis://HOST:PORT/DB of the shared frontier (empty: a s
 GKCRAWL_FRONTIER_NAME = "gkcrawl"  # prefix of the frontier's Redis keys (one crawl per name and database)
 GKCRAWL_FRONTIER_LEASE = 30.0  # seconds without a heartbeat before a worker's in-flight requests go back
 GKCRAWL_FRONTIER_HEARTBEAT = 1.0  # seconds between a worker's heartbeats (and its look for dead workers)
+GKCRAWL_FRONTIER_HOLD = 900.0  # seconds after a cluster's crawl finished during which a worker joining is late
+#   (it fetches nothing); the first worker after the hold seeds the next crawl
 GKCRAWL_WORKER_ID = ""  # this worker's name in the frontier (empty: hostname-pid)
 GKCRAWL_ROBOTS_CACHE_SECONDS = 86400  # how long a host's robots.txt, fetched by one worker, serves the cluster
 GKCRAWL_WARC_PREFIX = "gkcrawl"  # WARC file names begin with it (a cluster worker's: gkcrawl-<shard name>)

@@ -138,13 +138,22 @@ def answers(url: str) -> bool:
         return False
 
 
+def _ignoring_sigint() -> None:
+    """As a shell starts a script's background job: SIGINT ignored, so Python sets no handler of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_while_serving_stops_every_child(tmp_path: Path, sig: signal.Signals) -> None:
+@pytest.mark.parametrize("sig, started_ignoring", [(signal.SIGTERM, False), (signal.SIGINT, False),
+                                                    (signal.SIGINT, True)],
+                         ids=["SIGTERM", "SIGINT", "SIGINT-started-in-background"])
+def test_a_signal_while_serving_stops_every_child(tmp_path: Path, sig: signal.Signals,
+                                                  started_ignoring: bool) -> None:
     portal_port, port = free_port(), free_port()
     process = subprocess.Popen([sys.executable, "-m", "gkcrawl", "demo", "--portal-port", str(portal_port),
                                 "--port", str(port), "--db", str(tmp_path / "a.db")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=_ignoring_sigint if started_ignoring else None)
     try:
         assert wait_until(lambda: answers(f"http://127.0.0.1:{port}/"), 240), "the demo never served"
         children = descendants(process.pid)

@@ -22,7 +22,10 @@ import urllib.request
 from types import FrameType, TracebackType
 from typing import Any
 
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+# SIGINT is among them because a program started in the background of a script inherits SIGINT
+# ignored (POSIX shells do that), and Python then installs no KeyboardInterrupt: `kill -INT` would
+# do nothing. The demo owns servers; a deliberate SIGINT must stop them as Ctrl-C does.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 GRACE_SECONDS = 20.0
 
 
@@ -67,7 +70,7 @@ class Children:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        for signum in (*STOP_SIGNALS, signal.SIGINT):  # a second signal must not cut the cleanup short
+        for signum in STOP_SIGNALS:  # a second signal must not cut the cleanup short
             self._previous.setdefault(signum, signal.getsignal(signum))
             signal.signal(signum, signal.SIG_IGN)
         try:

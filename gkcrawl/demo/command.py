@@ -77,7 +77,7 @@ def demo_command(db_path: Path, port: int, portal_port: int, serve: bool) -> Non
                 raise click.ClickException(f"serving the archive failed with exit status {status}")
         except ChildFailed as error:
             raise click.ClickException(str(error)) from error
-        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (children.Stopped)
+        except KeyboardInterrupt as stop:  # SIGINT (Ctrl-C), SIGTERM or SIGHUP: children.Stopped
             click.echo("gkcrawl demo: stopping", err=True)
             raise SystemExit(128 + getattr(stop, "signum", signal.SIGINT)) from None
 

@@ -128,6 +128,38 @@ def test_three_workers_find_one_workers_report_set_each_once_and_merge_twice_cha
     assert "0 captures, 0 urls, 0 reports" in again.stderr
 
 
+def kill_holding_requests(victim: subprocess.Popen, shard: Path, frontier: str, worker: str,
+                          reports: int = 40, timeout: float = 120) -> int:
+    """SIGKILL `victim` once its shard has `reports` reports, at a moment it holds requests in flight.
+
+    The cluster's per-host places are shared, so a worker can briefly hold nothing; killing it then
+    would test nothing. The victim is frozen (SIGSTOP) while its in-flight entries are counted, so
+    the count is the one it dies with. Returns that count."""
+    from gkcrawl.crawl.frontier import FrontierKeys, connect
+
+    server = connect(frontier)
+    inflight = FrontierKeys("gkcrawl").inflight
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and victim.poll() is None:
+            time.sleep(0.2)
+            try:
+                if len(report_urls(shard)) < reports:
+                    continue
+            except sqlite3.Error:
+                continue  # the shard is still being created
+            victim.send_signal(signal.SIGSTOP)
+            held = sum(1 for field in server.hkeys(inflight) if field.decode().startswith(f"{worker}."))
+            if held:
+                victim.send_signal(signal.SIGKILL)
+                victim.wait()
+                return held
+            victim.send_signal(signal.SIGCONT)
+        raise AssertionError(f"worker {worker} never held a request in flight after {reports} reports")
+    finally:
+        server.close()
+
+
 def test_worker_killed_midway_loses_nothing(tmp_path: Path) -> None:
     from portals.style_large import LargePortal
 
@@ -136,21 +168,13 @@ def test_worker_killed_midway_loses_nothing(tmp_path: Path) -> None:
     with running_redis(tmp_path / "redis") as frontier, large.start() as portal:
         workers = start_workers(portal.url, shards, frontier)
         victim = workers[1]
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and victim.poll() is None:
-            time.sleep(0.2)
-            try:
-                if len(report_urls(shards[1])) >= 40:
-                    break
-            except sqlite3.Error:
-                continue  # the shard is still being created
-        victim.send_signal(signal.SIGKILL)
-        victim.wait()
+        held_when_killed = kill_holding_requests(victim, shards[1], frontier, "w1")
         killed_with = len(report_urls(shards[1]))
         survivors = finish([w for w in workers if w is not victim])
         expected = absolute(portal.url, large.reports)
 
     assert 0 < killed_with < len(expected) / 2, killed_with
+    assert held_when_killed > 0
     assert any("put back in the queue" in err for err in survivors), "no in-flight request was reclaimed"
     target = tmp_path / "merged" / "gkcrawl.db"
     merge(target, shards)

@@ -9,7 +9,8 @@ import sqlite_utils
 
 from gkcrawl.archive.store import open_archive
 
-REPORTS_KEEPING_TRIGGERS = ("reports_facets_insert", "reports_facets_update", "reports_facets_delete")
+REPORTS_KEEPING_TRIGGERS = ("reports_facets_insert", "reports_facets_update", "reports_facets_delete",
+                            "reports_facet_pairs_insert", "reports_facet_pairs_update", "reports_facet_pairs_delete")
 
 
 def reopened_without(path: Path, table: str) -> sqlite_utils.Database:

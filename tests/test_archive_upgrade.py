@@ -31,10 +31,11 @@ def _downgrade(path: Path) -> None:
                  *[view for view, _ in WIDE.values()]):
         conn.execute(f"DROP VIEW [{view}]")
     for table in ("cells", "check_results", "check_cell_sets", "cell_keys", "cell_hows", "facet_counts",
-                  "latest_year_totals",
+                  "latest_year_totals", "facet_pair_counts",
                   *[table for _, table in WIDE.values()], CHARS_FTS_TABLE):
         conn.execute(f"DROP TABLE [{table}]")
-    for trigger in ("reports_supersede", "reports_facets_insert", "reports_facets_update", "reports_facets_delete"):
+    for trigger in ("reports_supersede", "reports_facets_insert", "reports_facets_update", "reports_facets_delete",
+                    "reports_facet_pairs_insert", "reports_facet_pairs_update", "reports_facet_pairs_delete"):
         conn.execute(f"DROP TRIGGER {trigger}")
     for index in ("idx_reports_latest", "idx_reports_superseded", "idx_reports_spammed", "idx_reports_failing"):
         conn.execute(f"DROP INDEX {index}")

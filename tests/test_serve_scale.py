@@ -1,19 +1,26 @@
-"""The published reports pages at scale (issue 13): unfiltered facets come from facet_counts and equal
-what Datasette counts; a search lists the 1,000 most recently archived matches and says when more
-match; a rare word, long or short, finds exactly its reports."""
+"""The published reports pages at scale (issue 13): unfiltered and one-filter pages take their count
+and facets from the kept counts (facet_counts, facet_pair_counts) and equal what Datasette counts,
+list their rows from an index in the table's order, and say which facet they do not count; a search
+lists the 1,000 most recently archived matches and says when more match; a rare word, long or
+short, finds exactly its reports."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gkcrawl.archive import facet_pairs
 from gkcrawl.archive.bulk import bulk_load
 from gkcrawl.archive.store import open_archive
+from gkcrawl.publish.kept_counts import NOT_COUNTED
 from gkcrawl.publish.serve import RunningServer, start_background
 from samples import sample_result
 
@@ -22,17 +29,28 @@ REPORTS = 1_010
 RARE = (17, 600)  # the reports whose text holds 罕见词 and 瑰
 
 
+NULL_REGION = range(0, REPORTS, 97)  # reports without a region: facets leave NULL out
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("scale") / "gkcrawl.db"
     db = open_archive(path)
     with bulk_load(db, batch=500) as writer:
         for index in range(REPORTS):
             result = sample_result(index, seed=5, text="本机关推进政府信息公开。" + ("罕见词瑰" if index in RARE else ""))
+            if index in NULL_REGION:
+                result.meta = {**result.meta, "region": None}
             writer.add(None, result, url=f"http://a.gov.cn/{index % 1000}", fetched_at="2025", sha256=str(index),
                        site=None)
+    db.execute("ANALYZE")
     db.conn.close()
-    server = start_background(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def served(archive: Path) -> Iterator[RunningServer]:
+    server = start_background(archive)
     yield server
     server.stop()
 
@@ -57,7 +75,8 @@ def test_unfiltered_facets_are_the_counts_datasette_would_compute(served: Runnin
     counted = _json(served, f"/gkcrawl/{table}.json?_size=1&id__gte=0")  # a filter: Datasette counts itself
     assert _facets(precomputed) == _facets(counted)
     assert {"region", "year", "template", "arithmetic"} <= set(_facets(precomputed))
-    assert sum(count for _, count in _facets(precomputed)["region"]) == (REPORTS if table == "reports" else 1000)
+    latest = range(REPORTS) if table == "reports" else range(REPORTS - 1000, REPORTS)  # URL index % 1000
+    assert sum(count for _, count in _facets(precomputed)["region"]) == len(set(latest) - set(NULL_REGION))
     region = precomputed["facet_results"]["region"]["results"][0]
     assert urllib.parse.urlencode({"region": region["value"]}) in urllib.parse.urlsplit(region["toggle_url"]).query
 
@@ -79,3 +98,84 @@ def test_a_rare_word_finds_exactly_its_reports(served: RunningServer, word: str)
     assert data["filtered_table_rows_count"] == 2 and "more than" not in data["human_description_en"]
     latest = _json(served, f"/gkcrawl/latest_reports.json?_search={urllib.parse.quote(word)}&_shape=objects&_col=id")
     assert sorted(row["id"] for row in latest["rows"]) == [index + 1 for index in RARE]
+
+
+def _values(facet: dict[str, Any]) -> list[tuple]:
+    return [(row["value"], row["count"], row["selected"]) for row in facet["results"]]
+
+
+def _top(archive: Path, table: str, column: str) -> str:
+    with sqlite3.connect(f"file:{archive}?mode=ro", uri=True) as conn:
+        return str(conn.execute(f"select [{column}] from [{table}] where [{column}] is not null "
+                                "group by 1 order by count(*) desc limit 1").fetchone()[0])
+
+
+@pytest.mark.parametrize("table", ["reports", "latest_reports"])
+@pytest.mark.parametrize("column", facet_pairs.FILTERS)
+def test_a_one_filter_page_counts_and_facets_as_datasette_would(served: RunningServer, archive: Path, table: str,
+                                                                column: str) -> None:
+    value = urllib.parse.quote(_top(archive, table, column))
+    kept = _json(served, f"/gkcrawl/{table}.json?_size=1&{column}={value}")
+    counted = _json(served, f"/gkcrawl/{table}.json?_size=1&{column}={value}&id__gte=0")  # Datasette counts
+    assert kept["filtered_table_rows_count"] == counted["filtered_table_rows_count"] > 0
+    sources = {}
+    for name, facet in kept["facet_results"].items():
+        sources[name] = facet["gk_counted_from"]
+        if facet["gk_counted_from"] == "not counted":
+            assert facet["results"] == [] and facet["gk_not_counted"] == NOT_COUNTED
+            continue
+        assert _values(facet) == _values(counted["facet_results"][name]), name
+        assert facet["truncated"] == counted["facet_results"][name]["truncated"], name
+    assert sources.get(column, "facet_counts") == "facet_counts"
+    assert sources.get("agency", "") in (("facet_pair_counts", "") if column == "region" else ("not counted", ""))
+    assert {name for name, source in sources.items() if source == "facet_pair_counts"} == {
+        g for g in sources if facet_pairs.kept(column, g)} != set()
+
+
+@pytest.mark.parametrize("query", ["year=2022.0", "year=%202022", "year=abc", "year=", "spam_found=1",
+                                   "spam_found=1.0", "region=%E4%B8%8D%E5%AD%98%E5%9C%A8", "region="])
+def test_a_filter_value_matches_as_sqlite_compares_it(served: RunningServer, query: str) -> None:
+    """`col = :p0` semantics: numeric affinity for INTEGER columns, text as typed, nothing for no match."""
+    kept = _json(served, f"/gkcrawl/reports.json?_size=1&{query}")
+    counted = _json(served, f"/gkcrawl/reports.json?_size=1&{query}&id__gte=0")
+    assert kept["filtered_table_rows_count"] == counted["filtered_table_rows_count"]
+    for name, facet in kept["facet_results"].items():
+        if facet["gk_counted_from"] != "not counted":
+            assert _values(facet) == _values(counted["facet_results"][name]), name
+
+
+def test_the_page_says_which_facet_it_does_not_count(served: RunningServer, archive: Path) -> None:
+    status, page = _get(served, f"/gkcrawl/reports?year={_top(archive, 'reports', 'year')}")
+    assert status == 200 and NOT_COUNTED in page
+    status, page = _get(served, "/gkcrawl/reports?region=" + urllib.parse.quote(_top(archive, "reports", "region")))
+    assert status == 200 and NOT_COUNTED not in page
+
+
+def test_kept_counts_are_what_the_page_shows(archive: Path, tmp_path: Path) -> None:
+    """The one-filter page reads the kept tables (tampered on a copy, the page shows the tampering); a
+    page with two filters is counted by Datasette (shows the truth)."""
+    copy = tmp_path / "gkcrawl.db"
+    shutil.copy(archive, copy)
+    with sqlite3.connect(copy) as conn:
+        year, true_count = conn.execute("select year, count(*) from reports group by year order by 2 desc").fetchone()
+        conn.execute("update facet_counts set count = count + 1000 where facet = 'year'")
+        conn.execute("update facet_pair_counts set count = count + 500 where filter = 'year'")
+    server = start_background(copy)
+    try:
+        tampered = _json(server, f"/gkcrawl/reports.json?_size=1&year={year}")
+        assert tampered["filtered_table_rows_count"] == true_count + 1000
+        assert all(row["count"] > 500 for row in tampered["facet_results"]["region"]["results"])
+        honest = _json(server, f"/gkcrawl/reports.json?_size=1&year={year}&id__gte=0")
+        assert honest["filtered_table_rows_count"] == true_count
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("where", ['"template" = :p0', '"arithmetic" = :p0', '"spam_found" = :p0',
+                                   '"year" = :p0', '"region" = :p0'])
+def test_a_one_filter_page_lists_its_rows_in_order_from_an_index(archive: Path, where: str) -> None:
+    """The table's order (year desc, metadata.yml) comes from an index: no sort of the filtered rows."""
+    with sqlite3.connect(f"file:{archive}?mode=ro", uri=True) as conn:
+        plan = conn.execute(f"explain query plan select * from reports where {where} order by year desc limit 21",
+                            {"p0": "x"}).fetchall()
+    assert not any("TEMP B-TREE" in row[-1] for row in plan), plan

@@ -19,6 +19,7 @@ import sqlite_utils
 
 from gkcrawl.parse.result import ParseResult
 
+from . import facet_pairs
 from .schema import TABLES, ensure_db_shape
 from .store import DerivedRows, derived_rows, insert_report_row
 
@@ -85,7 +86,8 @@ class BulkWriter:
 @contextmanager
 def bulk_load(db: sqlite_utils.Database, *, batch: int = 2000, defer_indexes: bool = True) -> Iterator[BulkWriter]:
     """A BulkWriter with build settings: no fsync per commit, a large page cache, and (with
-    `defer_indexes`) the secondary indexes of reports, checks and spam findings built once at the end."""
+    `defer_indexes`) the secondary indexes of reports, checks and spam findings and the facet pair counts
+    built once at the end."""
     conn = db.conn
     if conn.in_transaction:
         conn.commit()
@@ -109,7 +111,10 @@ def bulk_load(db: sqlite_utils.Database, *, batch: int = 2000, defer_indexes: bo
 
 
 def _drop_deferred_indexes(conn: Any) -> None:
+    """Drop the deferred indexes and the facet pair counts (ensure_db_shape rebuilds both at the end)."""
     with conn:
+        for statement in facet_pairs.drop_sql():
+            conn.execute(statement)
         for table in DEFERRED_INDEX_TABLES:
             for name, _, unique in TABLES[table].indexes:
                 if not unique:

@@ -15,6 +15,7 @@ import sqlite_utils
 
 from gkcrawl import template
 
+from . import facet_pairs
 from .cell_location import LOCATION_SQL
 from .search_text import search_form
 
@@ -111,8 +112,12 @@ TABLES: dict[str, TableSpec] = {
                  ("idx_reports_region_facets", ("region", "year", "template", "arithmetic", "spam_found", "agency"),
                   False),
                  ("idx_reports_year", ("year",), False),
-                 ("idx_reports_agency", ("agency",), False), ("idx_reports_template", ("template",), False),
-                 ("idx_reports_arithmetic", ("arithmetic",), False),
+                 ("idx_reports_agency", ("agency",), False),
+                 # A page filtered by template, arithmetic or spam flag lists its rows by year (the table's
+                 # sort) from the index instead of sorting 750,000 rows (issue 13: 5.2 s at a million).
+                 ("idx_reports_template_year", ("template", "year"), False),
+                 ("idx_reports_arithmetic_year", ("arithmetic", "year"), False),
+                 ("idx_reports_spam_year", ("spam_found", "year"), False),
                  ("idx_reports_capture", ("capture_id",), False), ("idx_reports_site", ("site",), False),
                  # Covers latest_reports' facets, count and the per-year canned queries, which would
                  # otherwise read every row past its text (issue 13).
@@ -148,6 +153,8 @@ TABLES: dict[str, TableSpec] = {
                  ("value", "BLOB"), ("count", "INTEGER NOT NULL")],
         pk=("source", "facet", "value_key"),
         without_rowid=True),  # idx_facet_counts_rank: PARTIAL_INDEXES
+    # The facet counts under one filter value (?year=2020), kept by triggers too (facet_pairs.py).
+    facet_pairs.TABLE: TableSpec(columns=facet_pairs.COLUMNS, pk=facet_pairs.PK, without_rowid=True),
     # The headline totals of the latest reports summed per year, region and whether requests_total > 0,
     # kept by the same triggers: the per-year canned queries read these few rows instead of a million
     # (issue 13). n_<column> counts the reports that have the column, so an all-empty sum stays NULL.
@@ -432,7 +439,7 @@ PARTIAL_INDEXES = [
     "CREATE INDEX IF NOT EXISTS idx_facet_counts_rank ON facet_counts (source, facet, count DESC, value)",
 ]
 # Indexes an older archive has that one above replaced.
-DROPPED_INDEXES = ["idx_reports_region", "idx_facet_counts_top"]
+DROPPED_INDEXES = ["idx_reports_region", "idx_facet_counts_top", "idx_reports_template", "idx_reports_arithmetic"]
 
 SUPERSEDE_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS reports_supersede AFTER INSERT ON reports BEGIN\n"
@@ -475,7 +482,7 @@ REPORT_CELLS_TRIGGERS = [
 
 
 # The columns whose value counts facet_counts keeps, for `reports` (every version) and `latest_reports`.
-FACET_COLUMNS = ("region", "year", "template", "arithmetic", "agency", "spam_found")
+FACET_COLUMNS = facet_pairs.FACETS
 
 
 def _facet_change(row: str, sign: str) -> str:
@@ -710,7 +717,10 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                 db.execute(statement)
         if "latest_year_totals" not in existing and "reports" in existing:
             db.execute(totals_backfill_sql())
-        for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER, *FACET_TRIGGERS]:
+        if facet_pairs.TABLE not in existing and "reports" in existing:
+            for statement in facet_pairs.backfill_sql():
+                db.execute(statement)
+        for trigger in [*REPORT_CELLS_TRIGGERS, SUPERSEDE_TRIGGER, *FACET_TRIGGERS, *facet_pairs.triggers()]:
             name = trigger.split(" EXISTS ", 1)[1].split()[0]
             if current_triggers.get(name) != trigger.replace("IF NOT EXISTS ", ""):
                 db.execute(f"DROP TRIGGER IF EXISTS {_quote(name)}")

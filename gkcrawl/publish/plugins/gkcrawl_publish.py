@@ -15,14 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from datasette import hookimpl
+from datasette.database import Database
 from datasette.facets import ColumnFacet
 from datasette.filters import FilterArguments
-from datasette.utils import path_with_added_args, path_with_removed_args
 from datasette.utils.asgi import AsgiFileDownload, Response
 from markupsafe import Markup
 
-from gkcrawl.archive.schema import CHARS_FTS_TABLE, FACET_COLUMNS
+from gkcrawl.archive.schema import CHARS_FTS_TABLE
 from gkcrawl.archive.search_text import phrase_query
+from gkcrawl.publish.kept_counts import execute_with_kept_counts, kept_facet_results
 from gkcrawl.publish.report_page import report_page
 from gkcrawl.publish.snapshot_files import content_type_of, list_snapshot_files, snapshot_path
 from gkcrawl.publish.svg_chart import bar_chart_svg, chart_rows
@@ -48,12 +49,6 @@ SEARCHED_TABLES = ("reports", "latest_reports")
 SEARCH_CAP = 1000
 CAPPED_MATCHES = (f"select rowid from [{CHARS_FTS_TABLE}] where [{CHARS_FTS_TABLE}] match escape_fts(:gk_search) "
                   "order by rowid desc limit {limit}")
-# Unfiltered, the reports and latest_reports pages' facets come from facet_counts (kept on write,
-# gkcrawl/archive/schema.py) instead of counting a million rows per facet on every view.
-FACET_COUNTS_SQL = ("select value, count from facet_counts where source = :source and facet = :facet and count > 0 "
-                    "order by count desc, value limit :limit")
-
-
 def escape_fts_per_character(query: str) -> str:
     """The search box's text as per-character phrases; never raises on odd input."""
     return phrase_query(query or "") or '""'
@@ -92,41 +87,19 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
     return inner
 
 
-async def precomputed_facet_results(facet: ColumnFacet) -> tuple[list[dict[str, Any]], list[str]]:
-    """Datasette's column facet results (same shape, same NULL-less values, same toggle links) from
-    facet_counts, for an unfiltered reports or latest_reports page."""
-    results = []
-    facet_size = facet.get_facet_size()
-    for source_and_config in facet.get_configs():
-        column = source_and_config["config"].get("column") or source_and_config["config"]["simple"]
-        rows = (await facet.ds.execute(facet.database, FACET_COUNTS_SQL, {
-            "source": facet.table, "facet": column, "limit": facet_size + 1})).rows
-        results.append({
-            "name": column, "type": facet.type, "hideable": source_and_config["source"] != "metadata",
-            "toggle_url": facet.ds.urls.path(path_with_removed_args(facet.request, {"_facet": column})),
-            "truncated": len(rows) > facet_size,
-            "results": [{"value": row["value"], "label": row["value"], "count": row["count"], "selected": False,
-                         "toggle_url": facet.ds.absolute_url(facet.request, facet.ds.urls.path(
-                             path_with_added_args(facet.request, {column: row["value"]})))}
-                        for row in rows[:facet_size]]})
-    return results, []
-
-
 _column_facet_results = ColumnFacet.facet_results
 
 
 async def _facet_results(self: ColumnFacet) -> Any:
-    """ColumnFacet.facet_results, answered from facet_counts where it holds the answer: the facets of
-    reports / latest_reports with no filter (FACET_COLUMNS). Any other page counts as Datasette does."""
-    if (self.table in SEARCHED_TABLES and not self.params and " where " not in self.sql.lower()
-            and all((c.get("config", {}).get("column") or c.get("config", {}).get("simple")) in FACET_COLUMNS
-                    for c in self.get_configs())
-            and await self.ds.get_database(self.database).table_exists("facet_counts")):
-        return await precomputed_facet_results(self)
-    return await _column_facet_results(self)
+    """ColumnFacet.facet_results, answered from the kept counts where they hold the answer (an
+    unfiltered or one-filter reports / latest_reports page: kept_counts.py); any other page counts
+    as Datasette does."""
+    kept = await kept_facet_results(self)
+    return kept if kept is not None else await _column_facet_results(self)
 
 
 ColumnFacet.facet_results = _facet_results
+Database.execute = execute_with_kept_counts  # a kept page's row count (kept_counts.py)
 
 
 def latest_snapshot(datasette: Any) -> dict[str, str] | None:

@@ -141,3 +141,41 @@ def test_no_archive_without_a_database_path() -> None:
         "GKCRAWL_DB_PATH": "", "EXTENSIONS": {"gkcrawl.crawl.archive_access.ArchiveExtension": 100}})
     with pytest.raises(RuntimeError, match="no archive"):
         archive_of(crawler)
+
+
+def test_the_engine_slot_the_frontier_reads_is_there_and_a_missing_one_stops_the_crawl() -> None:
+    """The cluster frontier acknowledges a request only once Scrapy's engine slot no longer holds it
+    (frontier.engine_slot: private API, no public equivalent). The pinned Scrapy's slot has what it
+    reads (the cluster tests run it in real workers); an engine without it is refused with a clear
+    error, never acknowledged early."""
+    import inspect
+
+    from scrapy.core.engine import ExecutionEngine, _Slot
+
+    from gkcrawl.crawl.frontier import engine_slot
+
+    made = inspect.getsource(_Slot.__init__)
+    assert "self.inprogress: set[Request] = set()" in made and "self.nextcall" in made
+    assert "self._slot = _Slot(" in inspect.getsource(ExecutionEngine)
+    assert "self._slot.remove_request(request)" in inspect.getsource(ExecutionEngine)
+
+    class Nextcall:
+        def schedule(self) -> None: ...
+
+    class Slot:
+        inprogress: set = set()
+        nextcall = Nextcall()
+
+    class Engine:
+        _slot: Slot | None = None
+
+    engine = Engine()
+    assert engine_slot(engine) is None  # not open yet
+    engine._slot = Slot()
+    assert engine_slot(engine) is engine._slot
+
+    class OtherEngine:
+        slot = object()
+
+    with pytest.raises(RuntimeError, match="cannot tell when a request is finished"):
+        engine_slot(OtherEngine())

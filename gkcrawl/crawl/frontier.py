@@ -187,6 +187,22 @@ return {'seed', ''}
 """
 
 
+def engine_slot(engine: Any) -> Any:
+    """The engine's slot (Scrapy 2.19's private `_slot`: `inprogress`, the requests it holds until their
+    callbacks' output is queued and their items left the pipelines; `nextcall`, its wake-up), or None
+    before the engine opens a spider. Scrapy has no public record of when a request is finished, and the
+    frontier must not acknowledge one before: a Scrapy whose engine lacks these stops the crawl here.
+    (pyproject pins scrapy to the tested range; tests/test_crawl_contracts.py checks the slot.)"""
+    slot = getattr(engine, "_slot", None)
+    if slot is None and engine is not None and hasattr(engine, "_slot"):
+        return None
+    if not isinstance(getattr(slot, "inprogress", None), set) or not hasattr(getattr(slot, "nextcall", None),
+                                                                              "schedule"):
+        raise RuntimeError("frontier: this Scrapy's engine keeps no slot with `inprogress` and `nextcall`; the "
+                           "frontier cannot tell when a request is finished (gkcrawl is tested with Scrapy 2.19)")
+    return slot
+
+
 @dataclass(frozen=True)
 class FrontierKeys:
     """The Redis keys of one frontier."""
@@ -389,6 +405,7 @@ class FrontierScheduler(Scheduler):
     # -- Scrapy's scheduler interface -------------------------------------------------------
 
     def open(self, spider: Spider) -> None:
+        engine_slot(self.crawler.engine)  # fails now, not by acknowledging requests early, on another Scrapy
         self.spider = spider
         self.queue = ReliableQueue(self.server, spider, self.keys, self.worker,
                                    concurrency=self.crawler.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
@@ -499,9 +516,8 @@ class FrontierScheduler(Scheduler):
     def _engine_holds(self) -> Callable[[Request], bool]:
         """Whether the engine still holds a request: until its callback's requests are queued and its
         items have left the pipelines (Scrapy keeps no public record of this; the engine's slot does)."""
-        slot = getattr(self.crawler.engine, "_slot", None)
-        inprogress: set[Request] = getattr(slot, "inprogress", set())
-        return inprogress.__contains__
+        slot = engine_slot(self.crawler.engine)
+        return slot.inprogress.__contains__ if slot is not None else (lambda request: False)
 
     def _ack_finished(self) -> None:
         holds = self._engine_holds()
@@ -541,7 +557,6 @@ class FrontierScheduler(Scheduler):
 
     def _wake_engine(self) -> None:
         """Scrapy polls an idle scheduler every 5 s; requests other workers queued should not wait that long."""
-        slot = getattr(self.crawler.engine, "_slot", None)
-        nextcall = getattr(slot, "nextcall", None)
-        if nextcall is not None:
-            nextcall.schedule()
+        slot = engine_slot(self.crawler.engine)
+        if slot is not None:
+            slot.nextcall.schedule()

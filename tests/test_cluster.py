@@ -338,3 +338,27 @@ def test_a_worker_whose_share_was_one_removed_report_answers_for_what_the_cluste
     assert sorted(url for (url,) in gone) == [urljoin(portal.url, url) for url in removed]
     code, err = outcomes[False]
     assert code == 4 and "yielded no page (http 404)" in err, err[-3000:]
+
+
+@pytest.mark.parametrize("style, shortfall", [("gopage", 0), ("trsbrowser", 13)])
+def test_list_coverage_is_the_clusters_and_merges_to_one_row_per_list(style: str, shortfall: int,
+                                                                      tmp_path: Path) -> None:
+    """Workers each fetch part of a list's pages; the coverage row is the cluster's (declared against every
+    record any worker reached), one per crawl and list after the merge, a real shortfall still shown."""
+    from portals import EXPECTED, start_portal
+
+    shards = [tmp_path / f"w{i}.db" for i in range(3)]
+    with running_redis(tmp_path / "redis") as frontier, start_portal(style) as portal:
+        crawl_cluster(portal.url, shards, frontier)
+    declared = EXPECTED[style]["declared"]
+    readings = [row for db in shards for row in rows(db, "select list_url, declared, reached, scope, crawl_id "
+                                                              "from list_coverage")]
+    assert readings and {scope for _, _, _, scope, _ in readings} == {"cluster"}
+    assert len({crawl for *_, crawl in readings}) == 1  # one crawl
+    target = tmp_path / "merged" / "gkcrawl.db"
+    merge(target, shards)
+    merged = rows(target, "select list_url, declared, reached, shortfall, scope from list_coverage")
+    assert [(d, r, s, scope) for _, d, r, s, scope in merged] == [(declared, declared - shortfall, shortfall, "cluster")]
+    assert merged[0][0] == readings[0][0]
+    merge(target, shards)
+    assert rows(target, "select list_url, declared, reached, shortfall, scope from list_coverage") == merged

@@ -46,7 +46,8 @@ def busy(server, lease_ms: int = 60000, finish: bool = False) -> bool:
 
 
 def join(server, worker: str, hold_ms: int) -> tuple[str, str]:
-    role, at = server.register_script(JOIN)(keys=[KEYS.seed, *KEYS.crawl_memory], args=[f"seeding {worker}", hold_ms])
+    role, at = server.register_script(JOIN)(keys=[KEYS.seed, KEYS.crawl, *KEYS.crawl_memory],
+                                            args=[f"seeding {worker}", hold_ms, worker])
     return role.decode(), at.decode()
 
 
@@ -184,3 +185,30 @@ def test_a_request_whose_host_is_full_stays_queued_for_whichever_worker_a_place_
     assert queue.pop_inflight() is None and len(queue) == 1  # nothing this worker could send now
     queue.ack(token, places={token: place})
     assert queue.pop_inflight() is not None
+
+
+def test_workers_list_tallies_combine_into_the_clusters(server) -> None:
+    """One worker saw the list declare 5 and reached 2 records, another reached 3 more (and one of the
+    same) on pages whose declaration it never saw: each reading after its own push is the union so far,
+    the last one complete; the largest declaration wins with its evidence; a new crawl starts empty."""
+    from gkcrawl.crawl.cluster_coverage import ClusterCoverage
+    from gkcrawl.crawl.coverage import ListCoverage
+
+    join(server, "w0", 0)
+    first, second = ListCoverage(), ListCoverage()
+    first.declare("http://a/list", 4, "共4条")
+    first.reach("http://a/list", ["r1", "r2"], "static")
+    second.reach("http://a/list", ["r2", "r3", "r4", "r5"], "service")
+    second.declare("http://a/list", 5, "recordCount=5")
+    second.reach("http://a/other", ["x"], "static")  # never declared anywhere: no row
+    crawl, tallies = ClusterCoverage(server, KEYS).combine(first)
+    assert [(t.declared, len(t.reached)) for t in tallies] == [(4, 2)]
+    again, tallies = ClusterCoverage(server, KEYS).combine(second)
+    assert again == crawl and crawl.endswith("-w0")
+    [tally] = tallies
+    assert (tally.declared, tally.evidence, tally.reached, tally.methods, tally.shortfall) == (
+        5, "recordCount=5", {"r1", "r2", "r3", "r4", "r5"}, {"static", "service"}, 0)
+    server.set(KEYS.seed, "finished 0")
+    join(server, "w1", 0)  # the next crawl
+    later, tallies = ClusterCoverage(server, KEYS).combine(ListCoverage())
+    assert later != crawl and tallies == []

@@ -15,7 +15,9 @@ its natural key, so a row already there is never written twice and a re-run is a
   merged capture;
 - derivations by (url, sha256) (a pending one is completed by a shard that derived it);
 - report_pictures by their derivation's (url, sha256) and src (an awaited one completed likewise);
-- budgets by (site, budget, scope, time); sites by host, their capture counts recounted.
+- budgets by (site, budget, scope, time); sites by host, their capture counts recounted;
+- list_coverage: a process's rows by (list, time, figures); a cluster's one per crawl and list, the
+  worker's reading of the cluster's tally that reached the most (crawl/cluster_coverage.py).
 
 Shards are opened read-only and never changed. A shard whose worker was killed may hold
 candidates still pending: they are merged as pending, and `gkcrawl merge` derives them.
@@ -58,6 +60,7 @@ class ShardMerge:
     report_versions_known: int = 0  # (url, sha256) the target already held: stored once
     derivations: int = 0
     budgets: int = 0
+    list_coverage: int = 0
     report_pictures: int = 0
     warc_files: int = 0
     missing_warc_files: list[str] = field(default_factory=list)
@@ -283,6 +286,37 @@ def _merge_budgets(conn: Any, result: ShardMerge) -> None:
     result.budgets += done.rowcount
 
 
+COVERAGE_COLUMNS = "site, list_url, declared, reached, shortfall, evidence, methods, crawled_at, crawl_id, scope"
+
+
+def _merge_list_coverage(conn: Any, result: ShardMerge) -> None:
+    """A process's rows by list, time and figures; a cluster's (scope 'cluster', each worker's reading of
+    the whole cluster's tally at its close) one per crawl and list: the reading that reached the most."""
+    if "scope" not in _columns(conn, "shard", "list_coverage"):
+        conn.execute("CREATE TEMP TABLE coverage_rows AS SELECT id, site, list_url, declared, reached, shortfall, "
+                     "evidence, methods, crawled_at, NULL AS crawl_id, NULL AS scope FROM shard.list_coverage")
+    else:
+        conn.execute(f"CREATE TEMP TABLE coverage_rows AS SELECT id, {COVERAGE_COLUMNS} FROM shard.list_coverage")
+    done = conn.execute(
+        f"INSERT INTO main.list_coverage ({COVERAGE_COLUMNS}) SELECT {COVERAGE_COLUMNS} FROM coverage_rows s "
+        "WHERE s.scope IS NOT 'cluster' AND NOT EXISTS (SELECT 1 FROM main.list_coverage t "
+        "WHERE t.list_url = s.list_url AND t.crawled_at = s.crawled_at AND t.declared = s.declared "
+        "AND t.reached = s.reached AND t.scope IS s.scope) "
+        "ORDER BY s.id")
+    result.list_coverage += done.rowcount
+    conn.execute("DELETE FROM coverage_rows AS r WHERE scope IS NOT 'cluster' OR EXISTS (SELECT 1 FROM coverage_rows b "
+                 "WHERE b.scope = 'cluster' AND b.crawl_id IS r.crawl_id AND b.list_url = r.list_url "
+                 "AND (b.reached, b.declared, b.id) > (r.reached, r.declared, r.id))")
+    conn.execute("DELETE FROM main.list_coverage WHERE scope = 'cluster' AND EXISTS (SELECT 1 FROM coverage_rows b "
+                 "WHERE b.crawl_id IS list_coverage.crawl_id AND b.list_url = list_coverage.list_url "
+                 "AND (b.reached, b.declared) > (list_coverage.reached, list_coverage.declared))")
+    done = conn.execute(
+        f"INSERT INTO main.list_coverage ({COVERAGE_COLUMNS}) SELECT {COVERAGE_COLUMNS} FROM coverage_rows s "
+        "WHERE NOT EXISTS (SELECT 1 FROM main.list_coverage t WHERE t.scope = 'cluster' AND t.crawl_id IS s.crawl_id "
+        "AND t.list_url = s.list_url) ORDER BY s.id")
+    result.list_coverage += done.rowcount
+
+
 def _settle(conn: Any) -> None:
     """What follows from all the rows: each site's capture count, and reports gone by their URL's latest sighting.
 
@@ -310,7 +344,7 @@ def _attached(db: sqlite_utils.Database, shard_path: Path) -> Iterator[Any]:
     finally:
         if conn.in_transaction:
             conn.rollback()
-        for table in ("capture_map", "report_map"):
+        for table in ("capture_map", "report_map", "coverage_rows"):
             conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         conn.execute("DETACH DATABASE shard")
 
@@ -332,6 +366,7 @@ def merge_shard(db: sqlite_utils.Database, shard_path: Path, *, target_warc: Pat
         _merge_derivations(conn, result)
         _merge_report_pictures(conn, result)
         _merge_budgets(conn, result)
+        _merge_list_coverage(conn, result)
         _settle(conn)
     return result
 

@@ -77,7 +77,10 @@ TABLES: dict[str, TableSpec] = {
     "list_coverage": TableSpec(
         columns=[("id", "INTEGER"), ("site", "TEXT"), ("list_url", "TEXT NOT NULL"), ("declared", "INTEGER NOT NULL"),
                  ("reached", "INTEGER NOT NULL"), ("shortfall", "INTEGER NOT NULL"), ("evidence", "TEXT"),
-                 ("methods", "TEXT"), ("crawled_at", "TEXT NOT NULL")],
+                 ("methods", "TEXT"), ("crawled_at", "TEXT NOT NULL"),
+                 # A crawl cluster's row: scope 'cluster', its figures the whole cluster's for crawl_id
+                 # (crawl/cluster_coverage.py); merge keeps one such row per crawl and list.
+                 ("crawl_id", "TEXT"), ("scope", "TEXT")],
         pk=("id",),
         foreign_keys=[("site", "sites", "host")],
         indexes=[("idx_list_coverage_site", ("site",), False)]),

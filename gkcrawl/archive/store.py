@@ -212,13 +212,16 @@ def record_budget(db: sqlite_utils.Database, *, site: str, budget: str, scope_ur
 
 
 def record_list_coverage(db: sqlite_utils.Database, *, site: str, list_url: str, declared: int, reached: int,
-                         evidence: str, methods: str, when: str) -> None:
-    """A list's declared size against the records a crawl reached on it (list_coverage)."""
+                         evidence: str, methods: str, when: str, crawl_id: str | None = None,
+                         scope: str | None = None) -> None:
+    """A list's declared size against the records a crawl reached on it (list_coverage); `scope`
+    'cluster' with the cluster's `crawl_id` when the figures are the whole cluster's."""
     with transaction(db) as conn:
         _ensure_site(conn, site, when)
         conn.execute("INSERT INTO list_coverage (site, list_url, declared, reached, shortfall, evidence, methods, "
-                     "crawled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [site, list_url, declared, reached, max(0, declared - reached), evidence, methods, when])
+                     "crawled_at, crawl_id, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [site, list_url, declared, reached, max(0, declared - reached), evidence, methods, when,
+                      crawl_id, scope])
 
 
 def was_archived(db: sqlite_utils.Database, url: str) -> bool:

@@ -105,11 +105,11 @@ class ArchiveExtension:
             self.crawler.stats.inc_value("gkcrawl/archive_errors")
 
     def record_list_coverage(self, *, site: str, list_url: str, declared: int, reached: int, evidence: str,
-                             methods: str, when: str) -> None:
+                             methods: str, when: str, crawl_id: str | None = None, scope: str | None = None) -> None:
         """A list's declared size against the records reached: a `list_coverage` row (never raises)."""
         try:
             record_list_coverage(self.db, site=site, list_url=list_url, declared=declared, reached=reached,
-                                 evidence=evidence, methods=methods, when=when)
+                                 evidence=evidence, methods=methods, when=when, crawl_id=crawl_id, scope=scope)
         except Exception:  # noqa: BLE001 - a failed row must not stop the crawl; it is logged
             logger.exception("could not record the coverage of %s", list_url)
             self.crawler.stats.inc_value("gkcrawl/archive_errors")

@@ -170,8 +170,9 @@ end
 return 0
 """
 
-# Join the frontier (KEYS: seed, then the crawl's memory to clear when seeding; ARGV: this worker's
-# seeding mark, hold ms). {'seed'} this worker seeds a new crawl (the memory of the last one cleared);
+# Join the frontier (KEYS: seed, crawl id, then the crawl's memory to clear when seeding; ARGV: this
+# worker's seeding mark, hold ms, its name). {'seed'} this worker seeds a new crawl (the memory of the
+# last one cleared, the crawl id set to Redis ms-worker);
 # {'join'} a crawl is under way; {'late', finished ms} the crawl finished less than the hold ago.
 JOIN = _NOW + """
 local seed = redis.call('GET', KEYS[1])
@@ -181,8 +182,9 @@ if seed and string.sub(seed, 1, 9) == 'finished ' then
   seed = false
 end
 if seed then return {'join', ''} end
-for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], now .. '-' .. ARGV[3])
 return {'seed', ''}
 """
 
@@ -232,6 +234,15 @@ class FrontierKeys:
     @property
     def reached(self) -> str:
         return f"{self.name}:reached"
+
+    @property
+    def crawl(self) -> str:
+        """The id of the cluster's current (or last) crawl: `<Redis ms>-<seeding worker>`, set when it seeds."""
+        return f"{self.name}:crawl"
+
+    def coverage(self, crawl_id: str, part: str) -> str:
+        """A key of one crawl's list-coverage tally (cluster_coverage.py)."""
+        return f"{self.name}:coverage:{crawl_id}:{part}"
 
     @property
     def crawl_memory(self) -> list[str]:
@@ -412,7 +423,8 @@ class FrontierScheduler(Scheduler):
                                    lease_ms=self.lease_ms)
         self._beat()
         role, finished = (part.decode() if isinstance(part, bytes) else str(part) for part in self._join(
-            keys=[self.keys.seed, *self.keys.crawl_memory], args=[f"{SEEDING} {self.worker}", self.hold_ms]))
+            keys=[self.keys.seed, self.keys.crawl, *self.keys.crawl_memory],
+            args=[f"{SEEDING} {self.worker}", self.hold_ms, self.worker]))
         if role == "late":
             self._arrived_late(int(finished))
         self.seeder = role == "seed"

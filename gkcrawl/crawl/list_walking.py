@@ -23,11 +23,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import redis
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, TextResponse
 
 from . import browser_pager, coverage, list_endpoints, list_services, page_reading
 from .archive_access import archive_if_any
+from .cluster_coverage import CLUSTER_SCOPE, ClusterCoverage
 from .warc import iso_utc, utc_now
 
 logger = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class ListWalking:
     js_enabled: bool
     column_page_budget: int
     list_coverage: coverage.ListCoverage
+    cluster_coverage: ClusterCoverage | None  # a cluster worker's: the cluster's figures at close
 
     # Provided by the spider (DisclosureSpider): request building, link following, budgets.
     _request: Any
@@ -61,7 +64,7 @@ class ListWalking:
         method = coverage.BROWSER if response.meta.get("gk_rendered") else coverage.STATIC
         if declared is not None and declared.expected is not None and root == response.url:
             self.list_coverage.declare(root, declared.expected, declared.evidence)
-        if root in self.list_coverage.lists:
+        if self._tallied(root):
             self.list_coverage.reach(root, records, method)
             self._coverage_stats()
         if response.meta.get("gk_rendered") or root != response.url or other_pager:
@@ -169,11 +172,16 @@ class ListWalking:
 
     # -- the tallies ----------------------------------------------------------------------
 
+    def _tallied(self, root: str) -> bool:
+        """Whether records reached on `root`'s pages count: a list this process saw declare its size or
+        walked, or in a cluster any list (the page that declares it may be another worker's)."""
+        return root in self.list_coverage.lists or self.cluster_coverage is not None
+
     def _tally_service_answer(self, root: str, links: list[tuple[str, str]], total: int | None, what: str) -> None:
         """A Hanweb datastore or JSON list answer: its total is the list's declaration, its records reached."""
         if total is not None:
             self.list_coverage.declare(root, total, f"{what}={total}")
-        if root in self.list_coverage.lists:
+        if self._tallied(root):
             self.list_coverage.reach(root, [u for _, u in links], coverage.SERVICE)
             self._coverage_stats()
 
@@ -184,15 +192,25 @@ class ListWalking:
                 stats.set_value(f"gkcrawl/site/{host}/{key}", value)
 
     def record_list_coverage(self) -> None:
-        """One `list_coverage` row per list that declared its size (the spider's close)."""
+        """One `list_coverage` row per list that declared its size (the spider's close): this process's
+        figures, or in a cluster the whole cluster's (cluster_coverage.py)."""
         archive = archive_if_any(self.crawler)
         when = iso_utc(utc_now())
-        for tally in self.list_coverage.declared_lists():
+        tallies, crawl_id, scope = self.list_coverage.declared_lists(), None, None
+        if self.cluster_coverage is not None:
+            try:
+                crawl_id, tallies = self.cluster_coverage.combine(self.list_coverage)
+                scope = CLUSTER_SCOPE
+            except redis.RedisError as error:  # the worker's own figures, marked as such, rather than none
+                logger.warning("frontier: cannot combine the cluster's list coverage (%s); recording this "
+                               "worker's own", error)
+                scope = "worker"
+        for tally in tallies:
             if tally.shortfall:
-                logger.warning("%s declares %d records; the crawl reached %d", tally.list_url, tally.declared,
-                               len(tally.reached))
+                logger.warning("%s declares %d records; the %s reached %d", tally.list_url, tally.declared,
+                               "cluster" if scope == CLUSTER_SCOPE else "crawl", len(tally.reached))
             if archive is not None:
                 archive.record_list_coverage(site=urlsplit(tally.list_url).netloc, list_url=tally.list_url,
                                              declared=tally.declared or 0, reached=len(tally.reached),
                                              evidence=tally.evidence, methods=",".join(sorted(tally.methods)),
-                                             when=when)
+                                             when=when, crawl_id=crawl_id, scope=scope)

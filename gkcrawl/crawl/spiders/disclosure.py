@@ -28,6 +28,7 @@ from twisted.python.failure import Failure
 
 from gkcrawl.crawl import (
     budget_counts,
+    cluster_coverage,
     config,
     coverage,
     discovery,
@@ -94,6 +95,7 @@ class DisclosureSpider(ListWalking, Spider):
         self.budget_counts: budget_counts.BudgetCounts = budget_counts.LocalBudgetCounts()
         self.budgets_spent: set[tuple[str, str]] = set()
         self.list_coverage = coverage.ListCoverage()  # declared vs reached, per list (list_walking.py)
+        self.cluster_coverage: cluster_coverage.ClusterCoverage | None = None  # a cluster worker's
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> DisclosureSpider:
@@ -109,8 +111,10 @@ class DisclosureSpider(ListWalking, Spider):
         spider.site_request_budget = config.get_int(settings, "GKCRAWL_SITE_REQUEST_BUDGET")
         frontier_url = config.get(settings, "GKCRAWL_FRONTIER")
         if frontier_url:
-            spider.budget_counts = budget_counts.ClusterBudgetCounts(
-                frontier.connect(frontier_url), frontier.FrontierKeys(config.get(settings, "GKCRAWL_FRONTIER_NAME")))
+            server = frontier.connect(frontier_url)
+            keys = frontier.FrontierKeys(config.get(settings, "GKCRAWL_FRONTIER_NAME"))
+            spider.budget_counts = budget_counts.ClusterBudgetCounts(server, keys)
+            spider.cluster_coverage = cluster_coverage.ClusterCoverage(server, keys)
         registry = load_registry(config.get(settings, "GKCRAWL_SITES_FILE") or None)
         for entry in entries_for(registry, spider.start_urls, spider.site_name):
             if not spider.start_urls or spider.site_name == entry.name:

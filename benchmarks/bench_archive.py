@@ -146,8 +146,8 @@ def replicate(db_path: Path, copies: int) -> float:
     select = ", ".join(renamed.get(name, f"[{name}]") for name in names)
     columns = ", ".join(f"[{name}]" for name in names)
     children = {table: [row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")]
-                for table in ("cells", "requests_wide_values", "appeals_wide_values", "active_disclosure_wide_values",
-                              "check_results", "spam_findings")}
+                for table in ("cells", "cell_spans", "cell_extras", "requests_wide_values", "appeals_wide_values",
+                              "active_disclosure_wide_values", "check_results", "spam_findings")}
     rests = _rest_forms(conn, base)
     for copy_ in range(1, copies):
         offset = copy_ * base

@@ -61,11 +61,14 @@ def test_report_cells_publish_how_and_location_as_parsed(tmp_path: Path) -> None
         if how is not None or location is not None:
             published.setdefault(rid, {})[key] = (how, location)
     assert published == expected
-    # The common shape is held as numbers, not text; the odd ones as text, and so is a row that
-    # runs across a PDF page break (`page_end`, rare: part 四's one row of 15 in gen2021_ningan.pdf).
-    compact, text = db.execute("select count(loc_start), count(location) from cells").fetchone()
+    # The common shape is held as numbers (a span shared by a row's cells), so is a row that runs
+    # across a PDF page break (`page_end`, rare: part 四's one row of 15 in gen2021_ningan.pdf); the
+    # odd ones as text.
+    compact = db.execute("select count(*) from cells where bits >> 12 > 0").fetchone()[0]
+    text = db.execute("select count(location) from cell_extras").fetchone()[0]
+    spans = db.execute("select count(*) from cell_spans").fetchone()[0]
     across_pages = sum('"page_end"' in (location or "") for cells in expected.values() for _, location in cells.values())
-    assert compact > 600 and 0 < text <= 8 + across_pages and across_pages <= 15
+    assert compact > 600 and 0 < text <= 8 and across_pages <= 15 and spans < compact
     assert db.execute("select count(*) from cell_hows").fetchone()[0] >= 4
 
 
@@ -106,9 +109,89 @@ def test_a_schema_2_archive_upgrades_with_the_same_published_cells(tmp_path: Pat
     db = open_archive(path)
     assert db.execute("select * from report_cells order by report_id, key").fetchall() == published
     columns = {row[1] for row in db.execute("pragma table_info(cells)")}
-    assert "how" not in columns and "how_id" in columns
-    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == "3"
+    assert "how" not in columns and "bits" in columns
+    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == "4"
     # Writes through the view (merge, older scripts) still land, with their how and location.
     db.execute("insert into report_cells (report_id, key, value, how, location) values (1, 'x.y', 3, 'merged', '{}')")
     assert db.execute("select how, location from report_cells where key = 'x.y'").fetchone() == ("merged", "{}")
     db.conn.commit()
+
+
+# Schema 3's cells (one wide row a cell, its location in loc_* numbers) and how it wrote a
+# location, kept here to build a schema-3 archive for the upgrade test.
+_V3_COLUMNS = [("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
+               ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("uncertain_reason", "TEXT"),
+               ("how_id", "INTEGER"), ("loc_row", "TEXT"), ("loc_column", "INTEGER"), ("loc_start", "INTEGER"),
+               ("loc_end", "INTEGER"), ("loc_printed", "TEXT"), ("loc_page", "INTEGER"), ("location", "TEXT"),
+               ("source", "TEXT")]
+_V3_SHAPES = {("in", "row", "column", "start", "end"), ("in", "row", "column", "start", "end", "printed"),
+              ("in", "row", "column", "start", "end", "page"), ("in", "row", "column", "start", "end", "printed", "page")}
+
+
+def _v3_location(key: str, text: str | None) -> tuple:
+    """Schema 3's cell_location.compact_location, over the published JSON text."""
+    if text is None:
+        return (None,) * 7
+    location = json.loads(text)
+    where = location.get("where") if len(location) == 1 else None
+
+    def plain(value: object) -> bool:
+        return type(value) is str and not any(c in value for c in '"\\') and all(ord(c) >= 32 for c in value)
+
+    if type(where) is dict and tuple(where) in _V3_SHAPES and where["in"] == "source_text":
+        row, column, start, end = where["row"], where["column"], where["start"], where["end"]
+        printed, page = where.get("printed"), where.get("page")
+        if (plain(row) and all(type(v) is int for v in (column, start, end))
+                and (printed is None or plain(printed)) and (page is None or type(page) is int)):
+            return (None if row == key.rpartition(".")[0] else row, column, start, end, printed, page, None)
+    return (None,) * 6 + (text,)
+
+
+def _to_schema_3(path: Path) -> list[tuple]:
+    """Rewrite a current archive's cells into the schema-3 shape; returns the published rows."""
+    conn = sqlite3.connect(path)
+    published = conn.execute("select * from report_cells order by report_id, key").fetchall()
+    rows = conn.execute("select r.report_id, k.id, r.value, r.uncertain, r.note, r.uncertain_reason, h.id, r.key, "
+                        "r.location, r.source from report_cells r join cell_keys k on k.key = r.key "
+                        "left join cell_hows h on h.how = r.how").fetchall()
+    for view in ("report_cells", "report_cells_labeled"):
+        conn.execute(f"DROP VIEW [{view}]")
+    for table in ("cells", "cell_spans", "cell_extras"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute(create_table_sql("cells", TableSpec(columns=_V3_COLUMNS, pk=("report_id", "key_id"),
+                                                     without_rowid=True)))
+    conn.executemany(f"INSERT INTO cells VALUES ({', '.join('?' for _ in _V3_COLUMNS)})",
+                     [(*row[:7], *_v3_location(row[7], row[8]), row[9]) for row in rows])
+    conn.execute("INSERT OR REPLACE INTO archive_info VALUES ('schema_version', '3')")
+    conn.commit()
+    conn.close()
+    return published
+
+
+def test_a_schema_3_archive_upgrades_with_the_same_published_cells(tmp_path: Path) -> None:
+    path = tmp_path / "gkcrawl.db"
+    db = open_archive(path)
+    for index, name in enumerate(("var01_2019_canonical.html", "gen2021_ningan.pdf")):
+        result = parse_document((FIXTURES / name).read_bytes(), name)
+        record_report(db, None, result, url=f"http://a.gov.cn/{index}", fetched_at="t", sha256=str(index), site=None)
+    odd = sample_result(0, template="2021")
+    odd.sources = _odd_sources()
+    odd.sources["requests.new.other_org"]["medium"] = "ocr"
+    odd.cell_notes = {"requests.new.natural": "6撤"}
+    odd.uncertain = ["requests.new.research"]
+    odd.uncertain_reasons = {"requests.new.research": "two readings"}
+    record_report(db, None, odd, url="http://a.gov.cn/odd", fetched_at="t", sha256="odd", site=None)
+    db.conn.close()
+    published = _to_schema_3(path)
+    assert len(published) > 300 and any(row[10] == "ocr" for row in published) and any(row[4] for row in published)
+    assert sum(1 for row in published if row[9] and '"page_end"' in row[9]) > 0
+    db = open_archive(path)
+    assert db.execute("select * from report_cells order by report_id, key").fetchall() == published
+    assert {row[1] for row in db.execute("pragma table_info(cells)")} == {"report_id", "key_id", "value", "bits",
+                                                                          "printed"}
+    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == "4"
+    assert "cells_v3" not in db.table_names()
+    # Opened again: nothing left to upgrade, the same rows.
+    db.conn.close()
+    db = open_archive(path)
+    assert db.execute("select * from report_cells order by report_id, key").fetchall() == published

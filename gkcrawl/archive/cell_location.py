@@ -1,34 +1,54 @@
-"""A cell's `location` (where the parser read it), stored in a few small columns instead of JSON.
+"""A cell's `location` (where the parser read it), stored as small numbers instead of JSON.
 
 The parser's location of almost every cell is `{"where": {"in": "source_text", "row": R,
-"column": C, "start": S, "end": E[, "printed": P][, "page": N]}}`: 125 bytes of JSON a cell,
-25 KB a report (issue 13). The cells table keeps such a location as its numbers (loc_column,
-loc_start, loc_end, loc_page), the printed text and, only when it is not the key's own row,
-the row; `LOCATION_SQL` (used by the report_cells view) rebuilds exactly the JSON text
-`json.dumps(location, ensure_ascii=False)` gives. Any other shape is kept as that JSON text.
+"column": C, "start": S, "end": E[, "printed": P][, "page": N[, "page_end": M]]}}`: 125 bytes of
+JSON a cell, 25 KB a report (issue 13). The cells of one printed row share its span (start, end,
+pages), so the span is stored once a report in `cell_spans` (numbered from 0 per report) and each
+cell keeps only its span number and column, packed into `cells.bits` (`pack_bits`), its printed text
+(cells.printed) and, only when it is not the key's own row, the row (cell_extras.row).
+`LOCATION_SQL` (used by the report_cells view) rebuilds exactly the JSON text
+`json.dumps(location, ensure_ascii=False)` gives. Any other shape is kept as that JSON text
+(cell_extras.location).
+
+cells.bits, for plain SQL: bit 0 uncertain, bit 1 read by OCR (source 'ocr'), bits 2-11 the
+cell_hows id (0: none), bits 12 and up 0 without a stored span, else 1 + span * 1024 + column.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 # Strings json.dumps(ensure_ascii=False) writes unchanged between quotes.
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 _REQUIRED = ["in", "row", "column", "start", "end"]
-_SHAPES = {tuple(_REQUIRED), (*_REQUIRED, "printed"), (*_REQUIRED, "page"), (*_REQUIRED, "printed", "page")}
-
-COLUMNS = ("loc_row", "loc_column", "loc_start", "loc_end", "loc_printed", "loc_page", "location")
+_SHAPES = {tuple(_REQUIRED), (*_REQUIRED, "printed"), (*_REQUIRED, "page"), (*_REQUIRED, "printed", "page"),
+           (*_REQUIRED, "page", "page_end"), (*_REQUIRED, "printed", "page", "page_end")}
+MAX_HOW_ID = 1023
+MAX_COLUMN = 1023
 
 _ROW_OF_KEY = "substr(rtrim(k.key, replace(k.key, '.', '')), 1, length(rtrim(k.key, replace(k.key, '.', ''))) - 1)"
-# The published location of a cells row `c` joined to its cell_keys row `k`.
+# The published location of a cells row `c` joined to its cell_keys row `k`, cell_spans row `s`
+# and cell_extras row `x`.
 LOCATION_SQL = (
-    "CASE WHEN c.loc_start IS NULL THEN c.location ELSE\n"
-    f"    '{{\"where\": {{\"in\": \"source_text\", \"row\": \"' || coalesce(c.loc_row, {_ROW_OF_KEY})\n"
-    "    || '\", \"column\": ' || c.loc_column || ', \"start\": ' || c.loc_start || ', \"end\": ' || c.loc_end\n"
-    "    || coalesce(', \"printed\": \"' || c.loc_printed || '\"', '') || coalesce(', \"page\": ' || c.loc_page, '')\n"
-    "    || '}}' END")
+    "CASE WHEN c.bits >> 12 = 0 THEN x.location ELSE\n"
+    f"    '{{\"where\": {{\"in\": \"source_text\", \"row\": \"' || coalesce(x.row, {_ROW_OF_KEY})\n"
+    "    || '\", \"column\": ' || (((c.bits >> 12) - 1) & 1023) || ', \"start\": ' || s.start\n"
+    "    || ', \"end\": ' || (s.start + s.length)\n"
+    "    || coalesce(', \"printed\": \"' || c.printed || '\"', '') || coalesce(', \"page\": ' || s.page, '')\n"
+    "    || coalesce(', \"page_end\": ' || s.page_end, '') || '}}' END")
+# The cell_spans row of a cells row `c`.
+SPAN_SQL = "((c.bits >> 12) - 1) >> 10"
+
+
+def pack_bits(uncertain: Any, ocr: bool, how_id: int | None, span: int | None, column: int | None) -> int:
+    """cells.bits of one cell (span and column None when its location is not stored as a span)."""
+    if how_id is not None and not 0 < how_id <= MAX_HOW_ID:
+        raise ValueError(f"cell_hows id {how_id} does not fit cells.bits")
+    at = 0 if span is None or column is None else 1 + span * 1024 + column
+    return (1 if uncertain else 0) | (2 if ocr else 0) | ((how_id or 0) << 2) | (at << 12)
 
 
 def _plain(value: Any) -> bool:
@@ -36,20 +56,38 @@ def _plain(value: Any) -> bool:
     return type(value) is str and not _NEEDS_ESCAPE.search(value)
 
 
-_NOTHING = (None,) * len(COLUMNS)
+def _int(value: Any) -> bool:
+    return type(value) is int
 
 
-def compact_location(key: str, location: dict[str, Any] | None) -> tuple[Any, ...]:
-    """The COLUMNS values of a cell's location: its parts when LOCATION_SQL rebuilds the same
-    JSON, else only `location` (the JSON text)."""
+@dataclass(frozen=True)
+class CompactLocation:
+    """A location as stored: a span (start, length, page, page_end) and column with the printed text
+    and row (None: the key's own row), or only `location` (the JSON text, None without a location)."""
+
+    span: tuple[int, int, int | None, int | None] | None = None
+    column: int | None = None
+    printed: str | None = None
+    row: str | None = None
+    location: str | None = None
+
+
+_NOTHING = CompactLocation()
+
+
+def compact_location(key: str, location: dict[str, Any] | None) -> CompactLocation:
+    """How a cell's location is stored: its parts when LOCATION_SQL rebuilds the same JSON, else the JSON."""
     if not location:
         return _NOTHING
     where = location.get("where") if len(location) == 1 else None
     if type(where) is dict and tuple(where) in _SHAPES and where["in"] == "source_text":
         row, column, start, end = where["row"], where["column"], where["start"], where["end"]
-        printed, page = where.get("printed"), where.get("page")
-        if (_plain(row) and type(column) is int and type(start) is int and type(end) is int
-                and (printed is None or _plain(printed)) and (page is None or type(page) is int)
-                and ("printed" not in where or printed is not None) and ("page" not in where or page is not None)):
-            return (None if row == key.rpartition(".")[0] else row, column, start, end, printed, page, None)
-    return (*_NOTHING[:-1], json.dumps(location, ensure_ascii=False))
+        printed, page, page_end = where.get("printed"), where.get("page"), where.get("page_end")
+        if (_plain(row) and _int(column) and 0 <= column <= MAX_COLUMN and _int(start) and _int(end)
+                and (printed is None or _plain(printed)) and (page is None or _int(page))
+                and (page_end is None or _int(page_end))
+                and ("printed" not in where or printed is not None) and ("page" not in where or page is not None)
+                and ("page_end" not in where or page_end is not None)):
+            return CompactLocation((start, end - start, page, page_end), column, printed,
+                                   None if row == key.rpartition(".")[0] else row)
+    return CompactLocation(location=json.dumps(location, ensure_ascii=False))

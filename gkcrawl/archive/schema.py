@@ -16,11 +16,12 @@ import sqlite_utils
 from gkcrawl import template
 
 from . import facet_pairs
-from .cell_location import LOCATION_SQL
+from .cell_location import LOCATION_SQL, SPAN_SQL
 from .search_text import search_form
 
-SCHEMA_VERSION = 3  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
-# 3: a cell's how as cell_hows.id, its location as numbers (cell_location.py)
+SCHEMA_VERSION = 4  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
+# 3: a cell's how as cell_hows.id, its location as numbers (cell_location.py);
+# 4: a cell's row is value, bits and printed; spans and rare fields in cell_spans, cell_extras
 
 
 @dataclass(frozen=True)
@@ -135,17 +136,28 @@ TABLES: dict[str, TableSpec] = {
         pk=("id",),
         indexes=[("idx_cell_keys_key", ("key",), True)]),
     "cells": TableSpec(
+        # bits packs uncertain, source 'ocr', how (cell_hows.id) and the cell's span and column
+        # (cell_location.py); printed: the text the number was read from, when its location is a span.
         columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
-                 ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"),
-                 # Why the cell is uncertain, how it was read (cell_hows.id), where: ParseResult's
-                 # uncertain_reasons and sources (docs/parse-output.md). Where is its parts (loc_*) when
-                 # cell_location.LOCATION_SQL rebuilds its JSON from them, else the JSON (location).
-                 ("uncertain_reason", "TEXT"), ("how_id", "INTEGER"),
-                 ("loc_row", "TEXT"), ("loc_column", "INTEGER"), ("loc_start", "INTEGER"), ("loc_end", "INTEGER"),
-                 ("loc_printed", "TEXT"), ("loc_page", "INTEGER"), ("location", "TEXT"),
-                 ("source", "TEXT")],  # source: "ocr" when read from pixels
+                 ("bits", "INTEGER NOT NULL DEFAULT 0"), ("printed", "TEXT")],
         pk=("report_id", "key_id"),
-        foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id"), ("how_id", "cell_hows", "id")],
+        foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id")],
+        without_rowid=True),
+    # Where a printed row of a report was read (source text offsets, pages), shared by its cells.
+    "cell_spans": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("span", "INTEGER NOT NULL"), ("start", "INTEGER"),
+                 ("length", "INTEGER"), ("page", "INTEGER"), ("page_end", "INTEGER")],
+        pk=("report_id", "span"),
+        foreign_keys=[("report_id", "reports", "id")],
+        without_rowid=True),
+    # The rarer per-cell fields, a row only for a cell that has one: its note, why it is uncertain
+    # (ParseResult.uncertain_reasons), its row when not the key's own, a location of another shape
+    # (JSON text) and a source other than 'ocr'.
+    "cell_extras": TableSpec(
+        columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("note", "TEXT"),
+                 ("uncertain_reason", "TEXT"), ("row", "TEXT"), ("location", "TEXT"), ("source", "TEXT")],
+        pk=("report_id", "key_id"),
+        foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id")],
         without_rowid=True),
     # The facet counts of the reports and latest_reports pages, kept by triggers on reports (FACET_TRIGGERS):
     # at a million reports each facet would otherwise count every row on every page view (issue 13).
@@ -419,10 +431,13 @@ def wide_backfill_sql(prefix: str, *, one_report: bool = False) -> str:
 # The long form users query, over the compact cells; LEFT JOINs on unique keys, so a count(*) or a
 # filter on report_id reads `cells` alone.
 REPORT_CELLS_SQL = (
-    "SELECT c.report_id, k.key, c.value, c.uncertain, c.note, k.part, r.parser_version, c.uncertain_reason,\n"
-    f"  h.how, {LOCATION_SQL} AS location, c.source\n"
+    "SELECT c.report_id, k.key, c.value, c.bits & 1 AS uncertain, x.note, k.part, r.parser_version,\n"
+    f"  x.uncertain_reason, h.how, {LOCATION_SQL} AS location,\n"
+    "  CASE WHEN c.bits & 2 THEN 'ocr' ELSE x.source END AS source\n"
     "FROM cells c LEFT JOIN cell_keys k ON k.id = c.key_id LEFT JOIN reports r ON r.id = c.report_id\n"
-    "LEFT JOIN cell_hows h ON h.id = c.how_id")
+    "LEFT JOIN cell_hows h ON h.id = (c.bits >> 2) & 1023\n"
+    "LEFT JOIN cell_extras x ON x.report_id = c.report_id AND x.key_id = c.key_id\n"
+    f"LEFT JOIN cell_spans s ON s.report_id = c.report_id AND s.span = {SPAN_SQL}")
 
 CHECKS_SQL = (
     "SELECT c.id, c.report_id, c.name, c.ok, c.detail, s.cells, r.parser_version\n"
@@ -451,6 +466,14 @@ SUPERSEDE_TRIGGER = (
     "    AND EXISTS (SELECT 1 FROM reports v WHERE v.url = NEW.url AND v.version > NEW.version);\n"
     "END")
 
+# A row written through the report_cells view: its bits (no span: its location stays JSON, in
+# cell_extras) and its cell_extras values, selected only when one is set.
+_TRIGGER_BITS = ("((coalesce(NEW.uncertain, 0) <> 0) | (CASE WHEN NEW.source = 'ocr' THEN 2 ELSE 0 END)\n"
+                 "    | (coalesce((SELECT id FROM cell_hows WHERE how = NEW.how), 0) << 2))")
+_OTHER_SOURCE = "CASE WHEN NEW.source = 'ocr' THEN NULL ELSE NEW.source END"
+_TRIGGER_EXTRAS = (f"NEW.note, NEW.uncertain_reason, NEW.location, {_OTHER_SOURCE}\n"
+                   f"  WHERE coalesce(NEW.note, NEW.uncertain_reason, NEW.location, {_OTHER_SOURCE}) IS NOT NULL")
+
 # Writes through the report_cells view (older code and scripts that wrote the table) land in `cells`.
 # The wide tables follow the store's writes only (store.write_derived_rows).
 REPORT_CELLS_TRIGGERS = [
@@ -458,12 +481,15 @@ REPORT_CELLS_TRIGGERS = [
     "  INSERT OR IGNORE INTO cell_keys (key, part) VALUES (NEW.key,\n"
     "    coalesce(NEW.part, substr(NEW.key, 1, instr(NEW.key || '.', '.') - 1)));\n"
     "  INSERT OR IGNORE INTO cell_hows (how) SELECT NEW.how WHERE NEW.how IS NOT NULL;\n"
-    "  INSERT INTO cells (report_id, key_id, value, uncertain, note, uncertain_reason, how_id, location, source)\n"
-    "  VALUES (NEW.report_id, (SELECT id FROM cell_keys WHERE key = NEW.key), NEW.value, coalesce(NEW.uncertain, 0),\n"
-    "    NEW.note, NEW.uncertain_reason, (SELECT id FROM cell_hows WHERE how = NEW.how), NEW.location, NEW.source);\n"
+    "  INSERT INTO cells (report_id, key_id, value, bits)\n"
+    f"  VALUES (NEW.report_id, (SELECT id FROM cell_keys WHERE key = NEW.key), NEW.value, {_TRIGGER_BITS});\n"
+    "  INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, location, source)\n"
+    f"  SELECT NEW.report_id, (SELECT id FROM cell_keys WHERE key = NEW.key), {_TRIGGER_EXTRAS};\n"
     "END",
     "CREATE TRIGGER IF NOT EXISTS report_cells_delete INSTEAD OF DELETE ON report_cells BEGIN\n"
     "  DELETE FROM cells WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
+    "  DELETE FROM cell_extras\n"
+    "  WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
     "END",
     "CREATE TRIGGER IF NOT EXISTS checks_insert INSTEAD OF INSERT ON checks BEGIN\n"
     "  INSERT OR IGNORE INTO check_cell_sets (cells) SELECT NEW.cells WHERE NEW.cells IS NOT NULL;\n"
@@ -475,11 +501,12 @@ REPORT_CELLS_TRIGGERS = [
     "END",
     "CREATE TRIGGER IF NOT EXISTS report_cells_update INSTEAD OF UPDATE ON report_cells BEGIN\n"
     "  INSERT OR IGNORE INTO cell_hows (how) SELECT NEW.how WHERE NEW.how IS NOT NULL;\n"
-    "  UPDATE cells SET value = NEW.value, uncertain = NEW.uncertain, note = NEW.note,\n"
-    "    uncertain_reason = NEW.uncertain_reason, how_id = (SELECT id FROM cell_hows WHERE how = NEW.how),\n"
-    "    loc_row = NULL, loc_column = NULL, loc_start = NULL, loc_end = NULL, loc_printed = NULL, loc_page = NULL,\n"
-    "    location = NEW.location, source = NEW.source\n"
+    f"  UPDATE cells SET value = NEW.value, bits = {_TRIGGER_BITS}, printed = NULL\n"
     "  WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
+    "  DELETE FROM cell_extras\n"
+    "  WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
+    "  INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, location, source)\n"
+    f"  SELECT OLD.report_id, (SELECT id FROM cell_keys WHERE key = OLD.key), {_TRIGGER_EXTRAS};\n"
     "END",
 ]
 
@@ -581,9 +608,10 @@ def view_sql() -> dict[str, str]:
             "  max(site_code) AS site_code, max(copy_of) AS copy_of\n"
             "FROM site_verdicts GROUP BY site"),
         "report_cells_labeled": (
-            "SELECT c.report_id, r.url, r.title, r.year, k.key, l.section, l.label, c.value, c.uncertain,\n"
-            "  c.note, r.parser_version\n"
+            "SELECT c.report_id, r.url, r.title, r.year, k.key, l.section, l.label, c.value, c.bits & 1 AS uncertain,\n"
+            "  x.note, r.parser_version\n"
             "FROM cells c JOIN cell_keys k ON k.id = c.key_id JOIN reports r ON r.id = c.report_id\n"
+            "LEFT JOIN cell_extras x ON x.report_id = c.report_id AND x.key_id = c.key_id\n"
             "LEFT JOIN cell_labels l ON l.key = k.key AND l.template = r.template"),
     }
 
@@ -611,25 +639,86 @@ def _migrate_cells_table(db: sqlite_utils.Database) -> None:
     db.execute("INSERT OR IGNORE INTO cell_keys (key, part) SELECT c.key, "
                f"coalesce(min({part}), substr(c.key, 1, instr(c.key || '.', '.') - 1)) "
                "FROM report_cells c GROUP BY c.key")
-    how = "(SELECT h.id FROM cell_hows h WHERE h.how = c.how)" if "how" in have else "NULL"
-    db.execute("INSERT OR REPLACE INTO cells "
-               "(report_id, key_id, value, uncertain, note, uncertain_reason, location, source, how_id) "
-               f"SELECT c.report_id, k.id, c.value, coalesce(c.uncertain, 0), {optional}, {how} "
+    how = "c.how" if "how" in have else "NULL"
+    db.execute("DROP TABLE IF EXISTS cells_v3")
+    db.execute("CREATE TABLE cells_v3 AS "
+               "SELECT c.report_id, k.id AS key_id, c.value, coalesce(c.uncertain, 0) AS uncertain, "
+               f"{optional}, {how} AS how "
                "FROM report_cells c JOIN cell_keys k ON k.key = c.key")
     db.execute("DROP TABLE report_cells")
+    _migrate_cells_v4(db)
 
 
-def _migrate_cell_hows(db: sqlite_utils.Database) -> None:
-    """A schema-2 archive kept each cell's how as text: move it to cell_hows ids and drop the column
-    (and the view and triggers that read it, rebuilt by ensure_db_shape). Locations stay JSON text."""
-    db.execute("INSERT OR IGNORE INTO cell_hows (how) SELECT DISTINCT how FROM cells WHERE how IS NOT NULL")
-    db.execute("UPDATE cells SET how_id = (SELECT h.id FROM cell_hows h WHERE h.how = cells.how) "
-               "WHERE how IS NOT NULL")
-    for view in ("report_cells", "report_cells_labeled"):
+def _set_aside_old_cells(db: sqlite_utils.Database) -> bool:
+    """A schema-2 or 3 archive's cells (one wide row a cell): renamed to cells_v3 for
+    _migrate_cells_v4, before the new cells table is created; the views and triggers over it go
+    (ensure_db_shape rebuilds them)."""
+    if "bits" in _existing_columns(db, "cells"):
+        return False
+    for (view,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
         db.execute(f"DROP VIEW IF EXISTS {_quote(view)}")
-    for trigger in ("report_cells_insert", "report_cells_update", "report_cells_delete"):
+    triggers = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%cells%'").fetchall()
+    for (trigger,) in triggers:
         db.execute(f"DROP TRIGGER IF EXISTS {_quote(trigger)}")
-    db.execute("ALTER TABLE cells DROP COLUMN how")
+    db.execute("DROP TABLE IF EXISTS cells_v3")
+    db.execute("ALTER TABLE cells RENAME TO cells_v3")
+    return True
+
+
+# The location JSON of a schema-3 cells row `c` joined to its cell_keys row `k` (schema 3's LOCATION_SQL).
+_V3_ROW_OF_KEY = "substr(rtrim(k.key, replace(k.key, '.', '')), 1, length(rtrim(k.key, replace(k.key, '.', ''))) - 1)"
+_V3_LOCATION_SQL = (
+    "CASE WHEN c.loc_start IS NULL THEN c.location ELSE\n"
+    f"    '{{\"where\": {{\"in\": \"source_text\", \"row\": \"' || coalesce(c.loc_row, {_V3_ROW_OF_KEY})\n"
+    "    || '\", \"column\": ' || c.loc_column || ', \"start\": ' || c.loc_start || ', \"end\": ' || c.loc_end\n"
+    "    || coalesce(', \"printed\": \"' || c.loc_printed || '\"', '') || coalesce(', \"page\": ' || c.loc_page, '')\n"
+    "    || '}}' END")
+
+
+def _migrate_cells_v4(db: sqlite_utils.Database) -> None:
+    """Move cells_v3 (schema 2's how text, schema 3's loc_* columns) into cells, cell_spans and
+    cell_extras, then drop it. A location in numbers becomes a span; JSON text stays JSON."""
+    have = _existing_columns(db, "cells_v3")
+    col = {name: (f"c.[{name}]" if name in have else "NULL")
+           for name in ("note", "uncertain_reason", "location", "source", "how_id", "how", "loc_row", "loc_column",
+                        "loc_start", "loc_end", "loc_printed", "loc_page")}
+    if "how" in have:
+        db.execute("INSERT OR IGNORE INTO cell_hows (how) SELECT DISTINCT how FROM cells_v3 WHERE how IS NOT NULL")
+        how_id = f"coalesce({col['how_id']}, (SELECT h.id FROM cell_hows h WHERE h.how = c.how))"
+    else:
+        how_id = col["how_id"]
+    # A location in numbers that fits a span: its column in range (always, as schema 3 wrote them).
+    spanned = (f"{col['loc_start']} IS NOT NULL AND {col['loc_column']} BETWEEN 0 AND 1023 "
+               f"AND typeof({col['loc_column']}) = 'integer'")
+    db.execute("DROP TABLE IF EXISTS temp.v4_spans")
+    db.execute(f"CREATE TEMP TABLE v4_spans AS SELECT report_id, s, l, p, row_number() OVER "
+               f"(PARTITION BY report_id ORDER BY s, l, p) - 1 AS span FROM (SELECT DISTINCT c.report_id, "
+               f"{col['loc_start']} AS s, {col['loc_end']} - {col['loc_start']} AS l, {col['loc_page']} AS p "
+               f"FROM cells_v3 c WHERE {spanned})")
+    db.execute("CREATE INDEX temp.v4_spans_key ON v4_spans (report_id, s, l, p)")
+    db.execute("INSERT INTO cell_spans (report_id, span, start, length, page) "
+               "SELECT report_id, span, s, l, p FROM v4_spans ORDER BY report_id, span")
+    db.execute(
+        "INSERT OR REPLACE INTO cells (report_id, key_id, value, bits, printed) "
+        f"SELECT c.report_id, c.key_id, c.value, (coalesce(c.uncertain, 0) <> 0) | "
+        f"(CASE WHEN {col['source']} = 'ocr' THEN 2 ELSE 0 END) | (coalesce({how_id}, 0) << 2) | "
+        f"(CASE WHEN {spanned} THEN (1 + v.span * 1024 + {col['loc_column']}) << 12 ELSE 0 END), "
+        f"CASE WHEN {spanned} THEN {col['loc_printed']} END "
+        "FROM cells_v3 c LEFT JOIN v4_spans v ON v.report_id = c.report_id "
+        f"AND v.s = {col['loc_start']} AND v.l = {col['loc_end']} - {col['loc_start']} AND v.p IS {col['loc_page']} "
+        "ORDER BY c.report_id, c.key_id")
+    location = (f"CASE WHEN {spanned} THEN NULL ELSE {_V3_LOCATION_SQL} END" if "loc_start" in have
+                else col["location"])
+    source = f"CASE WHEN {col['source']} = 'ocr' THEN NULL ELSE {col['source']} END"
+    row = f"CASE WHEN {spanned} THEN {col['loc_row']} END"
+    db.execute(
+        "INSERT OR REPLACE INTO cell_extras (report_id, key_id, note, uncertain_reason, row, location, source) "
+        f"SELECT * FROM (SELECT c.report_id, c.key_id, {col['note']} AS note, {col['uncertain_reason']} AS reason, "
+        f"{row} AS row, {location} AS location, {source} AS source "
+        "FROM cells_v3 c LEFT JOIN cell_keys k ON k.id = c.key_id) "
+        "WHERE coalesce(note, reason, row, location, source) IS NOT NULL ORDER BY 1, 2")
+    db.execute("DROP TABLE temp.v4_spans")
+    db.execute("DROP TABLE cells_v3")
 
 
 def _existing_columns(db: sqlite_utils.Database, table: str) -> set[str]:
@@ -665,6 +754,9 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
     stale_wide: set[str] = set()
     wide_tables = {table for _, table in WIDE.values()}
     with db.conn:
+        old_cells = "cells" in existing and _set_aside_old_cells(db)
+        if old_cells:
+            existing.discard("cells")
         for name, spec in TABLES.items():
             if name not in existing:
                 db.execute(create_table_sql(name, spec))
@@ -690,8 +782,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         # Template keys first, in template order: small, stable ids.
         db.conn.executemany("INSERT OR IGNORE INTO cell_keys (key, part) VALUES (?, ?)",
                             [(key, key.split(".", 1)[0]) for key in cell_keys("")])
-        if "cells" in existing and "how" in _existing_columns(db, "cells"):
-            _migrate_cell_hows(db)
+        if old_cells:
+            _migrate_cells_v4(db)
         if "report_cells" in existing:
             _migrate_cells_table(db)
         if "checks" in existing:

@@ -24,7 +24,7 @@ import sqlite_utils
 
 from gkcrawl.parse.result import ParseResult
 
-from .cell_location import COLUMNS as LOCATION_COLUMNS, compact_location
+from .cell_location import CompactLocation, compact_location, pack_bits
 from .models import Capture
 from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_backfill_sql, wide_column
 from .search_text import search_form
@@ -283,15 +283,15 @@ def derived_columns(result: ParseResult) -> dict[str, Any]:
     }
 
 
-def _cell_source(result: ParseResult, key: str, how_ids: dict[str, int]) -> tuple[Any, ...]:
-    """(how id, *cell_location.COLUMNS) of one cell, from the parser's one `sources` record; its
-    `medium` ("ocr" when read from pixels) is stored apart, as report_cells.source."""
+def _cell_source(result: ParseResult, key: str, how_ids: dict[str, int]) -> tuple[int | None, CompactLocation]:
+    """(how id, stored location) of one cell, from the parser's one `sources` record; its `medium`
+    ("ocr" when read from pixels) is stored apart, as report_cells.source."""
     source = result.sources.get(key)
     if not source:
-        return (None,) * (1 + len(LOCATION_COLUMNS))
+        return None, compact_location(key, None)
     how = source.get("how")
     location = {k: v for k, v in source.items() if k not in ("how", "medium")}
-    return (None if how is None else how_ids[how], *compact_location(key, location))
+    return None if how is None else how_ids[how], compact_location(key, location)
 
 
 def _how_ids(conn: Any, hows: set[str], known: dict[str, int] | None = None) -> dict[str, int]:
@@ -340,9 +340,10 @@ def _wide_insert(table: str, prefix: str) -> tuple[str, tuple[str, ...]]:
     return f"INSERT INTO [{table}] (report_id, {names}) VALUES (?, {marks})", wide_keys
 
 
-_CELL_COLUMNS = ("report_id", "key_id", "value", "uncertain", "note", "uncertain_reason", "how_id", *LOCATION_COLUMNS,
-                 "source")
-CELLS_INSERT = f"INSERT INTO cells ({', '.join(_CELL_COLUMNS)}) VALUES ({', '.join('?' for _ in _CELL_COLUMNS)})"
+CELLS_INSERT = "INSERT INTO cells (report_id, key_id, value, bits, printed) VALUES (?, ?, ?, ?, ?)"
+SPANS_INSERT = "INSERT INTO cell_spans (report_id, span, start, length, page, page_end) VALUES (?, ?, ?, ?, ?, ?)"
+EXTRAS_INSERT = ("INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, row, location, source) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
 CHECKS_INSERT = "INSERT INTO check_results (report_id, name, ok, detail, cell_set_id) VALUES (?, ?, ?, ?, ?)"
 SPAM_INSERT = ("INSERT INTO spam_findings (report_id, kind, string, start, [end], domain, evidence, parser_version) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -378,10 +379,19 @@ def derived_rows(conn: Any, report_id: int, result: ParseResult, *, key_ids: dic
     ids = _key_ids(conn, keys, key_ids)
     hows = _how_ids(conn, {source["how"] for source in result.sources.values() if source.get("how") is not None},
                     how_ids)
-    out.rows[CELLS_INSERT] = [
-        (report_id, ids[key], result.cells.get(key), int(key in uncertain), result.cell_notes.get(key),
-         result.uncertain_reasons.get(key) if key in uncertain else None,
-         *_cell_source(result, key, hows), result.medium(key)) for key in keys]
+    cells, extras = out.rows.setdefault(CELLS_INSERT, []), out.rows.setdefault(EXTRAS_INSERT, [])
+    spans: dict[tuple[Any, ...], int] = {}  # a printed row's span -> its number in this report
+    for key in keys:
+        how_id, where = _cell_source(result, key, hows)
+        medium = result.medium(key)
+        span = None if where.span is None else spans.setdefault(where.span, len(spans))
+        cells.append((report_id, ids[key], result.cells.get(key),
+                      pack_bits(key in uncertain, medium == "ocr", how_id, span, where.column), where.printed))
+        extra = (result.cell_notes.get(key), result.uncertain_reasons.get(key) if key in uncertain else None,
+                 where.row, where.location, None if medium == "ocr" else medium)
+        if extra != (None,) * 5:
+            extras.append((report_id, ids[key], *extra))
+    out.rows[SPANS_INSERT] = [(report_id, number, *span_) for span_, number in spans.items()]
     for prefix, (_, table) in WIDE.items():
         statement, wide_keys = _wide_insert(table, prefix)
         rows = out.rows.setdefault(statement, [])
@@ -416,7 +426,8 @@ def write_derived_rows(conn: Any, report_id: int, result: ParseResult) -> None:
 
     Call it before the reports row's title, agency, region or text change (reparse): the index's
     delete is rebuilt from them."""
-    for table in ("cells", "check_results", "spam_findings", *(table for _, table in WIDE.values())):
+    for table in ("cells", "cell_spans", "cell_extras", "check_results", "spam_findings",
+                  *(table for _, table in WIDE.values())):
         conn.execute(f"DELETE FROM [{table}] WHERE report_id = ?", [report_id])
     _unindex(conn, report_id)
     derived_rows(conn, report_id, result).write(conn)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from archive_helpers import reopened_without
 from gkcrawl.archive import facet_pairs
 from gkcrawl.archive.bulk import bulk_load
@@ -88,28 +90,16 @@ def test_facet_counts_follow_every_change_of_reports(tmp_path: Path) -> None:
     _assert_kept(db.conn)
 
 
-def test_an_archive_from_before_facet_counts_is_backfilled_on_open(tmp_path: Path) -> None:
+@pytest.mark.parametrize("table", ["facet_counts", "facet_pair_counts"])
+def test_an_archive_from_before_the_kept_counts_is_backfilled_on_open(table: str, tmp_path: Path) -> None:
     path = tmp_path / "gkcrawl.db"
     db = open_archive(path)
     for index in range(8):
         _add(db, index, f"http://a.gov.cn/{index % 6}", str(index))
     db.conn.close()
-    db = reopened_without(path, "facet_counts")
+    db = reopened_without(path, table)
     _assert_kept(db.conn)
     assert len(_kept(db.conn)) > 20
-    _add(db, 9, "http://a.gov.cn/9", "9")
-    _assert_kept(db.conn)
-
-
-def test_an_archive_from_before_facet_pair_counts_is_backfilled_on_open(tmp_path: Path) -> None:
-    path = tmp_path / "gkcrawl.db"
-    db = open_archive(path)
-    for index in range(8):
-        _add(db, index, f"http://a.gov.cn/{index % 6}", str(index))
-    db.conn.close()
-    db = reopened_without(path, "facet_pair_counts")
-    _assert_kept(db.conn)
-    assert {row[1] for row in _pairs_kept(db.conn)} == set(facet_pairs.FILTERS)
     assert {(f, g) for _, f, _, g, _, _ in _pairs_kept(db.conn)} == set(facet_pairs.PAIRS)
     _add(db, 9, "http://a.gov.cn/9", "9")
     _assert_kept(db.conn)

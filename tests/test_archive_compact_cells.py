@@ -83,16 +83,19 @@ def _to_schema_2(path: Path) -> list[tuple]:
         conn.execute(f"DROP VIEW [{view}]")
     conn.execute("DROP TABLE cells")
     conn.execute("DROP TABLE cell_hows")
-    conn.execute(create_table_sql("cells", TableSpec(
-        columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
-                 ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("uncertain_reason", "TEXT"),
-                 ("how", "TEXT"), ("location", "TEXT"), ("source", "TEXT")],
-        pk=("report_id", "key_id"), without_rowid=True)))
-    conn.executemany("INSERT INTO cells VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    conn.execute("INSERT OR REPLACE INTO archive_info VALUES ('schema_version', '2')")
+    _old_cells(conn, [("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
+                      ("uncertain", "INTEGER NOT NULL DEFAULT 0"), ("note", "TEXT"), ("uncertain_reason", "TEXT"),
+                      ("how", "TEXT"), ("location", "TEXT"), ("source", "TEXT")], rows, 2)
+    return published
+
+
+def _old_cells(conn: sqlite3.Connection, columns: list[tuple[str, str]], rows: list[tuple], version: int) -> None:
+    """An older schema's cells table holding `rows`, the archive marked as that version, closed."""
+    conn.execute(create_table_sql("cells", TableSpec(columns=columns, pk=("report_id", "key_id"), without_rowid=True)))
+    conn.executemany(f"INSERT INTO cells VALUES ({', '.join('?' for _ in columns)})", rows)
+    conn.execute("INSERT OR REPLACE INTO archive_info VALUES ('schema_version', ?)", [str(version)])
     conn.commit()
     conn.close()
-    return published
 
 
 def test_a_schema_2_archive_upgrades_with_the_same_published_cells(tmp_path: Path) -> None:
@@ -158,13 +161,7 @@ def _to_schema_3(path: Path) -> list[tuple]:
         conn.execute(f"DROP VIEW [{view}]")
     for table in ("cells", "cell_spans", "cell_extras"):
         conn.execute(f"DROP TABLE {table}")
-    conn.execute(create_table_sql("cells", TableSpec(columns=_V3_COLUMNS, pk=("report_id", "key_id"),
-                                                     without_rowid=True)))
-    conn.executemany(f"INSERT INTO cells VALUES ({', '.join('?' for _ in _V3_COLUMNS)})",
-                     [(*row[:7], *_v3_location(row[7], row[8]), row[9]) for row in rows])
-    conn.execute("INSERT OR REPLACE INTO archive_info VALUES ('schema_version', '3')")
-    conn.commit()
-    conn.close()
+    _old_cells(conn, _V3_COLUMNS, [(*row[:7], *_v3_location(row[7], row[8]), row[9]) for row in rows], 3)
     return published
 
 

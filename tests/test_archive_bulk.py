@@ -8,7 +8,7 @@ from pathlib import Path
 
 from gkcrawl.archive.bulk import bulk_load
 from gkcrawl.archive.schema import CHARS_FTS_TABLE
-from gkcrawl.archive.search_text import phrase_query
+from gkcrawl.archive.search import search_ids
 from gkcrawl.archive.store import open_archive, record_report
 from gkcrawl.parse import parse_document
 from samples import sample_result
@@ -41,9 +41,7 @@ def _tables(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
 
 
 def _hits(conn: sqlite3.Connection) -> dict[str, list[int]]:
-    return {word: [row[0] for row in conn.execute(
-        f"select rowid from {CHARS_FTS_TABLE} where {CHARS_FTS_TABLE} match ? order by rowid", [phrase_query(word)])]
-        for word in WORDS}
+    return {word: search_ids(conn, word) for word in WORDS}
 
 
 def test_bulk_writes_the_same_rows_as_record_report(tmp_path: Path) -> None:

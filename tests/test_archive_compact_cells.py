@@ -8,7 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from gkcrawl.archive.schema import TableSpec, create_table_sql
+from gkcrawl.archive.schema import SCHEMA_VERSION, TableSpec, create_table_sql
 from gkcrawl.archive.store import open_archive, record_report
 from gkcrawl.parse import parse_document
 from samples import sample_result
@@ -113,7 +113,7 @@ def test_a_schema_2_archive_upgrades_with_the_same_published_cells(tmp_path: Pat
     assert db.execute("select * from report_cells order by report_id, key").fetchall() == published
     columns = {row[1] for row in db.execute("pragma table_info(cells)")}
     assert "how" not in columns and "bits" in columns
-    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == "4"
+    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     # Writes through the view (merge, older scripts) still land, with their how and location.
     db.execute("insert into report_cells (report_id, key, value, how, location) values (1, 'x.y', 3, 'merged', '{}')")
     assert db.execute("select how, location from report_cells where key = 'x.y'").fetchone() == ("merged", "{}")
@@ -186,7 +186,7 @@ def test_a_schema_3_archive_upgrades_with_the_same_published_cells(tmp_path: Pat
     assert db.execute("select * from report_cells order by report_id, key").fetchall() == published
     assert {row[1] for row in db.execute("pragma table_info(cells)")} == {"report_id", "key_id", "value", "bits",
                                                                           "printed"}
-    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == "4"
+    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert "cells_v3" not in db.table_names()
     # Opened again: nothing left to upgrade, the same rows.
     db.conn.close()

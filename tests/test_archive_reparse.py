@@ -94,11 +94,9 @@ def test_reparse_replaces_derived_rows_from_the_archived_bytes(tmp_path: Path) -
     cells = {r["key"]: r["value"] for r in db.query("select key, value from report_cells")}
     assert cells == {"requests.new.natural": 7, "requests.new.total": 7}
     assert {r["parser_version"] for r in db.query("select parser_version from report_cells")} == {"9.9.9"}
-    from gkcrawl.archive.search_text import phrase_query
+    from gkcrawl.archive.search import search_ids
 
-    hits = db.execute("select rowid from reports_chars_fts where reports_chars_fts match ?",
-                      [phrase_query("新的正文")]).fetchall()
-    assert hits == [(report_id,)]
+    assert search_ids(db, "新的正文") == [report_id]
     again = reparse_archive(db, warc_dir, parse=new_parser)
     assert again.changed == 0 and db["reports"].count == 1
 

@@ -6,8 +6,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from gkcrawl.archive.schema import LEGACY_TABLES, TABLES, cell_keys, create_table_sql, wide_column
-from gkcrawl.archive.search_text import phrase_query, spaced_chars
+from gkcrawl.archive.search_text import chars_contain, index_query, search_form, stream
 from gkcrawl.archive.store import open_archive, record_report
 from samples import sample_result
 
@@ -78,6 +80,18 @@ def test_wide_views_have_one_column_per_cell_key(tmp_path: Path) -> None:
 
 
 def test_search_text_forms() -> None:
-    assert spaced_chars("行政復議ＡＢＣ 2023年") == "行 政 复 议 ABC 2023 年"
-    assert phrase_query('复议 "行政') == '"复 议" "行 政"'
-    assert phrase_query('"') == ""
+    assert stream("行政復議ＡＢＣ 2023年") == ["行", "政", "复", "议", "abc", "2023", "年"]
+    assert search_form("复议", None, "", "行政\n复议。") == "复 议 行 政 复议 议行 行政 政复"
+    assert index_query('复议 "行政') == '"复议" "行政"'
+    assert index_query("行政复议 2023年") == '"行政" "政复" "复议" "2023" "年"'
+    assert index_query('"') == "" and index_query("，。") == ""
+
+
+@pytest.mark.parametrize(("text", "word", "held"), [
+    ("行政復\n議", "行政复议", 1), ("行政工作，政复考核，复议", "行政复议", 0),
+    ("在2023年", "2023年", 1), ("12023年", "2023年", 0), ("２０２３年", "2023年", 1), ("１２０２３年", "2023年", 0),
+    ("a.b@x.cn", "a.b@x.cn", 1), ("ab@x.cn", "a.b@x.cn", 0), ("\U0001d400bc 1", "abc 1", 1)])
+def test_the_text_check_holds_a_word_as_its_tokens_in_a_row(text: str, word: str, held: int) -> None:
+    """Separators may stand inside a word, never a letter or digit before or after its Latin or digit
+    ends; full-width and mathematical letters count as the letters they normalize to."""
+    assert chars_contain(None, None, None, text, word) == held

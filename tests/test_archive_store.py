@@ -149,20 +149,37 @@ def test_foreign_key_to_a_missing_capture_is_refused(tmp_path: Path) -> None:
 def test_search_finds_long_and_short_chinese_words(tmp_path: Path) -> None:
     db = open_archive(tmp_path / "g.db")
     texts = {"a": "本年度发生政府信息公开行政复议2起，均维持。", "b": "本年度未发生行政诉讼。",
-             "c": "本年度收到申请12件，無行政復議。"}
+             "c": "本年度收到申请12件，無行政復議。", "d": "行政工作，政复考核，复议申请。",
+             "e": "依法办理行政\n复议申请。"}
     ids = {}
     for name, text in texts.items():
         ids[name], _ = record_report(db, None, sample_result(ord(name), text=text),
                                      url=f"{URL}?{name}", fetched_at=WHEN, sha256=name * 64, site=None)
-    from gkcrawl.archive.search_text import phrase_query
+    from gkcrawl.archive.search import search_ids
+    from gkcrawl.archive.search_text import index_query
 
     def chars(term: str) -> set[int]:
+        return set(search_ids(db, term))
+
+    def candidates(term: str) -> set[int]:  # the index alone, before the text check
         return {r[0] for r in db.execute("select rowid from reports_chars_fts where reports_chars_fts match ?",
-                                         [phrase_query(term)])}
+                                         [index_query(term)])}
 
     assert "reports_fts" not in db.table_names()  # one index for every length: no trigram copy
-    assert chars("复议") == {ids["a"], ids["c"]}  # 復議 (traditional) found through the normalized form
-    assert chars("行政复议") == {ids["a"], ids["c"]}
+    assert chars("复议") == {ids["a"], ids["c"], ids["d"], ids["e"]}  # 復議 (traditional): normalized
+    # d holds every pair of 行政复议 (行政, 政复, 复议) but never the word: the index offers it, the
+    # text check drops it; e's word was broken by a line break, which is not part of a word.
+    assert candidates("行政复议") == {ids["a"], ids["c"], ids["d"], ids["e"]}
+    assert chars("行政复议") == {ids["a"], ids["c"], ids["e"]}
+    assert chars("复议 诉讼") == set() and chars("依法 复议申请") == {ids["e"]}
+    # A cap on the candidates checked takes the newest (e, d, then c): a limit, never a wrong answer.
+    from gkcrawl.archive.search import matches_sql
+
+    def checked(term: str, cap: int) -> list[int]:
+        return [r[0] for r in db.execute(matches_sql(term, checked=cap), {"q": term})]
+
+    assert checked("行政复议", 2) == [ids["e"]] and checked("行政复议", 3) == [ids["e"], ids["c"]]
+    assert checked("复议", 1) == sorted(chars("复议"), reverse=True)  # no check needed: no cap
     assert chars("诉讼") == {ids["b"]}
     assert chars("议复") == set()  # a phrase, not two characters anywhere
 

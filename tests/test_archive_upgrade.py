@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from gkcrawl.archive.schema import CHARS_FTS_TABLE, LEGACY_TABLES, WIDE, create_table_sql
-from gkcrawl.archive.search_text import phrase_query
+from gkcrawl.archive.search import search_ids
 from gkcrawl.archive.store import open_archive, record_report, transaction, write_derived_rows
 from samples import sample_result
 
@@ -58,8 +58,7 @@ def _downgrade(path: Path) -> None:
 
 
 def _hits(db: sqlite3.Connection, word: str) -> set[int]:
-    return {row[0] for row in db.execute(f"select rowid from {CHARS_FTS_TABLE} where {CHARS_FTS_TABLE} match ?",
-                                         [phrase_query(word)])}
+    return set(search_ids(db, word))
 
 
 def test_a_version_1_archive_upgrades_with_the_same_rows(tmp_path: Path) -> None:

@@ -79,7 +79,7 @@ def assert_reports_read_back(db: Path) -> None:
 
 def assert_published_like_a_crawl(db: Path, shards: list[Path]) -> None:
     """A merged report is in the wide tables and the search index, with the cells its shard had."""
-    from gkcrawl.archive.search_text import phrase_query
+    from gkcrawl.archive.search import search_ids
 
     for view in ("requests_wide", "appeals_wide", "active_disclosure_wide"):
         in_shards = sum(rows(shard, f"select count(*) from {view}")[0][0] for shard in shards)
@@ -88,8 +88,7 @@ def assert_published_like_a_crawl(db: Path, shards: list[Path]) -> None:
     assert rows(db, "select count(*) from report_cells")[0][0] == cells
     (title,), = rows(db, "select title from reports order by id limit 1")
     with sqlite3.connect(db) as conn:
-        hits = conn.execute("select rowid from reports_chars_fts where reports_chars_fts match ?",
-                            [phrase_query(title)]).fetchall()
+        hits = search_ids(conn, title)
     assert hits, f"{title} not found by the archive's search after the merge"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from gkcrawl.archive.search_text import normalize
 from gkcrawl.archive.snapshot import take_snapshot
 from gkcrawl.publish.serve import RunningServer, start_background
 from samples import build_sample_archive
@@ -101,6 +103,22 @@ def test_search_box_finds_long_and_short_chinese_words(served: tuple[RunningServ
     assert named["script"] not in short_hits  # its text never mentions 复议
     assert search("诉讼") and not search("议复")
     assert search('"复议') == short_hits  # odd quoting is not an error
+
+    # Exact against the text itself: the index answers by characters and adjacent pairs, so a longer
+    # word's candidates include reports that hold its pairs apart (本年 + 年度 + 度报 + 报告 in the title
+    # and text of every report); the text check leaves only the reports that hold the word.
+    reports = fetch_json(server, "/gkcrawl.json?_shape=array&_size=max&sql="
+                         + q("select id, title, agency, region, text from reports"))
+
+    def holding(word: str) -> set[int]:
+        return {r["id"] for r in reports
+                if word in re.sub(r"[\W_]", "", normalize("\n".join(r[c] or "" for c in ("title", "agency", "region", "text"))))}
+
+    for word in ("行政复议", "复议", "本年度报告", "政府信息公开工作", "诉讼"):
+        assert search(word) == holding(word), word
+    offered = fetch_json(server, "/gkcrawl.json?_shape=array&sql=" + q(
+        "select count(*) as n from reports_chars_fts where reports_chars_fts match chars_match('本年度报告')"))
+    assert offered[0]["n"] > len(holding("本年度报告"))
 
 
 def test_canned_queries_answer(served: tuple[RunningServer, dict[str, int]]) -> None:

@@ -65,13 +65,18 @@ def test_datasette_runs_read_only_with_a_time_limit(tmp_path: Path) -> None:
     assert command[command.index("--host") + 1] == "127.0.0.1"
 
 
-def test_search_box_text_becomes_per_character_phrases() -> None:
+def test_search_box_text_becomes_the_index_query_and_longer_words_are_checked() -> None:
     plugin = load_plugin()
     conn = sqlite3.connect(":memory:")
     plugin.prepare_connection(conn)
-    assert conn.execute("select escape_fts('行政 復議')").fetchone()[0] == '"行 政" "复 议"'
+    assert conn.execute("select escape_fts('行政 復議')").fetchone()[0] == '"行政" "复议"'
+    assert conn.execute("select chars_match('行政复议')").fetchone()[0] == '"行政" "政复" "复议"'
     assert conn.execute("select escape_fts('\"')").fetchone()[0] == '""'
-    conn.execute("create virtual table t using fts5(chars)")
-    conn.execute("insert into t values ('发 生 行 政 复 议 两 起')")
+    conn.execute("create virtual table t using fts5(chars, content='', detail=none)")
+    conn.execute("insert into t (rowid, chars) values (1, '发 生 行 政 复 议 两 起 发生 生行 行政 政复 复议 议两 两起')")
     assert conn.execute("select count(*) from t where t match escape_fts('复议')").fetchone()[0] == 1
     assert conn.execute("select count(*) from t where t match escape_fts('\"')").fetchone()[0] == 0
+    text = "行政工作，政复考核，复议申请"  # every pair of 行政复议, never the word
+    assert conn.execute("select chars_contain('', '', '', ?, '行政复议')", [text]).fetchone()[0] == 0
+    assert conn.execute("select chars_contain('', '', '', ?, '政复考核')", [text]).fetchone()[0] == 1
+    assert conn.execute("select chars_contain('', '', '', '行政復\n議', '行政复议')").fetchone()[0] == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from gkcrawl.archive.search_text import phrase_query
+from gkcrawl.archive.search import search_ids
 from gkcrawl.archive.store import open_archive, record_report
 from gkcrawl.extract.clean_text import display_width, reflow, wrap_width
 from gkcrawl.extract.document import read_document
@@ -102,8 +102,7 @@ def test_archive_search_finds_what_the_pdf_wrapped(tmp_path: Path) -> None:
                                  fetched_at="2024-02-01T08:00:00Z", sha256="a" * 64, site=None)
 
     def chars(term: str) -> set[int]:
-        return {r[0] for r in db.execute("select rowid from reports_chars_fts where reports_chars_fts match ?",
-                                         [phrase_query(term)])}
+        return set(search_ids(db, term))
 
     # The archive's one search index (per character, any word length: gkcrawl.archive.search_text).
     assert chars(PHRASE) == {report_id}

@@ -19,9 +19,10 @@ from . import facet_pairs
 from .cell_location import LOCATION_SQL, SPAN_SQL
 from .search_text import search_form
 
-SCHEMA_VERSION = 4  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
+SCHEMA_VERSION = 5  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
 # 3: a cell's how as cell_hows.id, its location as numbers (cell_location.py);
 # 4: a cell's row is value, bits and printed; spans and rare fields in cell_spans, cell_extras
+# 5: the search index without positions: each report's tokens and CJK pairs (search_text.py)
 
 
 @dataclass(frozen=True)
@@ -342,14 +343,15 @@ LEGACY_TABLES: dict[str, TableSpec] = {
         indexes=[("idx_checks_report", ("report_id",), False), ("idx_checks_name_ok", ("name", "ok"), False)]),
 }
 
-# Search: one index, per-character unicode61 (see search_text.py), for words of any length; the
-# table's search box and short_word_search use it. (A trigram index is no longer kept: see
-# _drop_trigram_index.)
+# Search: one index of each report's tokens and CJK pairs (search_text.py, search.py), for words of
+# any length; the tables' search box and short_word_search use it. (A trigram index is no longer
+# kept: see _drop_trigram_index.)
 CHARS_FTS_TABLE = "reports_chars_fts"
-# Contentless (content=''): the index keeps no second, spaced copy of every text (issue 13: that copy
-# was 6 KB a report); store._unindex rebuilds what to delete from the report row.
+# Contentless (content=''): the index keeps no second copy of every text (issue 13: that copy was
+# 6 KB a report); store._unindex rebuilds what to delete from the report row. detail=none: no
+# positions (2.4 KB -> 0.3 KB a report); longer words are checked against the text instead.
 CHARS_FTS_SQL = (f"CREATE VIRTUAL TABLE IF NOT EXISTS [{CHARS_FTS_TABLE}] "
-                 "USING fts5(chars, tokenize='unicode61', content='')")
+                 "USING fts5(chars, tokenize='unicode61', content='', detail=none)")
 
 APPLICANTS = list(template.APPLICANT_COLUMNS)
 
@@ -726,9 +728,10 @@ def _existing_columns(db: sqlite_utils.Database, table: str) -> set[str]:
 
 
 def _ensure_chars_index(db: sqlite_utils.Database) -> None:
-    """The per-character index, contentless; an older archive's (which kept a copy of the text) is rebuilt."""
+    """The search index as CHARS_FTS_SQL makes it; an older archive's (a copy of the text, or one token
+    per character with positions) is rebuilt from the report rows."""
     row = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [CHARS_FTS_TABLE]).fetchone()
-    if row and "content=''" in row[0]:
+    if row and row[0] == CHARS_FTS_SQL.replace(" IF NOT EXISTS", ""):
         return
     db.execute(f"DROP TABLE IF EXISTS [{CHARS_FTS_TABLE}]")
     db.execute(CHARS_FTS_SQL)

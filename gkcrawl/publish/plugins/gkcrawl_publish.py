@@ -1,10 +1,10 @@
 """Datasette plugin for the gkcrawl archive: Chinese search of any length, provenance, snapshots,
 and each report's template tables rebuilt from its cells (gkcrawl/publish/report_page.py).
 
-The `reports` table searches `reports_chars_fts` (one token per CJK character, see
-gkcrawl/archive/search_text.py). Datasette wraps the search box's text with the SQL
-function `escape_fts`; registering our own version last turns 复议 into the phrase
-"复 议", so one- and two-character words are found, and 復議 matches 复议.
+The `reports` and `latest_reports` tables search `reports_chars_fts` (each report's tokens and
+CJK pairs, see gkcrawl/archive/search_text.py and search.py): one- and two-character words are
+found, 復議 matches 复议, and a longer word's candidates are checked against their text.
+Datasette's own `escape_fts` is replaced too, so SQL that calls it gets the index query.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from datasette.filters import FilterArguments
 from datasette.utils.asgi import AsgiFileDownload, Response
 from markupsafe import Markup
 
-from gkcrawl.archive.schema import CHARS_FTS_TABLE
-from gkcrawl.archive.search_text import phrase_query
+from gkcrawl.archive.search import candidates_sql, matches_sql, register_functions
+from gkcrawl.archive.search_text import index_query, needs_text_check
 from gkcrawl.publish.kept_counts import execute_with_kept_counts, kept_facet_results
 from gkcrawl.publish.report_page import report_page
 from gkcrawl.publish.snapshot_files import content_type_of, list_snapshot_files, snapshot_path
@@ -47,18 +47,23 @@ VERSIONS_SQL = "SELECT id, version, fetched_at, sha256, gone_at FROM reports WHE
 # them took seconds. One more match than the cap tells "more than" apart from "exactly".
 SEARCHED_TABLES = ("reports", "latest_reports")
 SEARCH_CAP = 1000
-CAPPED_MATCHES = (f"select rowid from [{CHARS_FTS_TABLE}] where [{CHARS_FTS_TABLE}] match escape_fts(:gk_search) "
-                  "order by rowid desc limit {limit}")
-def escape_fts_per_character(query: str) -> str:
-    """The search box's text as per-character phrases; never raises on odd input."""
-    return phrase_query(query or "") or '""'
+# A word longer than two characters is found by its character pairs, then each candidate's text is
+# checked (gkcrawl/archive/search.py), ~0.1 ms each: the newest CHECK_CAP candidates are checked, and
+# the page says so when there were more (a rare phrase of common pairs would otherwise read them all).
+# More than SEARCH_CAP, so "more than SEARCH_CAP matches" can be told.
+CHECK_CAP = 2 * SEARCH_CAP
+
+
+def escape_fts_as_index_query(query: str) -> str:
+    """The search box's text as the index's query; never raises on odd input."""
+    return index_query(query or "") or '""'
 
 
 @hookimpl(trylast=True)
 def prepare_connection(conn: Any) -> None:
     # trylast: runs after Datasette's own prepare_connection, so this escape_fts wins.
-    conn.create_function("escape_fts", 1, escape_fts_per_character, deterministic=True)
-    conn.create_function("chars_phrase", 1, phrase_query, deterministic=True)
+    conn.create_function("escape_fts", 1, escape_fts_as_index_query, deterministic=True)
+    register_functions(conn)  # chars_match, chars_contain
 
 
 @hookimpl(trylast=True)
@@ -75,16 +80,29 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
         if not search:
             return FilterArguments([], extra_context=context)
         db = datasette.get_database(database)
-        found = (await db.execute(f"select count(*) from ({CAPPED_MATCHES.format(limit=SEARCH_CAP + 1)})",
+        found = (await db.execute(f"select count(*) from ({_capped(search, SEARCH_CAP + 1)})",
                                   {"gk_search": search})).rows[0][0]
         capped = found > SEARCH_CAP
         described = f'search matches "{search}"' + (
             f" (more than {SEARCH_CAP:,} reports: the {SEARCH_CAP:,} most recently archived)" if capped else "")
-        context.update({"gk_search_capped": capped, "gk_search_cap": SEARCH_CAP})
-        return FilterArguments([f"id in ({CAPPED_MATCHES.format(limit=SEARCH_CAP)})"], {"gk_search": search},
+        checked_all = True
+        if not capped and needs_text_check(search):
+            offered = candidates_sql(param=":gk_search", limit=CHECK_CAP + 1)
+            checked_all = (await db.execute(f"select count(*) from ({offered})",
+                                            {"gk_search": search})).rows[0][0] <= CHECK_CAP
+            if not checked_all:
+                described += (f" (checked in the {CHECK_CAP:,} most recently archived reports that hold every"
+                              " character pair of the words; older reports were not searched)")
+        context.update({"gk_search_capped": capped, "gk_search_cap": SEARCH_CAP,
+                        "gk_search_checked_all": checked_all, "gk_search_check_cap": CHECK_CAP})
+        return FilterArguments([f"id in ({_capped(search, SEARCH_CAP)})"], {"gk_search": search},
                                [described], context)
 
     return inner
+
+
+def _capped(search: str, limit: int) -> str:
+    return matches_sql(search, limit=limit, checked=CHECK_CAP, param=":gk_search")
 
 
 _column_facet_results = ColumnFacet.facet_results

@@ -34,6 +34,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the test bench: portals/, samples.py
 from gkcrawl.archive.bulk import _drop_deferred_indexes as bulk_drop_deferred_indexes, bulk_load
+from gkcrawl.archive.cell_location import printed_is_value
 from gkcrawl.archive.schema import CHARS_FTS_TABLE
 from gkcrawl.archive.search_text import search_form, stream, tokens_form
 from gkcrawl.archive.store import open_archive, record_report
@@ -83,13 +84,22 @@ def build(db_path: Path, reports: int, text_chars: int) -> float:
 
 def parsed_sources() -> dict[str, dict[str, dict[str, Any]]]:
     """template -> cell key -> source (how and where) as the parser writes them, from fixture reports
-    parsed here, so the bench's cells carry real provenance (issue 13: bytes per report must be honest)."""
+    parsed here, so the bench's cells carry real provenance (issue 13: bytes per report must be honest).
+    A source's printed text that was its cell's value as written is marked (AS_VALUE), so the sample
+    gets its own value's text there, as a real report would; any other printed text is kept."""
     from gkcrawl.parse import parse_document
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for name in ("var01_2019_canonical.html", "gen2021_ningan.pdf"):
         result = parse_document((FIXTURES / name).read_bytes(), name)
-        found.setdefault(result.template or "", {}).update(result.sources)
+        for key, source in result.sources.items():
+            where = source.get("where")
+            if isinstance(where, dict) and printed_is_value(where.get("printed"), result.cells.get(key)):
+                source = {**source, "where": {**where, "printed": AS_VALUE}}
+            found.setdefault(result.template or "", {})[key] = source
     return found
+
+
+AS_VALUE = object()  # parsed_sources: this printed text was the cell's value
 
 
 def build_bulk(db_path: Path, reports: int, text_chars: int) -> float:
@@ -121,8 +131,15 @@ def build_bulk(db_path: Path, reports: int, text_chars: int) -> float:
 def with_sources(result: Any, sources: dict[str, dict[str, dict[str, Any]]]) -> Any:
     """The sample with each cell's how/where as a real parse of its template gave them."""
     of_template = sources.get(result.template or "", {})
-    result.sources = {key: of_template[key] for key in result.cells if key in of_template}
+    result.sources = {key: _printing(of_template[key], result.cells[key]) for key in result.cells if key in of_template}
     return result
+
+
+def _printing(source: dict[str, Any], value: Any) -> dict[str, Any]:
+    where = source.get("where")
+    if isinstance(where, dict) and where.get("printed") is AS_VALUE:
+        return {**source, "where": {**where, "printed": "" if value is None else str(value)}}
+    return source
 
 
 def replicate(db_path: Path, copies: int) -> float:

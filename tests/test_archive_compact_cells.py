@@ -5,6 +5,7 @@ and location as text on every cell) upgrades on open with the same published row
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def test_report_cells_publish_how_and_location_as_parsed(tmp_path: Path) -> None
     # The common shape is held as numbers (a span shared by a row's cells), so is a row that runs
     # across a PDF page break (`page_end`, rare: part 四's one row of 15 in gen2021_ningan.pdf); the
     # odd ones as text.
-    compact = db.execute("select count(*) from cells where bits >> 12 > 0").fetchone()[0]
+    compact = db.execute("select count(*) from cells where bits >> 7 > 0").fetchone()[0]
     text = db.execute("select count(location) from cell_extras").fetchone()[0]
     spans = db.execute("select count(*) from cell_spans").fetchone()[0]
     across_pages = sum('"page_end"' in (location or "") for cells in expected.values() for _, location in cells.values())
@@ -184,11 +185,69 @@ def test_a_schema_3_archive_upgrades_with_the_same_published_cells(tmp_path: Pat
     assert sum(1 for row in published if row[9] and '"page_end"' in row[9]) > 0
     db = open_archive(path)
     assert db.execute("select * from report_cells order by report_id, key").fetchall() == published
-    assert {row[1] for row in db.execute("pragma table_info(cells)")} == {"report_id", "key_id", "value", "bits",
-                                                                          "printed"}
+    assert {row[1] for row in db.execute("pragma table_info(cells)")} == {"report_id", "key_id", "value", "bits"}
     assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
     assert "cells_v3" not in db.table_names()
     # Opened again: nothing left to upgrade, the same rows.
     db.conn.close()
     db = open_archive(path)
     assert db.execute("select * from report_cells order by report_id, key").fetchall() == published
+
+
+def _to_schema_5(path: Path, wide_column_cell: tuple[int, str]) -> list[tuple]:
+    """Rewrite a current archive's cells into schema 5's (bits with how in bits 2-11 and the span at
+    1 + span * 1024 + column from bit 12, the printed text on the row); one cell's column is moved to 70
+    (schema 5 held columns up to 1023 as numbers). Returns the published rows, that column changed."""
+    conn = sqlite3.connect(path)
+    report_id, key = wide_column_cell
+    published = [row[:9] + (re.sub(r'"column": \d+', '"column": 70', row[9]),) + row[10:]
+                 if (row[0], row[1]) == wide_column_cell else row
+                 for row in conn.execute("select * from report_cells order by report_id, key")]
+    rows = conn.execute(
+        "select c.report_id, c.key_id, c.value, (c.bits & 3) | (coalesce(x.how_id, (c.bits >> 3) & 15) << 2) | "
+        "(case when c.bits >> 7 > 0 then (1 + (((c.bits >> 7) - 1) >> 6) * 1024 + "
+        "(case when c.key_id = (select id from cell_keys where key = ?) and c.report_id = ? then 70 "
+        "else ((c.bits >> 7) - 1) & 63 end)) << 12 else 0 end), "
+        "case when c.bits & 4 then coalesce(cast(c.value as text), '') else x.printed end "
+        "from cells c left join cell_extras x on x.report_id = c.report_id and x.key_id = c.key_id",
+        [key, report_id]).fetchall()
+    for view in ("report_cells", "report_cells_labeled"):
+        conn.execute(f"DROP VIEW [{view}]")
+    for (trigger,) in conn.execute("select name from sqlite_master where type = 'trigger' and sql like '%cell%'"):
+        conn.execute(f"DROP TRIGGER [{trigger}]")
+    conn.execute("DROP TABLE cells")
+    conn.execute("DELETE FROM cell_extras WHERE coalesce(note, uncertain_reason, row, location, source) IS NULL")
+    for column in ("printed", "how_id"):
+        conn.execute(f"ALTER TABLE cell_extras DROP COLUMN {column}")
+    _old_cells(conn, [("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
+                      ("bits", "INTEGER NOT NULL DEFAULT 0"), ("printed", "TEXT")], rows, 5)
+    return published
+
+
+def test_a_schema_5_archive_upgrades_with_the_same_published_cells(tmp_path: Path) -> None:
+    """Schema 6 packs bits smaller: a printed text equal to the value becomes a bit, another printed
+    text, a how id above 15 and a column above 63 move to cell_extras; report_cells reads the same."""
+    path = tmp_path / "gkcrawl.db"
+    db = open_archive(path)
+    result = parse_document((FIXTURES / "var01_2019_canonical.html").read_bytes(), "var01_2019_canonical.html")
+    record_report(db, None, result, url="http://a.gov.cn/1", fetched_at="t", sha256="1", site=None)
+    odd = sample_result(0, template="2021")
+    odd.sources = _odd_sources()
+    for number, key in enumerate(sorted(odd.cells)[:20]):  # 20 more hows: ids above 15 in cell_extras
+        odd.sources.setdefault(key, {})["how"] = f"how_{number}"
+    odd_id, _ = record_report(db, None, odd, url="http://a.gov.cn/2", fetched_at="t", sha256="2", site=None)
+    assert db.execute("select count(*) from cell_extras where how_id > 15").fetchone()[0] > 0
+    assert db.execute("select count(*) from cells where bits & 4").fetchone()[0] > 100
+    assert db.execute("select count(*) from cell_extras where printed is not null").fetchone()[0] >= 2
+    spanned = db.execute("select k.key from cells c join cell_keys k on k.id = c.key_id "
+                         "where c.report_id = 1 and c.bits >> 7 > 0 limit 1").fetchone()[0]
+    db.conn.close()
+    published = _to_schema_5(path, (1, spanned))
+    db = open_archive(path)
+    assert db.execute("select * from report_cells order by report_id, key").fetchall() == published
+    assert "cells_v5" not in db.table_names()
+    assert db.execute("select value from archive_info where name = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    (location,) = db.execute("select location from cell_extras x join cell_keys k on k.id = x.key_id "
+                             "where x.report_id = 1 and k.key = ?", [spanned]).fetchone()
+    assert '"column": 70' in location  # beyond what bits hold now: kept as its JSON
+    assert odd_id == 2

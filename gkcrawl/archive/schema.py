@@ -16,13 +16,15 @@ import sqlite_utils
 from gkcrawl import template
 
 from . import facet_pairs
-from .cell_location import LOCATION_SQL, SPAN_SQL
+from .cell_location import HOW_ID_SQL, LOCATION_SQL, MAX_COLUMN, MAX_HOW_IN_BITS, SPAN_SQL
 from .search_text import search_form
 
-SCHEMA_VERSION = 5  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
+SCHEMA_VERSION = 6  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
 # 3: a cell's how as cell_hows.id, its location as numbers (cell_location.py);
 # 4: a cell's row is value, bits and printed; spans and rare fields in cell_spans, cell_extras
 # 5: the search index without positions: each report's tokens and CJK pairs (search_text.py)
+# 6: a cell's row is value and bits (smaller numbers, a bit for "printed as its value"); another
+#    printed text and a cell_hows id above 15 in cell_extras
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,10 @@ TABLES: dict[str, TableSpec] = {
         pk=("id",),
         indexes=[("idx_cell_keys_key", ("key",), True)]),
     "cells": TableSpec(
-        # bits packs uncertain, source 'ocr', how (cell_hows.id) and the cell's span and column
-        # (cell_location.py); printed: the text the number was read from, when its location is a span.
+        # bits packs uncertain, source 'ocr', whether the printed text is the value, how (cell_hows.id)
+        # and the cell's span and column (cell_location.py).
         columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("value", "NUMERIC"),
-                 ("bits", "INTEGER NOT NULL DEFAULT 0"), ("printed", "TEXT")],
+                 ("bits", "INTEGER NOT NULL DEFAULT 0")],
         pk=("report_id", "key_id"),
         foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id")],
         without_rowid=True),
@@ -153,10 +155,12 @@ TABLES: dict[str, TableSpec] = {
         without_rowid=True),
     # The rarer per-cell fields, a row only for a cell that has one: its note, why it is uncertain
     # (ParseResult.uncertain_reasons), its row when not the key's own, a location of another shape
-    # (JSON text) and a source other than 'ocr'.
+    # (JSON text), a source other than 'ocr', a printed text other than the value and a cell_hows id
+    # too high for cells.bits.
     "cell_extras": TableSpec(
         columns=[("report_id", "INTEGER NOT NULL"), ("key_id", "INTEGER NOT NULL"), ("note", "TEXT"),
-                 ("uncertain_reason", "TEXT"), ("row", "TEXT"), ("location", "TEXT"), ("source", "TEXT")],
+                 ("uncertain_reason", "TEXT"), ("row", "TEXT"), ("location", "TEXT"), ("source", "TEXT"),
+                 ("printed", "TEXT"), ("how_id", "INTEGER")],
         pk=("report_id", "key_id"),
         foreign_keys=[("report_id", "reports", "id"), ("key_id", "cell_keys", "id")],
         without_rowid=True),
@@ -437,8 +441,8 @@ REPORT_CELLS_SQL = (
     f"  x.uncertain_reason, h.how, {LOCATION_SQL} AS location,\n"
     "  CASE WHEN c.bits & 2 THEN 'ocr' ELSE x.source END AS source\n"
     "FROM cells c LEFT JOIN cell_keys k ON k.id = c.key_id LEFT JOIN reports r ON r.id = c.report_id\n"
-    "LEFT JOIN cell_hows h ON h.id = (c.bits >> 2) & 1023\n"
     "LEFT JOIN cell_extras x ON x.report_id = c.report_id AND x.key_id = c.key_id\n"
+    f"LEFT JOIN cell_hows h ON h.id = {HOW_ID_SQL}\n"
     f"LEFT JOIN cell_spans s ON s.report_id = c.report_id AND s.span = {SPAN_SQL}")
 
 CHECKS_SQL = (
@@ -470,11 +474,14 @@ SUPERSEDE_TRIGGER = (
 
 # A row written through the report_cells view: its bits (no span: its location stays JSON, in
 # cell_extras) and its cell_extras values, selected only when one is set.
+_TRIGGER_HOW = "coalesce((SELECT id FROM cell_hows WHERE how = NEW.how), 0)"
 _TRIGGER_BITS = ("((coalesce(NEW.uncertain, 0) <> 0) | (CASE WHEN NEW.source = 'ocr' THEN 2 ELSE 0 END)\n"
-                 "    | (coalesce((SELECT id FROM cell_hows WHERE how = NEW.how), 0) << 2))")
+                 f"    | (CASE WHEN {_TRIGGER_HOW} <= {MAX_HOW_IN_BITS} THEN {_TRIGGER_HOW} ELSE 0 END << 3))")
 _OTHER_SOURCE = "CASE WHEN NEW.source = 'ocr' THEN NULL ELSE NEW.source END"
-_TRIGGER_EXTRAS = (f"NEW.note, NEW.uncertain_reason, NEW.location, {_OTHER_SOURCE}\n"
-                   f"  WHERE coalesce(NEW.note, NEW.uncertain_reason, NEW.location, {_OTHER_SOURCE}) IS NOT NULL")
+_EXTRA_HOW = f"CASE WHEN {_TRIGGER_HOW} > {MAX_HOW_IN_BITS} THEN {_TRIGGER_HOW} END"
+_TRIGGER_EXTRAS = (f"NEW.note, NEW.uncertain_reason, NEW.location, {_OTHER_SOURCE}, {_EXTRA_HOW}\n"
+                   f"  WHERE coalesce(NEW.note, NEW.uncertain_reason, NEW.location, {_OTHER_SOURCE}, {_EXTRA_HOW}) "
+                   "IS NOT NULL")
 
 # Writes through the report_cells view (older code and scripts that wrote the table) land in `cells`.
 # The wide tables follow the store's writes only (store.write_derived_rows).
@@ -485,7 +492,7 @@ REPORT_CELLS_TRIGGERS = [
     "  INSERT OR IGNORE INTO cell_hows (how) SELECT NEW.how WHERE NEW.how IS NOT NULL;\n"
     "  INSERT INTO cells (report_id, key_id, value, bits)\n"
     f"  VALUES (NEW.report_id, (SELECT id FROM cell_keys WHERE key = NEW.key), NEW.value, {_TRIGGER_BITS});\n"
-    "  INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, location, source)\n"
+    "  INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, location, source, how_id)\n"
     f"  SELECT NEW.report_id, (SELECT id FROM cell_keys WHERE key = NEW.key), {_TRIGGER_EXTRAS};\n"
     "END",
     "CREATE TRIGGER IF NOT EXISTS report_cells_delete INSTEAD OF DELETE ON report_cells BEGIN\n"
@@ -503,11 +510,11 @@ REPORT_CELLS_TRIGGERS = [
     "END",
     "CREATE TRIGGER IF NOT EXISTS report_cells_update INSTEAD OF UPDATE ON report_cells BEGIN\n"
     "  INSERT OR IGNORE INTO cell_hows (how) SELECT NEW.how WHERE NEW.how IS NOT NULL;\n"
-    f"  UPDATE cells SET value = NEW.value, bits = {_TRIGGER_BITS}, printed = NULL\n"
+    f"  UPDATE cells SET value = NEW.value, bits = {_TRIGGER_BITS}\n"
     "  WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
     "  DELETE FROM cell_extras\n"
     "  WHERE report_id = OLD.report_id AND key_id = (SELECT id FROM cell_keys WHERE key = OLD.key);\n"
-    "  INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, location, source)\n"
+    "  INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, location, source, how_id)\n"
     f"  SELECT OLD.report_id, (SELECT id FROM cell_keys WHERE key = OLD.key), {_TRIGGER_EXTRAS};\n"
     "END",
 ]
@@ -651,20 +658,22 @@ def _migrate_cells_table(db: sqlite_utils.Database) -> None:
     _migrate_cells_v4(db)
 
 
-def _set_aside_old_cells(db: sqlite_utils.Database) -> bool:
-    """A schema-2 or 3 archive's cells (one wide row a cell): renamed to cells_v3 for
-    _migrate_cells_v4, before the new cells table is created; the views and triggers over it go
-    (ensure_db_shape rebuilds them)."""
-    if "bits" in _existing_columns(db, "cells"):
-        return False
+def _set_aside_old_cells(db: sqlite_utils.Database) -> str | None:
+    """An older archive's cells, renamed before the new cells table is created: schema 2 or 3's (one
+    wide row a cell) to cells_v3 for _migrate_cells_v4, schema 4 or 5's (with printed) to cells_v5 for
+    _migrate_cells_v6; the views and triggers over them go (ensure_db_shape rebuilds them)."""
+    have = _existing_columns(db, "cells")
+    if "bits" in have and "printed" not in have:
+        return None
     for (view,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
         db.execute(f"DROP VIEW IF EXISTS {_quote(view)}")
     triggers = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND sql LIKE '%cells%'").fetchall()
     for (trigger,) in triggers:
         db.execute(f"DROP TRIGGER IF EXISTS {_quote(trigger)}")
-    db.execute("DROP TABLE IF EXISTS cells_v3")
-    db.execute("ALTER TABLE cells RENAME TO cells_v3")
-    return True
+    old = "cells_v5" if "bits" in have else "cells_v3"
+    db.execute(f"DROP TABLE IF EXISTS {old}")
+    db.execute(f"ALTER TABLE cells RENAME TO {old}")
+    return old
 
 
 # The location JSON of a schema-3 cells row `c` joined to its cell_keys row `k` (schema 3's LOCATION_SQL).
@@ -700,8 +709,10 @@ def _migrate_cells_v4(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX temp.v4_spans_key ON v4_spans (report_id, s, l, p)")
     db.execute("INSERT INTO cell_spans (report_id, span, start, length, page) "
                "SELECT report_id, span, s, l, p FROM v4_spans ORDER BY report_id, span")
+    db.execute("DROP TABLE IF EXISTS cells_v5")
+    db.execute(_CELLS_V5_SQL)
     db.execute(
-        "INSERT OR REPLACE INTO cells (report_id, key_id, value, bits, printed) "
+        "INSERT OR REPLACE INTO cells_v5 (report_id, key_id, value, bits, printed) "
         f"SELECT c.report_id, c.key_id, c.value, (coalesce(c.uncertain, 0) <> 0) | "
         f"(CASE WHEN {col['source']} = 'ocr' THEN 2 ELSE 0 END) | (coalesce({how_id}, 0) << 2) | "
         f"(CASE WHEN {spanned} THEN (1 + v.span * 1024 + {col['loc_column']}) << 12 ELSE 0 END), "
@@ -721,6 +732,46 @@ def _migrate_cells_v4(db: sqlite_utils.Database) -> None:
         "WHERE coalesce(note, reason, row, location, source) IS NOT NULL ORDER BY 1, 2")
     db.execute("DROP TABLE temp.v4_spans")
     db.execute("DROP TABLE cells_v3")
+    _migrate_cells_v6(db)
+
+
+# Schema 4 and 5's cells and the location their view built (the cell_location.py of then).
+_CELLS_V5_SQL = ("CREATE TABLE cells_v5 (report_id INTEGER NOT NULL, key_id INTEGER NOT NULL, value NUMERIC, "
+                 "bits INTEGER NOT NULL DEFAULT 0, printed TEXT, PRIMARY KEY (report_id, key_id)) WITHOUT ROWID")
+_V5_AT, _V5_COLUMN = "(c.bits >> 12)", "(((c.bits >> 12) - 1) & 1023)"
+_V5_SPAN, _V5_HOW = "(((c.bits >> 12) - 1) >> 10)", "((c.bits >> 2) & 1023)"
+_V5_LOCATION_SQL = (
+    f"    '{{\"where\": {{\"in\": \"source_text\", \"row\": \"' || coalesce(x.row, {_V3_ROW_OF_KEY})\n"
+    f"    || '\", \"column\": ' || {_V5_COLUMN} || ', \"start\": ' || s.start\n"
+    "    || ', \"end\": ' || (s.start + s.length)\n"
+    "    || coalesce(', \"printed\": \"' || c.printed || '\"', '') || coalesce(', \"page\": ' || s.page, '')\n"
+    "    || coalesce(', \"page_end\": ' || s.page_end, '') || '}}'")
+
+
+def _migrate_cells_v6(db: sqlite_utils.Database) -> None:
+    """Move cells_v5 into cells: bits repacked (cell_location.py), a printed text that is the value
+    becomes a bit, another one, a how id above 15 and a span in a column above 63 (as the JSON
+    location it stood for) go to cell_extras; then drop cells_v5."""
+    fits = f"({_V5_AT} > 0 AND {_V5_COLUMN} <= {MAX_COLUMN})"
+    as_value = (f"({fits} AND ((typeof(c.value) = 'integer' AND c.printed = CAST(c.value AS TEXT)) "
+                "OR (c.value IS NULL AND c.printed = '')))")
+    how = f"CASE WHEN {_V5_HOW} <= {MAX_HOW_IN_BITS} THEN {_V5_HOW} ELSE 0 END"
+    at = f"CASE WHEN {fits} THEN 1 + {_V5_SPAN} * 64 + {_V5_COLUMN} ELSE 0 END"
+    db.execute(f"INSERT OR REPLACE INTO cells (report_id, key_id, value, bits) SELECT c.report_id, c.key_id, c.value, "
+               f"(c.bits & 3) | (CASE WHEN {as_value} THEN 4 ELSE 0 END) | (({how}) << 3) | (({at}) << 7) "
+               "FROM cells_v5 c ORDER BY c.report_id, c.key_id")
+    db.execute(
+        "INSERT INTO cell_extras (report_id, key_id, printed, how_id, location) SELECT * FROM ("
+        f"SELECT c.report_id, c.key_id, CASE WHEN {fits} AND NOT {as_value} THEN c.printed END AS printed, "
+        f"CASE WHEN {_V5_HOW} > {MAX_HOW_IN_BITS} THEN {_V5_HOW} END AS how_id, "
+        f"CASE WHEN {_V5_AT} > 0 AND NOT {fits} THEN {_V5_LOCATION_SQL} END AS location "
+        "FROM cells_v5 c LEFT JOIN cell_keys k ON k.id = c.key_id "
+        "LEFT JOIN cell_extras x ON x.report_id = c.report_id AND x.key_id = c.key_id "
+        f"LEFT JOIN cell_spans s ON s.report_id = c.report_id AND s.span = {_V5_SPAN}) "
+        "WHERE coalesce(printed, how_id, location) IS NOT NULL ORDER BY 1, 2 "
+        "ON CONFLICT (report_id, key_id) DO UPDATE SET printed = excluded.printed, how_id = excluded.how_id, "
+        "location = coalesce(excluded.location, location)")
+    db.execute("DROP TABLE cells_v5")
 
 
 def _existing_columns(db: sqlite_utils.Database, table: str) -> set[str]:
@@ -785,8 +836,10 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         # Template keys first, in template order: small, stable ids.
         db.conn.executemany("INSERT OR IGNORE INTO cell_keys (key, part) VALUES (?, ?)",
                             [(key, key.split(".", 1)[0]) for key in cell_keys("")])
-        if old_cells:
+        if old_cells == "cells_v3":
             _migrate_cells_v4(db)
+        elif old_cells == "cells_v5":
+            _migrate_cells_v6(db)
         if "report_cells" in existing:
             _migrate_cells_table(db)
         if "checks" in existing:

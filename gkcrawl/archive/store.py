@@ -24,7 +24,7 @@ import sqlite_utils
 
 from gkcrawl.parse.result import ParseResult
 
-from .cell_location import CompactLocation, compact_location, pack_bits
+from .cell_location import MAX_HOW_IN_BITS, CompactLocation, compact_location, pack_bits, printed_is_value
 from .models import Capture
 from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_backfill_sql, wide_column
 from .search_text import search_form
@@ -340,10 +340,10 @@ def _wide_insert(table: str, prefix: str) -> tuple[str, tuple[str, ...]]:
     return f"INSERT INTO [{table}] (report_id, {names}) VALUES (?, {marks})", wide_keys
 
 
-CELLS_INSERT = "INSERT INTO cells (report_id, key_id, value, bits, printed) VALUES (?, ?, ?, ?, ?)"
+CELLS_INSERT = "INSERT INTO cells (report_id, key_id, value, bits) VALUES (?, ?, ?, ?)"
 SPANS_INSERT = "INSERT INTO cell_spans (report_id, span, start, length, page, page_end) VALUES (?, ?, ?, ?, ?, ?)"
-EXTRAS_INSERT = ("INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, row, location, source) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?)")
+EXTRAS_INSERT = ("INSERT INTO cell_extras (report_id, key_id, note, uncertain_reason, row, location, source, "
+                 "printed, how_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 CHECKS_INSERT = "INSERT INTO check_results (report_id, name, ok, detail, cell_set_id) VALUES (?, ?, ?, ?, ?)"
 SPAM_INSERT = ("INSERT INTO spam_findings (report_id, kind, string, start, [end], domain, evidence, parser_version) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
@@ -385,11 +385,15 @@ def derived_rows(conn: Any, report_id: int, result: ParseResult, *, key_ids: dic
         how_id, where = _cell_source(result, key, hows)
         medium = result.medium(key)
         span = None if where.span is None else spans.setdefault(where.span, len(spans))
-        cells.append((report_id, ids[key], result.cells.get(key),
-                      pack_bits(key in uncertain, medium == "ocr", how_id, span, where.column), where.printed))
+        value = result.cells.get(key)
+        as_value = printed_is_value(where.printed, value)
+        cells.append((report_id, ids[key], value,
+                      pack_bits(key in uncertain, medium == "ocr", how_id, span, where.column, as_value)))
         extra = (result.cell_notes.get(key), result.uncertain_reasons.get(key) if key in uncertain else None,
-                 where.row, where.location, None if medium == "ocr" else medium)
-        if extra != (None,) * 5:
+                 where.row, where.location, None if medium == "ocr" else medium,
+                 None if as_value else where.printed,
+                 how_id if how_id is not None and how_id > MAX_HOW_IN_BITS else None)
+        if extra != (None,) * 7:
             extras.append((report_id, ids[key], *extra))
     out.rows[SPANS_INSERT] = [(report_id, number, *span_) for span_, number in spans.items()]
     for prefix, (_, table) in WIDE.items():

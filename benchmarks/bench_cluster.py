@@ -9,7 +9,12 @@ per-host slots), every answer sent after `--latency` seconds. Each host allows
 `--host-concurrency` requests at once for the whole cluster; each worker sends at most
 `--worker-concurrency` at once. Pages/s for 1, 2 and 4 workers, from the first to the last
 fetch in the shards (start-up excluded) and over the whole run, and the ratios to one worker
-(goal: 4 workers at least 3x one). Every run must find every report exactly once.
+(goal: 4 workers at least 3x one). Every run must find every report exactly once. For each run:
+the CPU a page (the workers and their parse processes; the portals, served by this process, apart),
+the workers' Redis round trips a page (a pipeline or a script is one), the commands the
+redis-server ran a page (`INFO commandstats`, a script's own commands included) and its CPU.
+`--profile DIR` runs every worker under cProfile (DIR/<workers>w-<i>.prof; slower, for where the
+time goes, not for the figures).
 
 A real redis-server (Debian's) is started on a free loopback port for each run.
 Run on demand; it is not a test:
@@ -34,7 +39,10 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin
 
+import redis
+
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))  # this tree's gkcrawl, as the workers (run in it) import it
 sys.path.insert(0, str(BENCH.parent / "tests"))  # the test bench: portals/, redis_server.py
 sys.path.insert(0, str(BENCH))
 from bench_crawl import run_scrapy_bench  # noqa: E402
@@ -78,6 +86,14 @@ class ClusterRun:
     fetch_seconds: float
     cpu_seconds: float  # user + system of the workers and their parse processes
     portal_cpu_seconds: float  # user + system of this process, which serves the portals
+    crawl_cpu_seconds: float  # the workers' own processes (their threads included), at their close
+    redis_calls: int  # the workers' round trips to Redis (a pipeline or a script call is one)
+    redis_kinds: Counter[str]  # those round trips by command, a script by its name
+    redis_commands: Counter[str]  # commands the redis-server ran (a script's own commands included)
+    redis_cpu_seconds: float  # user + system of the redis-server
+
+    def per_page(self, value: float) -> float:
+        return value / self.pages if self.pages else 0.0
 
     @property
     def cpu_ms_per_page(self) -> float:
@@ -97,19 +113,25 @@ def _parse_time(value: str) -> datetime:
 
 
 def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path, extra: list[str],
-                timeline: bool = False) -> ClusterRun:
+                timeline: bool = False, profile: Path | None = None) -> ClusterRun:
     """Start `workers` workers on one fresh frontier, wait for all, read their shards."""
     shards = [workdir / f"w{i}.db" for i in range(workers)]
     cpu_before = _children_cpu()
     portal_before = _own_cpu()
     with running_redis(workdir / "redis") as frontier:
+        server = redis.Redis.from_url(frontier)
+        redis_before = _redis_figures(server)
         started = time.monotonic()
-        processes = [subprocess.Popen([sys.executable, "-m", "gkcrawl", "crawl", *urls, "--db", str(db), "--no-js",
-                                       "--frontier", frontier, "-s", f"GKCRAWL_WORKER_ID={db.stem}", *QUIET, *extra,
-                                       *(TIMELINE_SETTINGS if timeline else [])],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                                      env=_timeline_env(db) if timeline else None)
-                     for db in shards]
+        processes = []
+        for i, db in enumerate(shards):
+            python = [sys.executable]
+            if profile is not None:
+                profile.mkdir(parents=True, exist_ok=True)
+                python += ["-m", "cProfile", "-o", str(profile / f"{workers}w-{i}.prof")]
+            processes.append(subprocess.Popen(
+                [*python, "-m", "gkcrawl", "crawl", *urls, "--db", str(db), "--no-js", "--frontier", frontier,
+                 "-s", f"GKCRAWL_WORKER_ID={db.stem}", *QUIET, *extra, *_extensions(timeline)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=_worker_env(db)))
         failures = []
         for process in processes:
             _, err = process.communicate()
@@ -117,6 +139,8 @@ def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path
                 failures.append(err[-2000:])
         wall = time.monotonic() - started
         cpu = _children_cpu() - cpu_before  # the workers (and the parse workers they waited for), not redis
+        redis_after = _redis_figures(server)
+        server.close()
     if failures:
         raise SystemExit("a worker failed:\n" + "\n".join(failures))
     if timeline:
@@ -132,18 +156,57 @@ def run_cluster(urls: list[str], expected: set[str], workers: int, workdir: Path
             first, last = conn.execute("select min(fetched_at), max(fetched_at) from captures").fetchone()
             times += [t for t in (first, last) if t]
     fetch = (_parse_time(max(times)) - _parse_time(min(times))).total_seconds() if times else 0.0
+    counts = [json.loads(db.with_suffix(".redis.json").read_text()) for db in shards]
+    commands = redis_after[0] - redis_before[0]
+    commands.subtract({"info": 2})  # the two INFOs that read the figures before
     return ClusterRun(workers, pages, len(set(reports) & expected), len(expected),
                       sum(n - 1 for n in reports.values() if n > 1), wall, max(fetch, 1.0), cpu,
-                      _own_cpu() - portal_before)
+                      _own_cpu() - portal_before, sum(c["cpu"] for c in counts), sum(c["calls"] for c in counts),
+                      sum((Counter({_script_name(k): n for k, n in c.get("kinds", {}).items()}) for c in counts),
+                          Counter()),
+                      +commands, redis_after[1] - redis_before[1])
 
 
-# Added to the project's own extensions (a command-line EXTENSIONS would replace them).
-TIMELINE_SETTINGS = ["-s", "EXTENSIONS=" + json.dumps({**crawl_settings.EXTENSIONS, "cluster_timeline.Timeline": 0})]
+def _script_names() -> dict[str, str]:
+    """`EVALSHA <sha1 start>` -> the script's name, for the project's Lua scripts."""
+    import hashlib
+
+    from gkcrawl.crawl import budget_counts, cluster_coverage, cluster_politeness, frontier
+
+    names = {}
+    for module in (frontier, cluster_politeness, budget_counts, cluster_coverage):
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, str) and "redis.call" in value:
+                names[f"EVALSHA {hashlib.sha1(value.encode()).hexdigest()[:8]}"] = name
+    return names
 
 
-def _timeline_env(db: Path) -> dict[str, str]:
+SCRIPT_NAMES = _script_names()
+
+
+def _script_name(kind: str) -> str:
+    return SCRIPT_NAMES.get(kind, kind)
+
+
+def _redis_figures(server: redis.Redis) -> tuple[Counter[str], float]:
+    """(calls of each command so far, the server's CPU seconds so far)."""
+    stats = server.info("commandstats")
+    cpu = server.info("cpu")
+    return (Counter({name.removeprefix("cmdstat_"): int(value["calls"]) for name, value in stats.items()}),
+            float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"]))
+
+
+def _extensions(timeline: bool) -> list[str]:
+    """Added to the project's own extensions (a command-line EXTENSIONS would replace them): the Redis
+    round-trip count always, the timeline on demand."""
+    added = {"cluster_timeline.RedisCount": 0, **({"cluster_timeline.Timeline": 0} if timeline else {})}
+    return ["-s", "EXTENSIONS=" + json.dumps({**crawl_settings.EXTENSIONS, **added})]
+
+
+def _worker_env(db: Path) -> dict[str, str]:
     path = os.pathsep.join([str(ROOT), str(BENCH), os.environ.get("PYTHONPATH", "")])
-    return {**os.environ, "PYTHONPATH": path, "BENCH_TIMELINE_FILE": str(db.with_suffix(".timeline.jsonl"))}
+    return {**os.environ, "PYTHONPATH": path, "BENCH_TIMELINE_FILE": str(db.with_suffix(".timeline.jsonl")),
+            "BENCH_REDIS_COUNT_FILE": str(db.with_suffix(".redis.json"))}
 
 
 def describe_timeline(path: Path) -> str:
@@ -180,8 +243,15 @@ def describe(run: ClusterRun) -> str:
     return (f"{run.workers} worker(s): {run.pages} pages, {run.reports}/{run.expected} reports, "
             f"{run.duplicates} stored twice, {run.fetch_seconds:.1f} s fetching ({run.wall_seconds:.1f} s wall) = "
             f"{run.pages_per_s:.1f} pages/s ({run.wall_pages_per_s:.1f} over the wall time), "
-            f"{run.cpu_ms_per_page:.0f} ms CPU per page (the portals: {run.portal_cpu_seconds / run.wall_seconds:.0%} "
-            f"of a core)")
+            f"{run.cpu_ms_per_page:.1f} ms CPU per page ({1000 * run.per_page(run.crawl_cpu_seconds):.1f} in the "
+            f"crawl processes, the rest their parse processes; the portals: "
+            f"{run.portal_cpu_seconds / run.wall_seconds:.0%} of a core)\n"
+            f"      Redis a page: {run.per_page(run.redis_calls):.2f} round trips from the workers "
+            f"({', '.join(f'{name} {run.per_page(n):.2f}' for name, n in run.redis_kinds.most_common(9))}); "
+            f"the server ran "
+            f"{run.per_page(sum(run.redis_commands.values())):.1f} commands "
+            f"({', '.join(f'{name} {run.per_page(n):.2f}' for name, n in run.redis_commands.most_common(8))}) "
+            f"in {1000 * run.per_page(run.redis_cpu_seconds):.1f} ms of its CPU")
 
 
 def part_one(units: int, bench_seconds: int) -> None:
@@ -204,7 +274,7 @@ def part_one(units: int, bench_seconds: int) -> None:
 
 
 def part_two(hosts: int, host_units: int, latency: float, host_concurrency: int, worker_concurrency: int,
-             counts: list[int], timeline: bool = False) -> None:
+             counts: list[int], timeline: bool = False, profile: Path | None = None) -> None:
     portal = LargePortal(host_units)
     running = [serve(portal, f"127.0.0.{2 + i}", latency) for i in range(hosts)]
     extra = ["-s", f"CONCURRENT_REQUESTS={worker_concurrency}",
@@ -215,7 +285,7 @@ def part_two(hosts: int, host_units: int, latency: float, host_concurrency: int,
         runs = []
         for count in counts:
             with tempfile.TemporaryDirectory() as tmp:
-                runs.append(run_cluster(urls, expected, count, Path(tmp), extra, timeline))
+                runs.append(run_cluster(urls, expected, count, Path(tmp), extra, timeline, profile))
     finally:
         for server in running:
             server.stop()
@@ -245,11 +315,13 @@ def main() -> None:
     parser.add_argument("--skip-part-one", action="store_true")
     parser.add_argument("--timeline", action="store_true",
                         help="part 2: print each worker's timeline (requests in flight, queue, slot waits)")
+    parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
+                        help="part 2: run each worker under cProfile, writing DIR/<workers>w-<i>.prof")
     args = parser.parse_args()
     if not args.skip_part_one:
         part_one(args.units, args.bench_seconds)
     part_two(args.hosts, args.host_units, args.latency, args.host_concurrency, args.worker_concurrency,
-             [int(n) for n in args.workers.split(",")], args.timeline)
+             [int(n) for n in args.workers.split(",")], args.timeline, args.profile)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,11 @@ $BENCH_TIMELINE_FILE: each request's arrival at the downloader and its response 
 requests in flight at every instant can be counted), and every 0.1 s a sample of the
 downloader's active requests, the frontier's queue length and the cluster's in-flight hash, the
 Redis round trips made so far (and the time blocked in them) and the process's CPU time.
+
+`RedisCount`, which bench_cluster.py enables on every run, only counts: at the close it writes
+this worker's Redis round trips (a pipeline is one), the time blocked in them and the CPU time of
+the worker's own process (its threads included, its parse processes not) to $BENCH_REDIS_COUNT_FILE,
+and makes no Redis call of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections import Counter
 from typing import Any
 
 import redis
@@ -27,21 +33,37 @@ class RedisClock:
 
     calls = 0
     seconds = 0.0
+    installed = False
+    kinds: Counter[str] = Counter()  # round trips by command (a script by the start of its SHA1)
 
     @classmethod
     def install(cls) -> None:
+        if cls.installed:
+            return
+        cls.installed = True
         for owner, name in ((redis.Redis, "execute_command"), (redis.client.Pipeline, "execute")):
             original = getattr(owner, name)
 
-            def timed(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            def timed(self: Any, *args: Any, _original: Any = original, _name: str = name, **kwargs: Any) -> Any:
                 started = time.perf_counter()
                 try:
                     return _original(self, *args, **kwargs)
                 finally:
                     cls.calls += 1
                     cls.seconds += time.perf_counter() - started
+                    cls.kinds[_kind(_name, args)] += 1
 
             setattr(owner, name, timed)
+
+
+def _kind(method: str, args: tuple[Any, ...]) -> str:
+    if method == "execute":
+        return "pipeline"
+    command = str(args[0]).upper() if args else "?"
+    if command == "EVALSHA" and len(args) > 1:
+        sha = args[1].decode() if isinstance(args[1], bytes) else str(args[1])
+        return f"EVALSHA {sha[:8]}"
+    return command
 
 
 class Timeline:
@@ -89,3 +111,22 @@ class Timeline:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         self.out.close()
+
+
+class RedisCount:
+    """This worker's Redis round trips over the whole run, written as one JSON line at the close."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisCount:
+        RedisClock.install()
+        extension = cls(os.environ["BENCH_REDIS_COUNT_FILE"])
+        crawler.signals.connect(extension.closed, signals.spider_closed)
+        return extension
+
+    def closed(self, spider: Any = None) -> None:
+        with open(self.path, "w", encoding="utf-8") as out:
+            out.write(json.dumps({"calls": RedisClock.calls, "seconds": RedisClock.seconds,
+                                  "cpu": time.process_time(), "kinds": RedisClock.kinds}) + "\n")

@@ -212,3 +212,49 @@ def test_workers_list_tallies_combine_into_the_clusters(server) -> None:
     join(server, "w1", 0)  # the next crawl
     later, tallies = ClusterCoverage(server, KEYS).combine(ListCoverage())
     assert later != crawl and tallies == []
+
+
+def test_a_pop_acknowledges_what_the_worker_finished_in_the_same_script_even_when_nothing_is_taken(server) -> None:
+    """The acknowledgements ride on the next pop: the finished requests leave the in-flight hash and
+    their host places are given back before the pop looks for a free place (so it can take the place
+    just freed), and they are done when the pop finds nothing too."""
+    queue = ReliableQueue(server, ListSpider(), KEYS, "x", concurrency=1, lease_ms=30000)
+    for n in range(2):
+        queue.push(Request(f"http://a.example.org/{n}"))
+    first, _, place = queue.pop_inflight()
+    assert queue.pop_inflight() is None  # host a's one place is first's
+    second, request, again = queue.pop_inflight([first], places={first: place})
+    assert request.url.startswith("http://a.example.org/") and again == "a.example.org"
+    assert server.hkeys(KEYS.inflight) == [second.encode()]
+    assert server.zrange(KEYS.host_busy("a.example.org"), 0, -1) == [second.encode()]
+    assert queue.pop_inflight([second], places={second: again}) is None and len(queue) == 0
+    assert server.hlen(KEYS.inflight) == 0 and server.zcard(KEYS.host_busy("a.example.org")) == 0
+
+
+def test_a_push_with_its_fingerprint_queues_only_what_the_clusters_filter_had_not_seen(server) -> None:
+    """ENQUEUE: the duplicate filter's SADD and the queue's ZADD in one script; a fingerprint another
+    worker added first is a duplicate, whatever this worker's own memory."""
+    first, second = queue_of(server, "x"), queue_of(server, "y")
+    assert first.push(Request("http://a.example.org/1"), fingerprint="f1")
+    assert not second.push(Request("http://a.example.org/1"), fingerprint="f1")
+    assert second.push(Request("http://a.example.org/2"), fingerprint="f2")
+    assert server.smembers(KEYS.dupefilter) == {b"f1", b"f2"} and len(first) == 2
+    assert {second.pop_inflight()[1].url for _ in range(2)} == {"http://a.example.org/1", "http://a.example.org/2"}
+
+
+def test_a_reclaim_that_beats_its_workers_heartbeat_still_puts_back_a_killed_workers_requests(server) -> None:
+    """The tick's heartbeat and reclaim are one script: the live worker's beat keeps its own requests
+    in flight while a silent worker's go back to the queue."""
+    dead, live = queue_of(server, "dead"), queue_of(server, "live")
+    beat(server, "dead")
+    for n in range(3):
+        dead.push(Request(f"http://example.org/{n}"))
+    dead.pop_inflight()
+    dead.pop_inflight()
+    live.pop_inflight()
+    time.sleep(0.05)
+    reclaim_beating = server.register_script(RECLAIM)
+    put_back = reclaim_beating(keys=[KEYS.requests, KEYS.inflight, KEYS.workers], args=[30, "live"])
+    assert int(put_back) == 2 and len(dead) == 2
+    assert [f.split(b"|")[0] for f in server.hkeys(KEYS.inflight)] == [b"live"]
+    assert server.zscore(KEYS.workers, "live") is not None and server.zscore(KEYS.workers, "dead") is None

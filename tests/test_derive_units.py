@@ -92,3 +92,18 @@ def test_reparse_retries_a_failed_document_once(tmp_path: Path) -> None:
     assert len(calls) == 2 and len(third.skipped) == 1 and "skipped after two failures" in third.summary()
     row = db.execute("select status, attempts, failures, error from derivations").fetchone()
     assert row == ("failed", 3, 2, "parse limit: memory exhausted")
+
+
+def test_a_workers_watch_finds_the_processes_below_it_as_the_full_scan_does() -> None:
+    """The supervisor's look at a working parse worker reads the kernel's children lists, not every
+    process: the same processes (a child, a grandchild) as `descendants`, which `kill_tree` keeps."""
+    parent = subprocess.Popen(["sh", "-c", "(sleep 30; true) & wait"])  # a subshell, its sleep below it
+    try:
+        deadline = time.monotonic() + 5
+        while len(process_tree.descendants(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert sorted(process_tree.watched_descendants(parent.pid)) == sorted(process_tree.descendants(parent.pid))
+        assert len(process_tree.watched_descendants(parent.pid)) == 2
+    finally:
+        process_tree.kill_tree(parent.pid)
+        parent.wait()

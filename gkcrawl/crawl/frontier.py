@@ -76,8 +76,12 @@ SEEDED = "seeded"
 # Redis time in ms, inside a script (every worker reads one clock, whatever its machine's).
 _NOW = "local t = redis.call('TIME'); local now = t[1] * 1000 + math.floor(t[2] / 1000)\n"
 
-# Take the best queued request whose host has a free place for the cluster (KEYS: requests, inflight,
-# host limits; ARGV: token, default concurrency, lease ms, how many of the best to look at, key prefix).
+# Finish what this worker is done with, then take the best queued request whose host has a free place
+# for the cluster (KEYS: requests, inflight, host limits, then the busy set of each host place given back;
+# ARGV: token, default concurrency, lease ms, how many of the best to look at, key prefix, how many
+# tokens are acknowledged, those tokens, then the token of each place given back, in KEYS' order).
+# The acknowledgements ride on the pop (the engine asks for its next request as each one finishes):
+# one round trip, not two, and done even when nothing can be taken.
 # A queued member is `gkh:HOST\n` + the request: the script reads each candidate's host, its places
 # taken (the politeness middleware's `:host:H:busy`) and its next send time (`:host:H:next`), takes
 # the first that can leave now and reserves its place under the token, so a worker holds only
@@ -85,25 +89,31 @@ _NOW = "local t = redis.call('TIME'); local now = t[1] * 1000 + math.floor(t[2] 
 # looks again every WAKE_SECONDS). None can leave: nil, as for an empty queue. A member without
 # the prefix (queued by an older worker) is taken as it comes. Returns {request, host or ''}.
 POP = _NOW + """
+local acked = tonumber(ARGV[6])
+if acked > 0 then redis.call('HDEL', KEYS[2], unpack(ARGV, 7, 6 + acked)) end
+for i = 4, #KEYS do redis.call('ZREM', KEYS[i], ARGV[3 + acked + i]) end
 local r = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[4]) - 1, 'WITHSCORES')
-local pick, place = nil, ''
+local pick, place, full = nil, '', {}
 for i = 1, #r, 2 do
   local m = r[i]
   if string.sub(m, 1, 4) ~= 'gkh:' then pick = i; break end
   local e = string.find(m, '\\n', 5, true)
   local host = string.sub(m, 5, e - 1)
-  local busy = ARGV[5] .. ':host:' .. host .. ':busy'
-  local limit = tonumber(redis.call('HGET', KEYS[3], host) or ARGV[2])
-  local next_send = tonumber(redis.call('GET', ARGV[5] .. ':host:' .. host .. ':next') or '0')
-  redis.call('ZREMRANGEBYSCORE', busy, '-inf', now)
-  if next_send <= now and (limit <= 0 or redis.call('ZCARD', busy) < limit) then
-    pick = i
-    if limit > 0 then
-      place = host
-      redis.call('ZADD', busy, now + tonumber(ARGV[3]), ARGV[1])
-      redis.call('PEXPIRE', busy, tonumber(ARGV[3]) + 60000)
+  if not full[host] then
+    local busy = ARGV[5] .. ':host:' .. host .. ':busy'
+    local limit = tonumber(redis.call('HGET', KEYS[3], host) or ARGV[2])
+    local next_send = tonumber(redis.call('GET', ARGV[5] .. ':host:' .. host .. ':next') or '0')
+    redis.call('ZREMRANGEBYSCORE', busy, '-inf', now)
+    if next_send <= now and (limit <= 0 or redis.call('ZCARD', busy) < limit) then
+      pick = i
+      if limit > 0 then
+        place = host
+        redis.call('ZADD', busy, now + tonumber(ARGV[3]), ARGV[1])
+        redis.call('PEXPIRE', busy, tonumber(ARGV[3]) + 60000)
+      end
+      break
     end
-    break
+    full[host] = true  -- its other queued requests cannot leave either: not asked again in this pop
   end
 end
 if pick == nil then return false end
@@ -117,8 +127,10 @@ TIE_STEP = 1e-7  # a host's n-th queued request sorts among the others' n-th wit
 
 HEARTBEAT = _NOW + "redis.call('ZADD', KEYS[1], now, ARGV[1]) return now"
 
-# Put back what dead workers held (KEYS: requests, inflight, workers; ARGV: lease ms).
+# Put back what dead workers held (KEYS: requests, inflight, workers; ARGV: lease ms, and this worker's
+# name to beat its heartbeat first, in the same round trip, or '').
 RECLAIM = _NOW + """
+if ARGV[2] and ARGV[2] ~= '' then redis.call('ZADD', KEYS[3], now, ARGV[2]) end
 local dead = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[1]))
 local gone = {}
 for _, w in ipairs(dead) do gone[w] = true; redis.call('ZREM', KEYS[3], w) end
@@ -138,6 +150,15 @@ for i = 1, #all, 2 do
   end
 end
 return n
+"""
+
+# Queue a request unless the cluster's duplicate filter has its fingerprint (KEYS: dupefilter, requests;
+# ARGV: fingerprint, or '' for a request never filtered; score; member). 1 queued, 0 a duplicate.
+# scrapy-redis asks the filter (SADD) and then queues (ZADD): two round trips where one does.
+ENQUEUE = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 # Put back this worker's unfinished requests (KEYS: requests, inflight; ARGV: tokens).
@@ -321,6 +342,7 @@ class ReliableQueue(PriorityQueue):
         self._serial = 0
         self._per_host: dict[str, int] = defaultdict(int)
         self._pop = server.register_script(POP)
+        self._enqueue = server.register_script(ENQUEUE)
         self._requeue = server.register_script(REQUEUE)
 
     def _encode_request(self, request: Request) -> bytes:
@@ -332,22 +354,33 @@ class ReliableQueue(PriorityQueue):
             encoded_request = encoded_request.split(b"\n", 1)[1]
         return super()._decode_request(encoded_request)
 
-    def push(self, request: Request) -> None:
+    def push(self, request: Request, fingerprint: str | None = None) -> bool:
         """Queue by priority; within one, hosts take turns (sorted by bytes, one host's URLs would come
-        out together and its politeness would hold every worker)."""
+        out together and its politeness would hold every worker). With a `fingerprint`, only if the
+        cluster's duplicate filter did not have it (added to it in the same round trip): whether queued."""
         host = urlparse_cached(request).hostname or ""
+        score = -request.priority + min(self._per_host[host] + 1, 999_999) * TIE_STEP
+        if fingerprint is None:
+            self.server.execute_command("ZADD", self.key, score, self._encode_request(request))
+        elif not self._enqueue(keys=[self.keys.dupefilter, self.key],
+                               args=[fingerprint, repr(score), self._encode_request(request)]):
+            return False
         self._per_host[host] += 1
-        score = -request.priority + min(self._per_host[host], 999_999) * TIE_STEP
-        self.server.execute_command("ZADD", self.key, score, self._encode_request(request))
+        return True
 
-    def pop_inflight(self) -> tuple[str, Request | None, str] | None:
+    def pop_inflight(self, acks: tuple[str, ...] | list[str] = (),
+                     places: dict[str, str] | None = None) -> tuple[str, Request | None, str] | None:
         """(token, request, host whose cluster place it holds or '') of the best queued request that can
         leave now, now in flight; None when none can (or the queue is empty). A request that cannot be decoded comes
-        back as (token, None, host) for the caller to drop."""
+        back as (token, None, host) for the caller to drop. First, in the same script, `acks` are finished
+        as by `ack` (with the host places in `places`, token -> host, given back)."""
         self._serial += 1
         token = f"{self.worker}|{self._serial}"
-        taken = self._pop(keys=[self.key, self.keys.inflight, self.keys.host_limits],
-                          args=[token, self.concurrency, self.lease_ms, POP_LOOKAHEAD, self.keys.name])
+        given_back = list((places or {}).items())
+        taken = self._pop(keys=[self.key, self.keys.inflight, self.keys.host_limits,
+                                *(self.keys.host_busy(host) for _, host in given_back)],
+                          args=[token, self.concurrency, self.lease_ms, POP_LOOKAHEAD, self.keys.name, len(acks),
+                                *acks, *(t for t, _ in given_back)])
         if taken is None:
             return None
         data, place = taken
@@ -453,24 +486,40 @@ class FrontierScheduler(Scheduler):
         if request.meta.get("is_start_request") and not self.seeder and not request.meta.get(KNOWN_META):
             self.stats.inc_value("gkcrawl/frontier/start_left_to_seeder")
             accepted = False
-        else:
+        elif request.dont_filter or not isinstance(self.df, KnownDupeFilter):
             accepted = bool(super().enqueue_request(request))
+        else:
+            accepted = self._enqueue_new(request, self.df)
         if token:  # its successor is queued (or a duplicate): the original is finished
             self.held.pop(token, None)
             self._ack(token)
         return accepted
 
+    def _enqueue_new(self, request: Request, df: KnownDupeFilter) -> bool:
+        """scrapy-redis's enqueue (ask the duplicate filter, then queue) in one round trip (ENQUEUE)."""
+        fingerprint = df.request_fingerprint(request)
+        if fingerprint in df.known or not self.queue.push(request, fingerprint=fingerprint):
+            df.known.add(fingerprint)
+            df.log(request, self.spider)
+            return False
+        df.known.add(fingerprint)
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
     def next_request(self) -> Request | None:
-        self._ack_finished()
+        acks = self._finished_tokens()
         while True:
-            taken = self.queue.pop_inflight()
+            taken = self.queue.pop_inflight(acks, places={t: self.places[t] for t in acks if t in self.places})
+            if acks:
+                self._forget(acks)
+                acks = []
             if taken is None:
                 return None
             token, request, place = taken
             if place:
                 self.places[token] = place
             if request is None:
-                self._ack(token)
+                acks = [token]  # dropped: acknowledged by the next pop
                 continue
             request.meta[TOKEN_META] = token
             if place:
@@ -531,14 +580,23 @@ class FrontierScheduler(Scheduler):
         slot = engine_slot(self.crawler.engine)
         return slot.inprogress.__contains__ if slot is not None else (lambda request: False)
 
-    def _ack_finished(self) -> None:
+    def _finished_tokens(self) -> list[str]:
+        """The tokens of the requests this worker holds that the engine has finished with."""
         holds = self._engine_holds()
-        done = [token for token, request in self.held.items() if not holds(request)]
-        for token in done:
-            del self.held[token]
+        return [token for token, request in self.held.items() if not holds(request)]
+
+    def _forget(self, tokens: list[str]) -> None:
+        """Acknowledged in Redis: no longer held, their places no longer reserved."""
+        for token in tokens:
+            if self.held.pop(token, None) is not None:
+                self.stats.inc_value("gkcrawl/frontier/acked")
+            self.places.pop(token, None)
+
+    def _ack_finished(self) -> None:
+        done = self._finished_tokens()
         if done:
             self._ack(*done)
-            self.stats.inc_value("gkcrawl/frontier/acked", len(done))
+            self._forget(done)
 
     def _ack(self, *tokens: str) -> None:
         self.queue.ack(*tokens, places={t: self.places.pop(t) for t in tokens if t in self.places})
@@ -546,10 +604,9 @@ class FrontierScheduler(Scheduler):
     def _tick(self) -> None:
         """Heartbeat; finish what is done; put back dead workers' requests; wake an idle engine."""
         try:
-            self._beat()
             self._ack_finished()
             reclaimed = int(self._reclaim(keys=[self.keys.requests, self.keys.inflight, self.keys.workers],
-                                          args=[self.lease_ms]))
+                                          args=[self.lease_ms, self.worker]))  # the heartbeat, then the reclaim
             if reclaimed:
                 self.stats.inc_value("gkcrawl/frontier/reclaimed", reclaimed)
                 logger.warning("frontier: %d requests of a silent worker put back in the queue", reclaimed)

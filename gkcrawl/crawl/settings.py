@@ -29,6 +29,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Scrapy starts this many tasks for every response's output (its items and requests), 100 by default,
+# most of them only to end: a page yields a few items, and the parse workers (2) take one at a time.
+CONCURRENT_ITEMS = 16
 
 # Confinement.
 GKCRAWL_DEPTH_LIMIT = 8  # link depth from the start page, counted by the spider (a list's further pages do not count)

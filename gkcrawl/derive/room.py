@@ -17,8 +17,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from gkcrawl.analyze import analyze_archive
-
 from .deriver import Clock, Deriver, Mode, Recorded
 from .jobs import JobOutcome, WorkerJob
 from .supervisor import Runner
@@ -134,6 +132,9 @@ class BackgroundRoom:
     @staticmethod
     def _analyze(db: sqlite_utils.Database) -> None:
         """The crawl's derivation is over: recompute the cross-report tables (never fails the crawl)."""
+        # Imported here, not at the top: its MinHash (datasketch, scipy) costs every crawl ~0.9 s of CPU at start.
+        from gkcrawl.analyze import analyze_archive
+
         try:
             analyze_archive(db)
         except Exception:  # noqa: BLE001 - the reports are stored; the analysis can be rerun by hand

@@ -105,7 +105,7 @@ class WorkerProcess:
         rss, vm = process_tree.memory_kb(self.process.pid)
         self.peak_rss_kb = max(self.peak_rss_kb, rss or 0)
         self.peak_vm_kb = max(self.peak_vm_kb, vm or 0)
-        for child in process_tree.descendants(self.process.pid):
+        for child in process_tree.watched_descendants(self.process.pid):
             info = process_tree.parent_and_group(child)
             if info is not None and info[1] != self.process.pid:
                 self.converter_groups.add(info[1])

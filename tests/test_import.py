@@ -102,8 +102,9 @@ def test_imported_reports_are_parsed_and_searchable(imported) -> None:  # type: 
     assert html[1:] == ("示范市教育局", 2020, HTML_URL, "2021-02-01T00:00:00Z", "html")
     truncated = db.execute("SELECT url FROM reports WHERE sha256 = ?", [sha(files["truncated"])]).fetchone()
     assert truncated == (f"urn:sha256:{sha(files['truncated'])}",)  # no source URL known
-    hits = {row[0] for row in db.execute(
-        "SELECT rowid FROM reports_chars_fts WHERE reports_chars_fts MATCH '\"交 通 运 输 局\"'")}
+    from gkcrawl.archive.search import search_ids
+
+    hits = set(search_ids(db, "交通运输局"))
     assert pdf[0] in hits and html[0] not in hits
     # The analysis ran at the end of the import.
     assert db.execute("SELECT count(*) FROM report_bodies").fetchone()[0] == 3

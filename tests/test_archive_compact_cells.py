@@ -8,6 +8,7 @@ import json
 import re
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from gkcrawl.archive.schema import SCHEMA_VERSION, TableSpec, create_table_sql
 from gkcrawl.archive.store import open_archive, record_report
@@ -99,15 +100,23 @@ def _old_cells(conn: sqlite3.Connection, columns: list[tuple[str, str]], rows: l
     conn.close()
 
 
-def test_a_schema_2_archive_upgrades_with_the_same_published_cells(tmp_path: Path) -> None:
-    path = tmp_path / "gkcrawl.db"
+def _canonical_and_odd(path: Path, *, more_hows: int = 0) -> Any:
+    """An archive of the canonical seed (report 1) and a sample with _odd_sources (report 2), its first
+    `more_hows` cells each read by a how of its own; returned open."""
     db = open_archive(path)
     result = parse_document((FIXTURES / "var01_2019_canonical.html").read_bytes(), "var01_2019_canonical.html")
     record_report(db, None, result, url="http://a.gov.cn/1", fetched_at="t", sha256="1", site=None)
     odd = sample_result(0, template="2021")
     odd.sources = _odd_sources()
+    for number, key in enumerate(sorted(odd.cells)[:more_hows]):
+        odd.sources.setdefault(key, {})["how"] = f"how_{number}"
     record_report(db, None, odd, url="http://a.gov.cn/2", fetched_at="t", sha256="2", site=None)
-    db.conn.close()
+    return db
+
+
+def test_a_schema_2_archive_upgrades_with_the_same_published_cells(tmp_path: Path) -> None:
+    path = tmp_path / "gkcrawl.db"
+    _canonical_and_odd(path).conn.close()
     published = _to_schema_2(path)
     assert any(row[8] for row in published)
     db = open_archive(path)
@@ -228,14 +237,7 @@ def test_a_schema_5_archive_upgrades_with_the_same_published_cells(tmp_path: Pat
     """Schema 6 packs bits smaller: a printed text equal to the value becomes a bit, another printed
     text, a how id above 15 and a column above 63 move to cell_extras; report_cells reads the same."""
     path = tmp_path / "gkcrawl.db"
-    db = open_archive(path)
-    result = parse_document((FIXTURES / "var01_2019_canonical.html").read_bytes(), "var01_2019_canonical.html")
-    record_report(db, None, result, url="http://a.gov.cn/1", fetched_at="t", sha256="1", site=None)
-    odd = sample_result(0, template="2021")
-    odd.sources = _odd_sources()
-    for number, key in enumerate(sorted(odd.cells)[:20]):  # 20 more hows: ids above 15 in cell_extras
-        odd.sources.setdefault(key, {})["how"] = f"how_{number}"
-    odd_id, _ = record_report(db, None, odd, url="http://a.gov.cn/2", fetched_at="t", sha256="2", site=None)
+    db = _canonical_and_odd(path, more_hows=20)  # ids above 15: in cell_extras
     assert db.execute("select count(*) from cell_extras where how_id > 15").fetchone()[0] > 0
     assert db.execute("select count(*) from cells where bits & 4").fetchone()[0] > 100
     assert db.execute("select count(*) from cell_extras where printed is not null").fetchone()[0] >= 2
@@ -250,4 +252,3 @@ def test_a_schema_5_archive_upgrades_with_the_same_published_cells(tmp_path: Pat
     (location,) = db.execute("select location from cell_extras x join cell_keys k on k.id = x.key_id "
                              "where x.report_id = 1 and k.key = ?", [spanned]).fetchone()
     assert '"column": 70' in location  # beyond what bits hold now: kept as its JSON
-    assert odd_id == 2

@@ -32,7 +32,7 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 # One CJK ideograph (basic, extension A, compatibility, planes 2) or a run of other letters and
 # digits (what unicode61 keeps as one token; `_` is a separator for it too).
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
-_WIDE = 0x3400  # a one-character token at or above this is an ideograph: it pairs with its neighbour
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 # Kangxi radicals / CJK radicals supplement that PDF fonts emit instead of the ideograph.
 _RADICALS = str.maketrans({"\u2ea0": "民", "\u2ed8": "青", "\u2ec4": "西", "\u2ee2": "长"})
 _RADICAL_CHARS = frozenset("\u2ea0\u2ed8\u2ec4\u2ee2")
@@ -54,7 +54,8 @@ def stream(text: str) -> list[str]:
 
 
 def _wide(token: str) -> bool:
-    return len(token) == 1 and ord(token) >= _WIDE
+    """A CJK ideograph token: it pairs with a CJK neighbour (in the index and in the text check alike)."""
+    return len(token) == 1 and _CJK_CHAR.match(token) is not None
 
 
 def _pairs(tokens: list[str]) -> list[str]:
@@ -136,11 +137,6 @@ def warm() -> None:
     _t2s()
 
 
-def _cjk(token: str) -> bool:
-    return len(token) == 1 and _CJK_CHAR.match(token) is not None
-
-
-_CJK_CHAR = re.compile(f"[{_CJK}]")
 _WORD_CHAR = f"[^\\W_{_CJK}]"  # a character of a non-CJK token
 _ABOVE_BMP = re.compile("[\U00010000-\U0010ffff]")
 
@@ -152,11 +148,11 @@ def _pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
     parts = []
     for i, token in enumerate(tokens):
         if i:
-            parts.append("[\\W_]*" if _cjk(tokens[i - 1]) or _cjk(token) else "[\\W_]+")
+            parts.append("[\\W_]*" if _wide(tokens[i - 1]) or _wide(token) else "[\\W_]+")
         parts.append(re.escape(token))
-        if not i and not _cjk(token):  # after the token, so it is only tried where the token is
+        if not i and not _wide(token):  # after the token, so it is only tried where the token is
             parts.append(f"(?<!{_WORD_CHAR}{re.escape(token)})")
-    if not _cjk(tokens[-1]):
+    if not _wide(tokens[-1]):
         parts.append(f"(?!{_WORD_CHAR})")
     return re.compile("".join(parts), re.IGNORECASE)
 

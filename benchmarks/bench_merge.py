@@ -1,11 +1,12 @@
 """`gkcrawl merge` on big shards: reports per second merged, and the re-run that must change nothing.
 
-Builds `--shards` shard archives of `--reports` synthetic reports each (~200 cells, checks, spam
-findings, text: bench_archive's bulk samples, written by `record_report`), each report with its
-capture (a WARC record id) and its derivation, and two more captures per report (the list pages
-that led to it). Consecutive shards overlap by `--overlap` of their reports (the same URL and
+Builds `--shards` shard archives of `--reports` synthetic reports each (~200 cells with their
+parsed how and location, checks, spam findings, text: bench_archive's bulk samples, written by
+`record_report`), each report with its capture (a WARC record id) and its derivation, and two
+more captures per report (the list pages that led to it). Consecutive shards overlap by `--overlap` of their reports (the same URL and
 bytes fetched by two workers: stored once). Then merges them into a fresh target with
-`merge_shards` (what `gkcrawl merge` runs), timed, and merges them again (a no-op, timed).
+`merge_shards` (what `gkcrawl merge` runs), timed, and merges them again (a no-op, timed), and
+prints the bytes a report of the shards and of the merged archive.
 
 Run on demand; it is not a test:
 
@@ -28,7 +29,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "tests"))
 sys.path.insert(0, str(BENCH))
-from bench_archive import BULK_SAMPLES, _record, _text  # noqa: E402
+from bench_archive import BULK_SAMPLES, _record, _text, parsed_sources, with_sources  # noqa: E402
 
 from gkcrawl.archive import store  # noqa: E402
 from gkcrawl.archive.merge import merge_shards  # noqa: E402
@@ -40,7 +41,8 @@ def build_shard(path: Path, first: int, count: int) -> None:
     """Reports `first` .. `first + count - 1` (bench_archive's bulk path), then their captures and derivations."""
     db = open_archive(path)
     db.execute("PRAGMA synchronous=OFF")
-    samples = [sample_result(index, seed=7) for index in range(BULK_SAMPLES)]
+    sources = parsed_sources()  # each cell with its parsed how and location, as a crawl writes it
+    samples = [with_sources(sample_result(index, seed=7), sources) for index in range(BULK_SAMPLES)]
 
     @contextmanager
     def inside(_db: Any) -> Iterator[Any]:
@@ -88,6 +90,17 @@ def counts(path: Path) -> tuple[int, int, int]:
                             "(SELECT count(*) FROM cells)").fetchone()
 
 
+def bytes_per_report(path: Path) -> float:
+    """The database's used bytes (pages less free pages) a report: a merged archive should be no larger
+    a report than its shards (cells copied as stored, not re-encoded through the report_cells view)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages, free, size = (conn.execute(f"PRAGMA {name}").fetchone()[0]
+                             for name in ("page_count", "freelist_count", "page_size"))
+        reports = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    return (pages - free) * size / max(reports, 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--shards", type=int, default=2)
@@ -121,6 +134,10 @@ def main() -> None:
               f"{first:.1f} s = {offered / first:,.0f} shard reports/s")
         added = sum(r.reports + r.captures for r in again)
         print(f"merge again: {second:.1f} s = {offered / second:,.0f} shard reports/s, {added} rows added")
+        shard_bytes = sum(bytes_per_report(shard) for shard in shards) / len(shards)
+        merged_bytes = bytes_per_report(target)
+        print(f"bytes a report: shards {shard_bytes / 1000:.1f} KB, merged {merged_bytes / 1000:.1f} KB "
+              f"(x{merged_bytes / shard_bytes:.2f})")
 
 
 if __name__ == "__main__":

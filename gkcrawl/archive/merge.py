@@ -10,16 +10,18 @@ its natural key, so a row already there is never written twice and a re-run is a
   capture's `warc_file` + `warc_offset` stays valid beside the target;
 - urls by url (first seen the earliest, last status and gone mark from the latest sighting);
 - reports by (url, sha256): a report is stored once however many workers fetched it; a new
-  version of a known URL gets the next version number; its cells, checks and spam findings come
-  with it, its wide rows and search row are rebuilt from them, and `capture_id` points at the
-  merged capture;
+  version of a known URL gets the next version number; its cells come with it as stored (cells,
+  cell_spans, cell_extras: key and how ids mapped to the target's by their text), its checks and
+  spam findings through the archive's views, its wide rows and search row are rebuilt from them,
+  and `capture_id` points at the merged capture;
 - derivations by (url, sha256) (a pending one is completed by a shard that derived it);
 - report_pictures by their derivation's (url, sha256) and src (an awaited one completed likewise);
 - budgets by (site, budget, scope, time); sites by host, their capture counts recounted;
 - list_coverage: a process's rows by (list, time, figures); a cluster's one per crawl and list, the
   worker's reading of the cluster's tally that reached the most (crawl/cluster_coverage.py).
 
-Shards are opened read-only and never changed. A shard whose worker was killed may hold
+Shards are opened read-only and never changed: a shard of an older schema is upgraded in a
+temporary copy beside the target, and merged from that. A shard whose worker was killed may hold
 candidates still pending: they are merged as pending, and `gkcrawl merge` derives them.
 """
 
@@ -38,11 +40,16 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from .store import GONE_STATUSES, transaction, write_copied_derived_rows
+from .cell_location import MAX_HOW_IN_BITS
+from .schema import SCHEMA_VERSION
+from .store import GONE_STATUSES, open_archive, transaction, write_copied_derived_rows
 
-# A report's published rows, copied through the archive's views (their triggers map them onto its
-# storage); what the store derives from them on write is rebuilt by store.write_copied_derived_rows.
-REPORT_CHILDREN = ("report_cells", "checks", "spam_findings")
+# A report's published rows copied through the archive's views (their triggers map them onto its
+# storage; cells are copied as stored, _merge_cells); what the store derives from them on write is
+# rebuilt by store.write_copied_derived_rows.
+REPORT_CHILDREN = ("checks", "spam_findings")
+# cells.bits without its how id (bits 3-6, cell_location.py)
+_BITS_WITHOUT_HOW = ~(MAX_HOW_IN_BITS << 3)
 
 
 class MergeError(Exception):
@@ -225,8 +232,39 @@ def _merge_reports(conn: Any, result: ShardMerge) -> None:
         conn.execute(f"INSERT INTO main.[{table}] (report_id, {_names(columns)}) "
                      f"SELECT m.target_id, {_names(columns, 'c.')} FROM shard.[{table}] c "
                      "JOIN report_map m ON m.shard_id = c.report_id WHERE m.new ORDER BY m.target_id")
+    _merge_cells(conn)
     new_ids = [row[0] for row in conn.execute("SELECT target_id FROM report_map WHERE new ORDER BY target_id")]
     write_copied_derived_rows(conn, new_ids)
+
+
+def _merge_cells(conn: Any) -> None:
+    """The new reports' cells as the shard stores them (schema 6: cells, cell_spans, cell_extras), so
+    a merged archive is as compact as its shards. Key and how ids are mapped to the target's by their
+    text; a cell's how id goes in its bits when it fits (at most MAX_HOW_IN_BITS), else in cell_extras."""
+    conn.execute("INSERT OR IGNORE INTO main.cell_keys (key, part) SELECT key, part FROM shard.cell_keys ORDER BY id")
+    conn.execute("INSERT OR IGNORE INTO main.cell_hows (how) SELECT how FROM shard.cell_hows ORDER BY id")
+    for table, column in (("cell_keys", "key"), ("cell_hows", "how")):
+        conn.execute(f"CREATE TEMP TABLE {table}_map (shard_id INTEGER PRIMARY KEY, target_id INTEGER NOT NULL)")
+        conn.execute(f"INSERT INTO {table}_map SELECT s.id, t.id FROM shard.{table} s "
+                     f"JOIN main.{table} t ON t.{column} = s.{column}")
+    cells = ("FROM shard.cells c JOIN report_map m ON m.shard_id = c.report_id AND m.new "
+             "JOIN cell_keys_map k ON k.shard_id = c.key_id "
+             "LEFT JOIN shard.cell_extras x ON x.report_id = c.report_id AND x.key_id = c.key_id "
+             "LEFT JOIN cell_hows_map h ON h.shard_id = coalesce(x.how_id, (c.bits >> 3) & 15) ")
+    conn.execute("INSERT INTO main.cells (report_id, key_id, value, bits) "
+                 f"SELECT m.target_id, k.target_id, c.value, (c.bits & {_BITS_WITHOUT_HOW}) "
+                 f"| (CASE WHEN h.target_id <= {MAX_HOW_IN_BITS} THEN h.target_id << 3 ELSE 0 END) "
+                 f"{cells}ORDER BY m.target_id, k.target_id")
+    extras = ["note", "uncertain_reason", "row", "location", "source", "printed"]
+    conn.execute(f"INSERT INTO main.cell_extras (report_id, key_id, {_names(extras)}, how_id) "
+                 f"SELECT m.target_id, k.target_id, {_names(extras, 'x.')}, "
+                 f"CASE WHEN h.target_id > {MAX_HOW_IN_BITS} THEN h.target_id END {cells}"
+                 f"WHERE coalesce({_names(extras, 'x.')}) IS NOT NULL OR h.target_id > {MAX_HOW_IN_BITS} "
+                 "ORDER BY m.target_id, k.target_id")
+    spans = ["span", "start", "length", "page", "page_end"]
+    conn.execute(f"INSERT INTO main.cell_spans (report_id, {_names(spans)}) "
+                 f"SELECT m.target_id, {_names(spans, 's.')} FROM shard.cell_spans s "
+                 "JOIN report_map m ON m.shard_id = s.report_id AND m.new ORDER BY m.target_id, s.span")
 
 
 def _merge_derivations(conn: Any, result: ShardMerge) -> None:
@@ -332,6 +370,36 @@ def _settle(conn: Any) -> None:
                  f"AND last_status IN ({gone}))")
 
 
+def _schema_version(shard: sqlite3.Connection) -> int:
+    try:
+        row = shard.execute("SELECT value FROM archive_info WHERE name = 'schema_version'").fetchone()
+    except sqlite3.Error:
+        return 0  # from before archive_info
+    return int(row[0]) if row else 0
+
+
+def _database_path(db: sqlite_utils.Database) -> Path:
+    return Path(db.conn.execute("PRAGMA database_list").fetchone()[2]).resolve()
+
+
+@contextmanager
+def _current_schema(shard_path: Path, version: int, workdir: Path) -> Iterator[Path]:
+    """The shard itself when it has this version's schema; an older one upgraded in a temporary copy
+    in `workdir` (the target's directory: a shard may be gigabytes), removed after."""
+    if version > SCHEMA_VERSION:
+        raise MergeError(f"the shard {shard_path} has schema {version}, newer than this gkcrawl's "
+                         f"{SCHEMA_VERSION}: merge it with the gkcrawl that wrote it")
+    if version == SCHEMA_VERSION:
+        yield shard_path
+        return
+    with tempfile.TemporaryDirectory(dir=workdir, prefix=".merge-upgrade-") as scratch:
+        copy = Path(scratch) / "shard.db"
+        with closing(open_shard(shard_path)) as source, closing(sqlite3.connect(copy)) as target:
+            source.backup(target)
+        open_archive(copy).conn.close()
+        yield copy
+
+
 @contextmanager
 def _attached(db: sqlite_utils.Database, shard_path: Path) -> Iterator[Any]:
     """The shard attached read-only as `shard` (outside any transaction: SQLite's rule), detached after."""
@@ -344,7 +412,7 @@ def _attached(db: sqlite_utils.Database, shard_path: Path) -> Iterator[Any]:
     finally:
         if conn.in_transaction:
             conn.rollback()
-        for table in ("capture_map", "report_map", "coverage_rows"):
+        for table in ("capture_map", "report_map", "coverage_rows", "cell_keys_map", "cell_hows_map"):
             conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
         conn.execute("DETACH DATABASE shard")
 
@@ -358,7 +426,9 @@ def merge_shard(db: sqlite_utils.Database, shard_path: Path, *, target_warc: Pat
     result = ShardMerge(str(shard_path))
     with closing(open_shard(shard_path)) as shard:
         _merge_warc_files(shard, shard_warc or shard_path.parent / "warc", target_warc, result)
-    with _attached(db, shard_path), transaction(db) as conn:
+        version = _schema_version(shard)
+    with _current_schema(shard_path, version, _database_path(db).parent) as current, \
+            _attached(db, current), transaction(db) as conn:
         _merge_sites(conn)
         _merge_captures(conn, result)
         _merge_urls(conn, result)
@@ -373,7 +443,7 @@ def merge_shard(db: sqlite_utils.Database, shard_path: Path, *, target_warc: Pat
 
 def merge_shards(db: sqlite_utils.Database, shard_paths: list[Path], *, target_warc: Path) -> list[ShardMerge]:
     """Merge each shard in turn; the target must not be one of them."""
-    target = Path(db.conn.execute("PRAGMA database_list").fetchone()[2]).resolve()
+    target = _database_path(db)
     results = []
     for path in shard_paths:
         if path.resolve() == target:

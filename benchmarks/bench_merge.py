@@ -4,9 +4,9 @@ Builds `--shards` shard archives of `--reports` synthetic reports each (~200 cel
 parsed how and location, checks, spam findings, text: bench_archive's bulk samples, written by
 `record_report`), each report with its capture (a WARC record id) and its derivation, and two
 more captures per report (the list pages that led to it). Consecutive shards overlap by
-`--overlap` of their reports (the same URL and bytes fetched by two workers: stored once). Then merges them into a fresh target with
-`merge_shards` (what `gkcrawl merge` runs), timed, and merges them again (a no-op, timed), and
-prints the bytes a report of the shards and of the merged archive.
+`--overlap` of their reports (the same URL and bytes fetched by two workers: stored once). Then
+merges them into a fresh target with `merge_shards` (what `gkcrawl merge` runs), timed, merges
+them again (a no-op, timed), and prints the bytes a report of the shards and of the merged archive.
 
 Run on demand; it is not a test:
 

@@ -1,6 +1,7 @@
 """A merged report's cells are stored as compactly as its shard stored them (spans, bits, the rare
 fields in cell_extras) and publish the same report_cells rows, though the target numbers its cell
-keys and hows differently; a shard of an older schema is upgraded in a copy, never changed."""
+keys and hows differently; a shard of an older schema is upgraded in a copy, never changed, and one
+of a newer schema is refused."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-from gkcrawl.archive.merge import merge_shard
+import pytest
+
+from gkcrawl.archive.merge import MergeError, merge_shard
 from gkcrawl.archive.store import open_archive, record_report
 from samples import sample_result
 from test_archive_compact_cells import _canonical_and_odd, _to_schema_5
@@ -94,3 +97,15 @@ def test_a_shard_of_an_older_schema_is_merged_from_an_upgraded_copy(tmp_path: Pa
     assert _rows(target_path, PUBLISHED) == published and len(published) > 300
     assert hashlib.sha256(shard_path.read_bytes()).hexdigest() == before
     assert [p.name for p in (tmp_path / "merged").iterdir() if p.name.startswith(".merge-upgrade")] == []
+
+
+def test_a_shard_of_a_newer_schema_is_refused_with_its_number(tmp_path: Path) -> None:
+    shard_path = tmp_path / "shard" / "gkcrawl.db"
+    open_archive(shard_path).conn.close()
+    (tmp_path / "shard" / "warc").mkdir()
+    with sqlite3.connect(shard_path) as conn:
+        conn.execute("update archive_info set value = '99' where name = 'schema_version'")
+    db = open_archive(tmp_path / "merged" / "gkcrawl.db")
+    with pytest.raises(MergeError, match="schema 99, newer"):
+        merge_shard(db, shard_path, target_warc=tmp_path / "merged" / "warc")
+    assert db.execute("select count(*) from reports").fetchone()[0] == 0

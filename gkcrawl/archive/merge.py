@@ -250,7 +250,7 @@ def _merge_cells(conn: Any) -> None:
     cells = ("FROM shard.cells c JOIN report_map m ON m.shard_id = c.report_id AND m.new "
              "JOIN cell_keys_map k ON k.shard_id = c.key_id "
              "LEFT JOIN shard.cell_extras x ON x.report_id = c.report_id AND x.key_id = c.key_id "
-             "LEFT JOIN cell_hows_map h ON h.shard_id = coalesce(x.how_id, (c.bits >> 3) & 15) ")
+             f"LEFT JOIN cell_hows_map h ON h.shard_id = coalesce(x.how_id, (c.bits >> 3) & {MAX_HOW_IN_BITS}) ")
     conn.execute("INSERT INTO main.cells (report_id, key_id, value, bits) "
                  f"SELECT m.target_id, k.target_id, c.value, (c.bits & {_BITS_WITHOUT_HOW}) "
                  f"| (CASE WHEN h.target_id <= {MAX_HOW_IN_BITS} THEN h.target_id << 3 ELSE 0 END) "

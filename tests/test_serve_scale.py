@@ -2,7 +2,8 @@
 and facets from the kept counts (facet_counts, facet_pair_counts) and equal what Datasette counts,
 list their rows from an index in the table's order, and say which facet they do not count; a search
 lists the 1,000 most recently archived matches and says when more match; a rare word, long or
-short, finds exactly its reports."""
+short, finds exactly its reports; a phrase of common character pairs is checked in the newest
+reports, and the page says how far."""
 
 from __future__ import annotations
 
@@ -16,17 +17,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from gkcrawl.archive import facet_pairs
 from gkcrawl.archive.bulk import bulk_load
 from gkcrawl.archive.store import open_archive
 from gkcrawl.publish.kept_counts import NOT_COUNTED
-from gkcrawl.publish.serve import RunningServer, start_background
+from gkcrawl.publish.serve import DEFAULT_METADATA, RunningServer, start_background
 from samples import sample_result
 
 pytestmark = pytest.mark.slow
 REPORTS = 1_010
 RARE = (17, 600)  # the reports whose text holds 罕见词 and 瑰
+# Every report holds the pairs 甲乙 and 乙丙 (in 甲乙丁乙丙); only this old one holds the phrase 甲乙丙.
+OLD_PHRASE = 3
 
 
 NULL_REGION = range(0, REPORTS, 97)  # reports without a region: facets leave NULL out
@@ -38,7 +42,9 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = open_archive(path)
     with bulk_load(db, batch=500) as writer:
         for index in range(REPORTS):
-            result = sample_result(index, seed=5, text="本机关推进政府信息公开。" + ("罕见词瑰" if index in RARE else ""))
+            text = "本机关推进政府信息公开。甲乙丁乙丙。" + ("罕见词瑰" if index in RARE else "") \
+                + ("甲乙丙" if index == OLD_PHRASE else "")
+            result = sample_result(index, seed=5, text=text)
             if index in NULL_REGION:
                 result.meta = {**result.meta, "region": None}
             writer.add(None, result, url=f"http://a.gov.cn/{index % 1000}", fetched_at="2025", sha256=str(index),
@@ -98,6 +104,32 @@ def test_a_rare_word_finds_exactly_its_reports(served: RunningServer, word: str)
     assert data["filtered_table_rows_count"] == 2 and "more than" not in data["human_description_en"]
     latest = _json(served, f"/gkcrawl/latest_reports.json?_search={urllib.parse.quote(word)}&_shape=objects&_col=id")
     assert sorted(row["id"] for row in latest["rows"]) == [index + 1 for index in RARE]
+
+
+def test_a_phrase_of_common_pairs_is_checked_in_the_newest_reports_and_the_page_says_so(
+        served: RunningServer, archive: Path, tmp_path: Path) -> None:
+    """Every report holds the phrase's character pairs, so each is a candidate whose text is checked:
+    the newest `search_check_cap` of them (metadata.yml). Within the cap the old report is found;
+    beyond it, it is not, and the page says how far the search looked."""
+    phrase = urllib.parse.quote("甲乙丙")
+    data = _json(served, f"/gkcrawl/reports.json?_search={phrase}&_shape=objects&_col=id")
+    assert [row["id"] for row in data["rows"]] == [OLD_PHRASE + 1]
+    assert "checked in" not in data["human_description_en"]
+    metadata = yaml.safe_load(DEFAULT_METADATA.read_text(encoding="utf-8"))
+    metadata["plugins"]["gkcrawl"].update(search_cap=100, search_check_cap=500)  # the check cap stays above
+    custom = tmp_path / "metadata.yml"
+    custom.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+    server = start_background(archive, extra_args=["--metadata", str(custom)])
+    try:
+        data = _json(server, f"/gkcrawl/reports.json?_search={phrase}&_shape=objects&_col=id")
+        assert data["rows"] == []
+        assert "checked in the 500 most recently archived reports" in data["human_description_en"]
+        status, page = _get(server, f"/gkcrawl/reports?_search={phrase}")
+        assert status == 200 and "older reports were not searched" in page
+        common = _json(server, "/gkcrawl/reports.json?_search=" + urllib.parse.quote("信息公开") + "&_col=id&_size=max")
+        assert len(common["rows"]) == 100 and "more than 100 reports" in common["human_description_en"]
+    finally:
+        server.stop()
 
 
 def _values(facet: dict[str, Any]) -> list[tuple]:

@@ -50,8 +50,18 @@ SEARCH_CAP = 1000
 # A word longer than two characters is found by its character pairs, then each candidate's text is
 # checked (gkcrawl/archive/search.py), ~0.1 ms each: the newest CHECK_CAP candidates are checked, and
 # the page says so when there were more (a rare phrase of common pairs would otherwise read them all).
-# More than SEARCH_CAP, so "more than SEARCH_CAP matches" can be told.
+# More than SEARCH_CAP, so "more than SEARCH_CAP matches" can be told. Both can be set in metadata.yml
+# (plugins: gkcrawl: search_cap, search_check_cap): a larger machine may check more.
 CHECK_CAP = 2 * SEARCH_CAP
+
+
+def search_caps(datasette: Any) -> tuple[int, int]:
+    """(matches listed, candidates checked) for this server: metadata.yml's, else the defaults; the check
+    cap is kept above the search cap."""
+    config = datasette.plugin_config("gkcrawl") or {}
+    search_cap = max(1, int(config.get("search_cap") or SEARCH_CAP))
+    check_cap = int(config.get("search_check_cap") or max(CHECK_CAP, 2 * search_cap))
+    return search_cap, max(check_cap, search_cap + 1)
 
 
 def escape_fts_as_index_query(query: str) -> str:
@@ -80,29 +90,30 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
         if not search:
             return FilterArguments([], extra_context=context)
         db = datasette.get_database(database)
-        found = (await db.execute(f"select count(*) from ({_capped(search, SEARCH_CAP + 1)})",
+        search_cap, check_cap = search_caps(datasette)
+        found = (await db.execute(f"select count(*) from ({_capped(search, search_cap + 1, check_cap)})",
                                   {"gk_search": search})).rows[0][0]
-        capped = found > SEARCH_CAP
+        capped = found > search_cap
         described = f'search matches "{search}"' + (
-            f" (more than {SEARCH_CAP:,} reports: the {SEARCH_CAP:,} most recently archived)" if capped else "")
+            f" (more than {search_cap:,} reports: the {search_cap:,} most recently archived)" if capped else "")
         checked_all = True
         if not capped and needs_text_check(search):
-            offered = candidates_sql(param=":gk_search", limit=CHECK_CAP + 1)
+            offered = candidates_sql(param=":gk_search", limit=check_cap + 1)
             checked_all = (await db.execute(f"select count(*) from ({offered})",
-                                            {"gk_search": search})).rows[0][0] <= CHECK_CAP
+                                            {"gk_search": search})).rows[0][0] <= check_cap
             if not checked_all:
-                described += (f" (checked in the {CHECK_CAP:,} most recently archived reports that hold every"
+                described += (f" (checked in the {check_cap:,} most recently archived reports that hold every"
                               " character pair of the words; older reports were not searched)")
-        context.update({"gk_search_capped": capped, "gk_search_cap": SEARCH_CAP,
-                        "gk_search_checked_all": checked_all, "gk_search_check_cap": CHECK_CAP})
-        return FilterArguments([f"id in ({_capped(search, SEARCH_CAP)})"], {"gk_search": search},
+        context.update({"gk_search_capped": capped, "gk_search_cap": search_cap,
+                        "gk_search_checked_all": checked_all, "gk_search_check_cap": check_cap})
+        return FilterArguments([f"id in ({_capped(search, search_cap, check_cap)})"], {"gk_search": search},
                                [described], context)
 
     return inner
 
 
-def _capped(search: str, limit: int) -> str:
-    return matches_sql(search, limit=limit, checked=CHECK_CAP, param=":gk_search")
+def _capped(search: str, limit: int, check_cap: int) -> str:
+    return matches_sql(search, limit=limit, checked=check_cap, param=":gk_search")
 
 
 _column_facet_results = ColumnFacet.facet_results

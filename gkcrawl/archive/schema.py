@@ -19,12 +19,13 @@ from . import facet_pairs
 from .cell_location import HOW_ID_SQL, LOCATION_SQL, MAX_COLUMN, MAX_HOW_IN_BITS, SPAN_SQL
 from .search_text import search_form
 
-SCHEMA_VERSION = 6  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
+SCHEMA_VERSION = 7  # 2: compact cells (cells + cell_keys), wide tables written with the cells;
 # 3: a cell's how as cell_hows.id, its location as numbers (cell_location.py);
 # 4: a cell's row is value, bits and printed; spans and rare fields in cell_spans, cell_extras
 # 5: the search index without positions: each report's tokens and CJK pairs (search_text.py)
 # 6: a cell's row is value and bits (smaller numbers, a bit for "printed as its value"); another
 #    printed text and a cell_hows id above 15 in cell_extras
+# 7: reports.meta holds only what the report's columns do not (store.meta_beyond_columns)
 
 
 @dataclass(frozen=True)
@@ -799,12 +800,36 @@ def _chunks(rows: Any, size: int) -> Any:
         batch = rows.fetchmany(size)
 
 
+# The report columns filled from the parser's meta (store.derived_columns); reports.meta keeps only the rest.
+META_COLUMNS = ("title", "agency", "region", "year", "published", "archived", "index_no")
+
+
+def _strip_meta_copies(db: sqlite_utils.Database) -> None:
+    """An archive from before schema 7: reports.meta loses the keys its row's columns hold (a year
+    written as text stays), and becomes NULL when nothing else is left."""
+    removed = ", ".join(
+        f"CASE WHEN json_extract(meta, '$.{column}') IS [{column}]"
+        + (" AND json_type(meta, '$.year') IS NOT 'text'" if column == "year" else "")
+        + f" THEN '$.{column}' ELSE '$[0]' END"  # '$[0]': no key of an object, removes nothing
+        for column in META_COLUMNS)
+    db.execute(f"UPDATE reports SET meta = nullif(json_remove(meta, {removed}), '{{}}') "
+               "WHERE meta IS NOT NULL AND json_valid(meta) AND json_type(meta) = 'object'")
+
+
+def _stored_version(db: sqlite_utils.Database, existing: set[str]) -> int:
+    if "archive_info" not in existing:
+        return 0
+    row = db.execute("SELECT value FROM archive_info WHERE name = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
     """Create or complete every table, index, view and search index; safe to call on every open.
 
     An older archive is upgraded in place: its report_cells table moves into the compact cells
     (and becomes a view), and wide tables that are new or gained columns are rebuilt from the cells."""
     existing = set(db.table_names())
+    stored_version = _stored_version(db, existing)
     stale_wide: set[str] = set()
     wide_tables = {table for _, table in WIDE.values()}
     with db.conn:
@@ -849,6 +874,8 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
                                         or db.execute("SELECT 1 FROM cells LIMIT 1").fetchone()):
                 db.execute(f"DELETE FROM {_quote(table)}")
                 db.execute(wide_backfill_sql(prefix))
+        if stored_version < 7 and "reports" in existing:
+            _strip_meta_copies(db)
         db.execute("INSERT OR REPLACE INTO archive_info (name, value) VALUES ('schema_version', ?)",
                    [str(SCHEMA_VERSION)])
         _ensure_chars_index(db)

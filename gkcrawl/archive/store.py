@@ -26,7 +26,17 @@ from gkcrawl.parse.result import ParseResult
 
 from .cell_location import MAX_HOW_IN_BITS, CompactLocation, compact_location, pack_bits, printed_is_value
 from .models import Capture
-from .schema import CHARS_FTS_TABLE, TABLES, TOTALS, WIDE, cell_keys, ensure_db_shape, wide_backfill_sql, wide_column
+from .schema import (
+    CHARS_FTS_TABLE,
+    META_COLUMNS,
+    TABLES,
+    TOTALS,
+    WIDE,
+    cell_keys,
+    ensure_db_shape,
+    wide_backfill_sql,
+    wide_column,
+)
 from .search_text import search_form
 
 GONE_STATUSES = {404, 410}
@@ -258,6 +268,14 @@ def _totals(cells: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def meta_beyond_columns(meta: dict[str, Any]) -> str | None:
+    """reports.meta: what the parser read that the report's own columns do not hold (JSON), None when
+    they hold it all (every parser key today). A copy of the columns was 244 bytes a report (issue 13)."""
+    rest = {key: value for key, value in meta.items()
+            if key not in META_COLUMNS or (key == "year" and _as_year(value) != value)}
+    return json.dumps(rest, ensure_ascii=False, default=str) if rest else None
+
+
 def derived_columns(result: ParseResult) -> dict[str, Any]:
     """The report columns that come from the parser (replaced wholesale by reparse)."""
     meta = result.meta or {}
@@ -274,7 +292,7 @@ def derived_columns(result: ParseResult) -> dict[str, Any]:
         "checks_failed": sum(check.ok is False for check in result.checks),
         "arithmetic": _arithmetic(result),
         **_totals(result.cells),
-        "meta": json.dumps(meta, ensure_ascii=False, default=str),
+        "meta": meta_beyond_columns(meta),
         "parser_version": result.parser_version,
         # {"pdfplumber": "0.11.10", ...}: what read the document, beside parser_version.
         "tool_versions": json.dumps(result.tool_versions, ensure_ascii=False, sort_keys=True)

@@ -9,6 +9,7 @@ derivation; it is re-exported here for the crawl.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -141,8 +142,11 @@ def is_column_name(text: str) -> bool:
     return any(word in folded for word in _COLUMN_WORDS) or (looks_like_report_name(folded) and not has_year(folded))
 
 
+# A portal repeats its navigation on every page: the same (text, URL) pairs are classified again
+# and again (53 links a page on the large test portal, most seen before).
+@functools.lru_cache(maxsize=1 << 16)
 def classify_link(text: str, url: str) -> LinkKind:
-    """Decide what a link leads to from its anchor text and its absolute URL."""
+    """Decide what a link leads to from its anchor text and its absolute URL (pure: cached)."""
     lowered = url.strip().lower()
     if not lowered or lowered.startswith(("javascript:", "mailto:", "tel:", "#", "data:")):
         return LinkKind.SKIP

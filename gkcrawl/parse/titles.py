@@ -9,6 +9,7 @@ characters that occur in report titles (公開, 報告 ...), never rewritten. Th
 
 from __future__ import annotations
 
+import functools
 import re
 
 from gkcrawl import vocabulary
@@ -29,8 +30,10 @@ _OGI_WORDS = _WORDS.ogi_words
 _OPEN_AFFAIRS_REPORT = _WORDS.open_affairs_report
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def fold_title(text: str) -> str:
-    """Whitespace removed and traditional title characters folded: for matching only."""
+    """Whitespace removed and traditional title characters folded: for matching only (cached:
+    the crawl folds each link text several times, through each title test)."""
     return re.sub(r"\s+", "", text or "").translate(_FOLD)
 
 

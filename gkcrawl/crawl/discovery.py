@@ -143,7 +143,8 @@ def is_column_name(text: str) -> bool:
 
 
 # A portal repeats its navigation on every page: the same (text, URL) pairs are classified again
-# and again (53 links a page on the large test portal, most seen before).
+# and again (the large test portal: 1,224 pages, 60,002 calls, 1,240 distinct pairs; 0.33 -> 0.02 ms
+# a page, a small share of the crawl's 25-34 ms of CPU a page).
 @functools.lru_cache(maxsize=1 << 16)
 def classify_link(text: str, url: str) -> LinkKind:
     """Decide what a link leads to from its anchor text and its absolute URL (pure: cached)."""
